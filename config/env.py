@@ -1,0 +1,10 @@
+"""The one place the environment is read. Everything else imports `env` or the settings."""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)

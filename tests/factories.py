@@ -1,0 +1,64 @@
+import factory
+from django.contrib.auth import get_user_model
+
+from tickets.models import Comment, Contact, Group, Ticket, TicketStatus, Via
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"agent{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.django.Password("secret-pass-123")
+    is_active = True
+
+
+class AdminFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"admin{n}")
+    is_staff = True
+    is_superuser = True
+
+
+class GroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Group
+
+    name = factory.Sequence(lambda n: f"Group {n}")
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    name = factory.Faker("name")
+    email = factory.Faker("email")
+
+
+class WhatsAppContactFactory(ContactFactory):
+    email = ""
+    wa_id = factory.Sequence(lambda n: f"55119{n:08d}")
+
+
+class TicketFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Ticket
+
+    subject = factory.Faker("sentence", nb_words=5)
+    requester = factory.SubFactory(ContactFactory)
+    status = TicketStatus.OPEN
+    via = Via.WEB
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Comment
+
+    ticket = factory.SubFactory(TicketFactory)
+    author_role = "agent"
+    author_user = factory.SubFactory(UserFactory)
+    body = factory.Faker("paragraph")
+    public = True

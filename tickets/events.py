@@ -1,0 +1,75 @@
+"""Typed writers of the audit trail. Every row the ticket's event log shows is written here."""
+
+from typing import Any
+
+from tickets.models import Comment, Event, Ticket
+
+TICKET_CREATED = "ticket.created"
+COMMENT_ADDED = "comment.added"
+FIELD_CHANGED = "field.changed"
+DELIVERY_STATUS = "delivery.status"
+DELIVERY_FAILED = "delivery.failed"
+MACRO_APPLIED = "macro.applied"
+TRIGGER_FIRED = "trigger.fired"
+AUTOMATION_FIRED = "automation.fired"
+REDACTION_APPLIED = "redaction.applied"
+NOTIFICATION_SENT = "notification.sent"
+MESSAGE_REACTION = "message.reaction"
+MESSAGE_EDITED = "message.edited"
+MESSAGE_REVOKED = "message.revoked"
+
+DELIVERY_TYPES = (DELIVERY_STATUS, DELIVERY_FAILED)
+
+
+def record(*, ticket: Ticket, type: str, actor=None, data: dict[str, Any] | None = None) -> Event:
+    return Event.objects.create(ticket=ticket, type=type, actor=actor, data=data or {})
+
+
+def ticket_created(*, ticket: Ticket, actor=None) -> Event:
+    return record(
+        ticket=ticket,
+        type=TICKET_CREATED,
+        actor=actor,
+        data={
+            "subject": ticket.subject,
+            "via": ticket.via,
+            "status": ticket.status,
+            "requester_id": ticket.requester_id,
+            "follow_up_of": ticket.follow_up_of_id,
+        },
+    )
+
+
+def comment_added(*, comment: Comment, actor=None) -> Event:
+    return record(
+        ticket=comment.ticket,
+        type=COMMENT_ADDED,
+        actor=actor,
+        data={
+            "comment_id": comment.pk,
+            "public": comment.public,
+            "author_role": comment.author_role,
+            "via": comment.via,
+            "attachments": comment.attachments.count() if comment.pk else 0,
+        },
+    )
+
+
+def field_changed(*, ticket: Ticket, field: str, old: Any, new: Any, actor=None) -> Event:
+    return record(ticket=ticket, type=FIELD_CHANGED, actor=actor, data={"field": field, "from": old, "to": new})
+
+
+def delivery_status(*, comment: Comment, status: str, previous: str | None) -> Event:
+    return record(
+        ticket=comment.ticket,
+        type=DELIVERY_STATUS,
+        data={"comment_id": comment.pk, "status": status, "previous": previous},
+    )
+
+
+def delivery_failed(*, comment: Comment, code: str, title: str, detail: str) -> Event:
+    return record(
+        ticket=comment.ticket,
+        type=DELIVERY_FAILED,
+        data={"comment_id": comment.pk, "code": code, "title": title, "detail": detail},
+    )

@@ -1,0 +1,51 @@
+"""Extension points of the core. Channel and rule apps register here in `AppConfig.ready()`.
+
+The core never imports those apps: it calls what was registered.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+    from tickets.models import Comment, Ticket
+
+
+@dataclass(frozen=True)
+class TicketChange:
+    """What one create or update did, handed to change listeners (the trigger engine) inside the transaction."""
+
+    ticket: "Ticket"
+    actor: "AbstractBaseUser | None"
+    update_type: str  # "create" or "change"
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    comment: "Comment | None" = None
+    source: str = "web"  # web, api, whatsapp, macro, trigger, automation
+
+
+OutboundHandler = Callable[["Comment"], None]
+ChangeListener = Callable[[TicketChange], None]
+
+_outbound_handlers: dict[str, OutboundHandler] = {}
+_change_listeners: list[ChangeListener] = []
+
+
+def register_outbound_handler(via: str, handler: OutboundHandler) -> None:
+    """A public reply on a ticket whose `via` is `via` is handed to `handler` (inside the transaction)."""
+    _outbound_handlers[via] = handler
+
+
+def outbound_handler_for(via: str) -> OutboundHandler | None:
+    return _outbound_handlers.get(via)
+
+
+def register_change_listener(listener: ChangeListener) -> None:
+    if listener not in _change_listeners:
+        _change_listeners.append(listener)
+
+
+def notify_change(change: TicketChange) -> None:
+    for listener in list(_change_listeners):
+        listener(change)

@@ -1,0 +1,443 @@
+"""Every write to the helpdesk core. Keyword-only, atomic; outside effects leave on commit."""
+
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from tickets import events
+from tickets.errors import DomainError
+from tickets.hooks import TicketChange, notify_change, outbound_handler_for
+from tickets.models import (
+    Attachment,
+    AuthorRole,
+    Comment,
+    Contact,
+    Group,
+    Ticket,
+    TicketPriority,
+    TicketStatus,
+    TicketTag,
+    TicketType,
+    Via,
+)
+
+logger = logging.getLogger(__name__)
+User = get_user_model()
+
+TAG_RE = re.compile(r"^[\w\-:./]{1,80}$")
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+ASSIGNABLE_FIELDS = ("subject", "status", "priority", "type", "assignee", "group")
+
+
+# --- Contacts -------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def contact_create(*, name: str, email: str = "", phone: str = "", wa_id: str | None = None, **extra: Any) -> Contact:
+    if wa_id and Contact.objects.filter(wa_id=wa_id).exists():
+        raise DomainError("A contact with this WhatsApp id already exists.", field="wa_id")
+    contact = Contact(
+        name=name.strip() or (wa_id or email or "Unknown"), email=email, phone=phone, wa_id=wa_id, **extra
+    )
+    contact.full_clean(validate_unique=False)
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, actor=None, **fields: Any) -> Contact:
+    if "whatsapp_opt_in" in fields and fields["whatsapp_opt_in"] != contact.whatsapp_opt_in:
+        fields.setdefault("whatsapp_opt_in_at", timezone.now())
+        fields.setdefault("whatsapp_opt_in_by", actor)
+        fields.setdefault("whatsapp_opt_in_source", "agent" if actor else "api")
+    for name, value in fields.items():
+        setattr(contact, name, value)
+    contact.full_clean(validate_unique=False)
+    contact.save()
+    return contact
+
+
+# --- Tags -----------------------------------------------------------------------------------------------
+
+
+def normalize_tags(tags: Iterable[str]) -> list[str]:
+    """Zendesk tags: lower case, no spaces. Bad tags are refused rather than silently changed."""
+    result: list[str] = []
+    for raw in tags:
+        for tag in str(raw).lower().split():
+            if not TAG_RE.match(tag):
+                raise DomainError(f"'{tag}' is not a valid tag (letters, digits, - _ : . / only).", field="tags")
+            if tag not in result:
+                result.append(tag)
+    return result
+
+
+def _set_tags(ticket: Ticket, new_tags: list[str]) -> tuple[list[str], list[str]]:
+    current = list(ticket.tag_rows.values_list("name", flat=True))
+    added = [t for t in new_tags if t not in current]
+    removed = [t for t in current if t not in new_tags]
+    if removed:
+        ticket.tag_rows.filter(name__in=removed).delete()
+    if added:
+        TicketTag.objects.bulk_create([TicketTag(ticket=ticket, name=t) for t in added])
+    return sorted(current), sorted(set(current) - set(removed) | set(added))
+
+
+# --- Tickets --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewComment:
+    body: str
+    public: bool = True
+    attachments: Sequence[UploadedFile] = ()
+    template: dict | None = None
+
+
+def _validate_assignment(*, assignee, group) -> None:
+    if assignee is not None and not assignee.is_active:
+        raise DomainError("The assignee must be an active agent.", field="assignee_id")
+    if assignee is not None and group is not None and not group.members.filter(pk=assignee.pk).exists():
+        raise DomainError(f"{assignee} is not a member of the group {group}.", field="assignee_id")
+
+
+def _check_choice(field: str, value: Any, choices) -> None:
+    if value is not None and value not in choices.values:
+        raise DomainError(f"'{value}' is not a valid {field}.", field=field)
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    requester: Contact,
+    subject: str,
+    via: str = Via.WEB,
+    actor=None,
+    comment: NewComment | None = None,
+    priority: str | None = None,
+    type: str | None = None,
+    tags: Iterable[str] = (),
+    assignee=None,
+    group: Group | None = None,
+    follow_up_of: Ticket | None = None,
+    source: str | None = None,
+) -> Ticket:
+    """A ticket opened by an agent or API client (the first comment is theirs)."""
+    subject = (subject or "").strip()
+    if not subject:
+        raise DomainError("A ticket needs a subject.", field="subject")
+    _check_choice("priority", priority, TicketPriority)
+    _check_choice("type", type, TicketType)
+    _check_choice("via", via, Via)
+    _validate_assignment(assignee=assignee, group=group)
+    tag_list = normalize_tags(tags)
+    now = timezone.now()
+    ticket = Ticket.objects.create(
+        subject=subject[:255],
+        via=via,
+        requester=requester,
+        priority=priority,
+        type=type,
+        assignee=assignee,
+        group=group,
+        follow_up_of=follow_up_of,
+        status=TicketStatus.OPEN if assignee else TicketStatus.NEW,
+        status_changed_at=now,
+    )
+    if tag_list:
+        _set_tags(ticket, tag_list)
+    events.ticket_created(ticket=ticket, actor=actor)
+    added = None
+    if comment is not None and comment.body.strip():
+        added = _add_agent_comment(ticket=ticket, author=actor, new=comment, via=via)
+    notify_change(TicketChange(ticket=ticket, actor=actor, update_type="create", comment=added, source=source or via))
+    return ticket
+
+
+@transaction.atomic
+def ticket_update(
+    *,
+    ticket: Ticket,
+    actor=None,
+    changes: dict[str, Any] | None = None,
+    comment: NewComment | None = None,
+    source: str = "web",
+    via: str = Via.WEB,
+    run_listeners: bool = True,
+) -> Ticket:
+    """One submit, as in Zendesk: field changes and an optional comment, audited, then the change listeners.
+
+    `changes` keys: subject, status, priority, type, assignee (User|None), group (Group|None), tags (replace),
+    add_tags, remove_tags.
+    """
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if ticket.status == TicketStatus.CLOSED:
+        raise DomainError("This ticket is closed and can no longer be changed; create a follow-up instead.")
+    changes = dict(changes or {})
+    applied = _apply_changes(ticket=ticket, actor=actor, changes=changes)
+    added = None
+    if comment is not None and (comment.body.strip() or comment.attachments or comment.template):
+        if comment.public and ticket.status == TicketStatus.NEW and "status" not in changes:
+            applied.update(_change_status(ticket=ticket, actor=actor, status=TicketStatus.OPEN))
+        added = _add_agent_comment(ticket=ticket, author=actor, new=comment, via=via)
+    if applied or added:
+        ticket.save()
+        if run_listeners:
+            notify_change(
+                TicketChange(
+                    ticket=ticket, actor=actor, update_type="change", changes=applied, comment=added, source=source
+                )
+            )
+    return ticket
+
+
+def _change_status(*, ticket: Ticket, actor, status: str) -> dict[str, tuple[Any, Any]]:
+    old = ticket.status
+    if old == status:
+        return {}
+    _check_choice("status", status, TicketStatus)
+    if status == TicketStatus.NEW:
+        raise DomainError("A ticket cannot be set back to new.", field="status")
+    now = timezone.now()
+    ticket.status = status
+    ticket.status_changed_at = now
+    if status == TicketStatus.SOLVED:
+        ticket.solved_at = now
+    events.field_changed(ticket=ticket, field="status", old=old, new=status, actor=actor)
+    return {"status": (old, status)}
+
+
+def _apply_changes(*, ticket: Ticket, actor, changes: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    applied: dict[str, tuple[Any, Any]] = {}
+    unknown = set(changes) - {*ASSIGNABLE_FIELDS, "tags", "add_tags", "remove_tags"}
+    if unknown:
+        raise DomainError(f"Unknown field(s): {', '.join(sorted(unknown))}.")
+    if "status" in changes:
+        applied.update(_change_status(ticket=ticket, actor=actor, status=changes["status"]))
+    if "subject" in changes:
+        subject = (changes["subject"] or "").strip()
+        if not subject:
+            raise DomainError("A ticket needs a subject.", field="subject")
+        if subject != ticket.subject:
+            applied["subject"] = (ticket.subject, subject)
+            ticket.subject = subject[:255]
+    for field, choices in (("priority", TicketPriority), ("type", TicketType)):
+        if field in changes:
+            value = changes[field] or None
+            _check_choice(field, value, choices)
+            if value != getattr(ticket, field):
+                applied[field] = (getattr(ticket, field), value)
+                setattr(ticket, field, value)
+    assignee = changes.get("assignee", ticket.assignee)
+    group = changes.get("group", ticket.group)
+    if "assignee" in changes or "group" in changes:
+        _validate_assignment(assignee=assignee, group=group)
+    if "group" in changes and (group.pk if group else None) != ticket.group_id:
+        applied["group_id"] = (ticket.group_id, group.pk if group else None)
+        ticket.group = group
+    if "assignee" in changes and (assignee.pk if assignee else None) != ticket.assignee_id:
+        applied["assignee_id"] = (ticket.assignee_id, assignee.pk if assignee else None)
+        ticket.assignee = assignee
+    for field in ("subject", "priority", "type", "group_id", "assignee_id"):
+        if field in applied:
+            old, new = applied[field]
+            events.field_changed(ticket=ticket, field=field, old=old, new=new, actor=actor)
+    if {"tags", "add_tags", "remove_tags"} & set(changes):
+        current = list(ticket.tag_rows.values_list("name", flat=True))
+        target = normalize_tags(changes["tags"]) if "tags" in changes else list(current)
+        target += [t for t in normalize_tags(changes.get("add_tags", ())) if t not in target]
+        removed = set(normalize_tags(changes.get("remove_tags", ())))
+        target = [t for t in target if t not in removed]
+        old_tags, new_tags = _set_tags(ticket, target)
+        if old_tags != new_tags:
+            applied["tags"] = (old_tags, new_tags)
+            events.field_changed(ticket=ticket, field="tags", old=old_tags, new=new_tags, actor=actor)
+    return applied
+
+
+def _store_attachments(*, ticket: Ticket, comment: Comment, files: Sequence[UploadedFile]) -> None:
+    for upload in files:
+        if upload.size > MAX_ATTACHMENT_BYTES:
+            raise DomainError(
+                f"{upload.name} is larger than {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB.", field="attachments"
+            )
+        attachment = Attachment(
+            ticket=ticket,
+            comment=comment,
+            filename=upload.name[:255],
+            content_type=(upload.content_type or "application/octet-stream")[:120],
+            size=upload.size,
+        )
+        attachment.file.save(upload.name, upload, save=False)
+        attachment.save()
+
+
+def _add_agent_comment(*, ticket: Ticket, author, new: NewComment, via: str) -> Comment:
+    comment = Comment.objects.create(
+        ticket=ticket,
+        author_role=AuthorRole.AGENT if author is not None else AuthorRole.SYSTEM,
+        author_user=author,
+        body=new.body,
+        public=new.public,
+        via=via,
+        template=new.template,
+    )
+    _store_attachments(ticket=ticket, comment=comment, files=new.attachments)
+    events.comment_added(comment=comment, actor=author)
+    if new.public:
+        _deliver_public_reply(comment)
+    return comment
+
+
+def _deliver_public_reply(comment: Comment) -> None:
+    """Hand a public reply to the ticket's channel; tickets without a channel e-mail the requester."""
+    ticket = comment.ticket
+    handler = outbound_handler_for(ticket.via)
+    if handler is not None:
+        handler(comment)
+        return
+    email = ticket.requester.email
+    if email:
+        subject = f"[#{ticket.pk}] {ticket.subject}"
+        transaction.on_commit(lambda: _send_reply_email(email=email, subject=subject, body=comment.body))
+
+
+def _send_reply_email(*, email: str, subject: str, body: str) -> None:
+    from django.conf import settings
+
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+    except Exception:  # a mail outage must not break the agent's submit, which already committed
+        logger.exception("Could not e-mail the reply for %s", subject)
+
+
+def comment_add(
+    *,
+    ticket: Ticket,
+    author,
+    body: str,
+    public: bool,
+    attachments: Sequence[UploadedFile] = (),
+    via: str = Via.WEB,
+    source: str = "web",
+    template: dict | None = None,
+) -> Comment:
+    """An agent's public reply or internal note."""
+    if not body.strip() and not attachments and not template:
+        raise DomainError("Write a message or attach a file.", field="body")
+    ticket = ticket_update(
+        ticket=ticket,
+        actor=author,
+        comment=NewComment(body=body, public=public, attachments=attachments, template=template),
+        via=via,
+        source=source,
+    )
+    return ticket.comments.order_by("-id").first()
+
+
+@transaction.atomic
+def end_user_message_add(
+    *,
+    conversation_ticket: Ticket | None,
+    requester: Contact,
+    via: str,
+    body: str,
+    sent_at: datetime | None = None,
+    subject: str | None = None,
+    channel_message_id: str | None = None,
+    forwarded: bool = False,
+    in_reply_to: Comment | None = None,
+    message_type: str = "",
+    channel_data: dict | None = None,
+) -> Comment:
+    """A message from the customer, following Zendesk's status rules.
+
+    `conversation_ticket` is the latest ticket of this conversation (the channel decides what that means):
+    none -> a new ticket; closed -> a follow-up ticket; solved -> reopened; otherwise the message joins it.
+    """
+    now = timezone.now()
+    sent_at = min(sent_at or now, now)  # a send time in the future is clamped to receipt time
+    ticket = conversation_ticket
+    if ticket is not None:
+        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    created = ticket is None or ticket.status == TicketStatus.CLOSED
+    changes: dict[str, tuple[Any, Any]] = {}
+    if created:
+        ticket = Ticket.objects.create(
+            subject=_subject_from(subject or body),
+            via=via,
+            requester=requester,
+            status=TicketStatus.NEW,
+            status_changed_at=now,
+            follow_up_of=conversation_ticket,
+            assignee=conversation_ticket.assignee if conversation_ticket and conversation_ticket.assignee else None,
+            group=conversation_ticket.group if conversation_ticket else None,
+        )
+        events.ticket_created(ticket=ticket)
+    elif ticket.status in (TicketStatus.SOLVED, TicketStatus.PENDING):
+        # Zendesk: an end-user reply reopens solved and pending tickets; on-hold stays on-hold.
+        changes.update(_change_status(ticket=ticket, actor=None, status=TicketStatus.OPEN))
+    comment = Comment.objects.create(
+        ticket=ticket,
+        author_role=AuthorRole.END_USER,
+        author_contact=requester,
+        body=body,
+        public=True,
+        via=via,
+        channel_message_id=channel_message_id,
+        channel_sent_at=sent_at,
+        forwarded=forwarded,
+        in_reply_to=in_reply_to,
+        message_type=message_type,
+        channel_data=channel_data or {},
+    )
+    if ticket.last_customer_message_at is None or sent_at > ticket.last_customer_message_at:
+        ticket.last_customer_message_at = sent_at  # a late, older message never moves it back
+    ticket.save()
+    events.comment_added(comment=comment)
+    notify_change(
+        TicketChange(
+            ticket=ticket,
+            actor=None,
+            update_type="create" if created else "change",
+            changes=changes,
+            comment=comment,
+            source=via,
+        )
+    )
+    return comment
+
+
+def _subject_from(text: str) -> str:
+    line = " ".join((text or "").split())
+    if not line:
+        return "New conversation"
+    return line if len(line) <= 80 else line[:77].rstrip() + "..."
+
+
+@transaction.atomic
+def system_note_add(*, ticket: Ticket, body: str, data: dict | None = None) -> Comment:
+    """An internal note written by the product itself (e.g. "the customer's media could not be downloaded")."""
+    comment = Comment.objects.create(
+        ticket=ticket, author_role=AuthorRole.SYSTEM, body=body, public=False, via=ticket.via, channel_data=data or {}
+    )
+    events.comment_added(comment=comment)
+    return comment
+
+
+@transaction.atomic
+def group_create(*, name: str, members: Iterable = ()) -> Group:
+    if Group.objects.filter(name__iexact=name.strip()).exists():
+        raise DomainError("A group with this name already exists.", field="name")
+    group = Group.objects.create(name=name.strip())
+    group.members.set(list(members))
+    return group
