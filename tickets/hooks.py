@@ -49,3 +49,17 @@ def register_change_listener(listener: ChangeListener) -> None:
 def notify_change(change: TicketChange) -> None:
     for listener in list(_change_listeners):
         listener(change)
+
+
+ChannelInfo = Callable[["Ticket"], dict | None]
+_channel_info: dict[str, ChannelInfo] = {}
+
+
+def register_channel_info(via: str, provider: ChannelInfo) -> None:
+    """`provider(ticket)` describes the ticket's channel state (e.g. the WhatsApp window) for API and pages."""
+    _channel_info[via] = provider
+
+
+def channel_info(ticket: "Ticket") -> dict | None:
+    provider = _channel_info.get(ticket.via)
+    return provider(ticket) if provider else None
