@@ -1,2 +1,10 @@
+from django.urls import path
+
+from tickets import views
+
 app_name = "tickets"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.ticket_list, name="home"),
+    path("tickets/<int:ticket_id>/", views.ticket_detail, name="ticket"),
+    path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
+]

@@ -1,0 +1,168 @@
+"""Forms of the agent pages: they parse and validate input; the services decide what is allowed."""
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from tickets import selectors
+from tickets.errors import DomainError
+from tickets.models import Group, Ticket, TicketPriority, TicketStatus, TicketType, Via
+from tickets.services import NewComment
+
+# DomainError field names (shared with the API) -> the form field that shows the message.
+DOMAIN_FIELD_TO_FORM_FIELD = {
+    "assignee_id": "assignee",
+    "group_id": "group",
+    "status": "status",
+    "priority": "priority",
+    "type": "type",
+    "tags": "tags",
+    "body": "body",
+    "attachments": "attachments",
+}
+
+# Agents move a ticket between these; "new" is only ever the current state and "closed" is set by automations.
+PROPERTY_FIELDS = ("status", "priority", "type", "group", "assignee", "tags")
+AGENT_STATUSES = (TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.HOLD, TicketStatus.SOLVED)
+
+
+def user_label(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _blank(label: str, choices) -> list[tuple[str, str]]:
+    return [("", label), *choices]
+
+
+class TicketFilterForm(forms.Form):
+    """The GET filters of the ticket list. Choices come from lists the view already loaded (no query here)."""
+
+    status = forms.ChoiceField(choices=_blank("Any status", TicketStatus.choices), required=False)
+    priority = forms.ChoiceField(choices=_blank("Any priority", TicketPriority.choices), required=False)
+    via = forms.ChoiceField(label="Channel", choices=_blank("Any channel", Via.choices), required=False)
+    group = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    assignee = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    tag = forms.CharField(max_length=80, required=False)
+    q = forms.CharField(label="Search", max_length=200, required=False)
+
+    def __init__(self, data=None, *, agents: list, groups: list[Group], **kwargs: Any):
+        super().__init__(data, **kwargs)
+        self.fields["group"].choices = _blank("Any group", [(g.pk, g.name) for g in groups])
+        self.fields["assignee"].choices = _blank("Anyone", [(u.pk, user_label(u)) for u in agents])
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "input")
+        self.fields["q"].widget.attrs.update(placeholder="Subject, requester or #id", type="search")
+
+    def filters(self) -> dict[str, Any]:
+        """The valid filters as keyword arguments of `selectors.ticket_list`; an invalid value is ignored."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {
+            "status": data.get("status") or None,
+            "priority": data.get("priority") or None,
+            "via": data.get("via") or None,
+            "group_id": data.get("group"),
+            "assignee_id": data.get("assignee"),
+            "tag": (data.get("tag") or "").strip() or None,
+            "q": (data.get("q") or "").strip() or None,
+        }
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return user_label(obj)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)] if data else []
+
+
+class TicketUpdateForm(forms.Form):
+    """One submit of the ticket page, as in Zendesk: property changes plus an optional reply or note."""
+
+    status = forms.ChoiceField(choices=())
+    priority = forms.ChoiceField(choices=_blank("-", TicketPriority.choices), required=False)
+    type = forms.ChoiceField(choices=_blank("-", TicketType.choices), required=False)
+    group = forms.ModelChoiceField(queryset=Group.objects.none(), required=False, empty_label="-")
+    assignee = UserChoiceField(queryset=get_user_model().objects.none(), required=False, empty_label="-")
+    tags = forms.CharField(required=False, help_text="Separated by spaces.")
+    body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 5}), required=False)
+    mode = forms.ChoiceField(
+        label="Reply type",
+        choices=[("public", "Public reply"), ("internal", "Internal note")],
+        widget=forms.RadioSelect,
+        initial="public",
+    )
+    attachments = MultipleFileField(required=False)
+
+    def __init__(self, data=None, files=None, *, ticket: Ticket, agents: list, groups: list[Group], **kwargs: Any):
+        initial = {
+            "status": ticket.status,
+            "priority": ticket.priority or "",
+            "type": ticket.type or "",
+            "group": ticket.group,
+            "assignee": ticket.assignee,
+            "tags": " ".join(tag.name for tag in ticket.tag_rows.all()),
+            "mode": "public",
+        }
+        super().__init__(data, files, initial=initial, **kwargs)
+        self.ticket = ticket
+        statuses = [s for s in TicketStatus if s in AGENT_STATUSES or s == ticket.status]
+        self.fields["status"].choices = [(s.value, s.label) for s in statuses]
+
+        agent_qs = selectors.agents_for_assignment()
+        if ticket.assignee is not None and ticket.assignee not in agents:
+            # A deactivated assignee stays selectable, or an unrelated submit would silently unassign the ticket.
+            agents = [*agents, ticket.assignee]
+            agent_qs = agent_qs | type(ticket.assignee).objects.filter(pk=ticket.assignee_id)
+        # The querysets validate a submitted id; the choices are set from the lists the view already loaded,
+        # so rendering the selects costs no further query.
+        self.fields["group"].queryset = selectors.groups_all()
+        self.fields["group"].choices = _blank("-", [(g.pk, g.name) for g in groups])
+        self.fields["assignee"].queryset = agent_qs
+        self.fields["assignee"].choices = _blank("-", [(u.pk, user_label(u)) for u in agents])
+        for name in PROPERTY_FIELDS:
+            self.fields[name].widget.attrs.setdefault("class", "input")
+
+    def property_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in PROPERTY_FIELDS]
+
+    def changes(self) -> dict[str, Any]:
+        """Only what differs from the ticket: an unchanged status must not block the auto-open on reply."""
+        data, ticket = self.cleaned_data, self.ticket
+        changes: dict[str, Any] = {}
+        if data["status"] != ticket.status:
+            changes["status"] = data["status"]
+        for field in ("priority", "type"):
+            if (data[field] or None) != getattr(ticket, field):
+                changes[field] = data[field] or None
+        for field in ("group", "assignee"):
+            value = data[field]
+            if (value.pk if value else None) != getattr(ticket, f"{field}_id"):
+                changes[field] = value
+        tags = data["tags"].lower().split()
+        if sorted(set(tags)) != sorted(tag.name for tag in ticket.tag_rows.all()):
+            changes["tags"] = tags
+        return changes
+
+    def new_comment(self) -> NewComment | None:
+        body, files = self.cleaned_data["body"], self.cleaned_data["attachments"]
+        if not body.strip() and not files:
+            return None
+        return NewComment(body=body, public=self.cleaned_data["mode"] == "public", attachments=files)
+
+    def add_domain_error(self, error: DomainError) -> None:
+        for key, messages in error.errors.items():
+            field = DOMAIN_FIELD_TO_FORM_FIELD.get(key)
+            for message in messages if isinstance(messages, list | tuple) else [messages]:
+                self.add_error(field, str(message))

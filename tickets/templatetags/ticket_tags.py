@@ -1,0 +1,185 @@
+"""Presentation helpers of the agent pages: event sentences, delivery ticks, the WhatsApp window."""
+
+from datetime import datetime
+from typing import Any
+
+from django import template
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from tickets import events
+from tickets.hooks import channel_info
+from tickets.models import AuthorRole, DeliveryStatus, Event, TicketStatus, Via
+
+register = template.Library()
+
+FIELD_LABELS = {"group_id": "group", "assignee_id": "assignee"}
+DELIVERY_SYMBOLS = {
+    DeliveryStatus.QUEUED: "\u23f1",  # stopwatch
+    DeliveryStatus.SENT: "\u2713",
+    DeliveryStatus.DELIVERED: "\u2713\u2713",
+    DeliveryStatus.READ: "\u2713\u2713",
+    DeliveryStatus.FAILED: "\u2717",
+}
+# Raster images only: an SVG shown inline could run script in our origin.
+INLINE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+COMMENT_KINDS = {"public": "public reply", "internal": "internal note", AuthorRole.END_USER: "customer message"}
+
+
+def actor_name(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def _value(field: str, value: Any, names: dict) -> str:
+    if value is None or value == "" or value == []:
+        return "(none)"
+    if field == "assignee_id":
+        return names.get("users", {}).get(value, f"agent #{value}")
+    if field == "group_id":
+        return names.get("groups", {}).get(value, f"group #{value}")
+    if isinstance(value, list | tuple):
+        return " ".join(str(v) for v in value)
+    return str(value)  # values as stored, lower case, as Zendesk's audit sentences write them
+
+
+def _titled(data: dict, *keys: str) -> str:
+    for key in keys:
+        if data.get(key):
+            return str(data[key])
+    return ""
+
+
+def _generic(event: Event) -> str:
+    details = ", ".join(f"{key}={value}" for key, value in sorted(event.data.items()))
+    return f"{event.type} ({details})" if details else event.type
+
+
+def describe_event(event: Event, names: dict | None = None) -> str:
+    """One readable sentence for an audit row; an unknown type reads as its name plus its data."""
+    names = names or {}
+    data = event.data or {}
+    actor = actor_name(event.actor)
+    kind = event.type
+    if kind == events.FIELD_CHANGED and "field" in data:
+        field = data["field"]
+        label = FIELD_LABELS.get(field, field)
+        old, new = _value(field, data.get("from"), names), _value(field, data.get("to"), names)
+        if actor:
+            return f"{actor} changed {label} from {old} to {new}"
+        return f"{label.capitalize()} changed from {old} to {new}"
+    if kind == events.TICKET_CREATED:
+        via = dict(Via.choices).get(data.get("via"), data.get("via") or "")
+        text = f"Ticket created via {via}" if via else "Ticket created"
+        if data.get("follow_up_of"):
+            text += f" as a follow-up of #{data['follow_up_of']}"
+        return text
+    if kind == events.COMMENT_ADDED:
+        if data.get("author_role") == AuthorRole.END_USER:
+            what = COMMENT_KINDS[AuthorRole.END_USER]
+        elif data.get("author_role") == AuthorRole.SYSTEM:
+            what = "system note"
+        else:
+            what = COMMENT_KINDS["public" if data.get("public", True) else "internal"]
+        count = data.get("attachments") or 0
+        files = f", {count} attachment{'s' if count != 1 else ''}" if count else ""
+        return f"Comment added ({what}{files})"
+    if kind == events.DELIVERY_FAILED:
+        reason = " ".join(part for part in (str(data.get("code") or ""), str(data.get("title") or "")) if part)
+        return f"Delivery failed: {reason}" if reason else "Delivery failed"
+    if kind == events.DELIVERY_STATUS:
+        status, previous = data.get("status"), data.get("previous")
+        if previous:
+            return f"Delivery status changed from {previous} to {status}"
+        return f"Delivery status: {status}"
+    if kind in (events.MACRO_APPLIED, events.TRIGGER_FIRED, events.AUTOMATION_FIRED):
+        noun = kind.split(".")[0]
+        verb = "applied" if kind == events.MACRO_APPLIED else "fired"
+        ident = data.get(f"{noun}_id") or data.get("id")
+        title = _titled(data, "title", "name", f"{noun}_title") or (f"#{ident}" if ident else "")
+        return f"{noun.capitalize()} {verb}: {title}" if title else f"{noun.capitalize()} {verb}"
+    if kind == events.REDACTION_APPLIED:
+        what = _titled(data, "kind", "what", "reason")
+        return f"Sensitive data redacted ({what})" if what else "Sensitive data redacted"
+    if kind == events.NOTIFICATION_SENT:
+        to = _titled(data, "to", "recipient", "channel")
+        return f"Notification sent to {to}" if to else "Notification sent"
+    if kind == events.MESSAGE_REACTION:
+        emoji = _titled(data, "emoji", "reaction")
+        return f"Customer reacted {emoji}" if emoji else "Customer removed a reaction"
+    if kind == events.MESSAGE_EDITED:
+        return "Customer edited a message"
+    if kind == events.MESSAGE_REVOKED:
+        return "Customer deleted a message"
+    return _generic(event)
+
+
+@register.filter
+def event_sentence(event: Event, names: dict | None = None) -> str:
+    return describe_event(event, names)
+
+
+@register.filter
+def event_actor(event: Event, names: dict | None = None) -> str:
+    """Who did it, unless the sentence already says so. Without an actor, the customer or the product did it."""
+    if event.actor is not None:
+        return "" if event.type == events.FIELD_CHANGED else actor_name(event.actor)
+    data = event.data or {}
+    by_customer = event.type == events.TICKET_CREATED or data.get("author_role") == AuthorRole.END_USER
+    if by_customer and (names or {}).get("requester"):
+        return names["requester"]
+    return "SupportDesk"
+
+
+@register.filter
+def whatsapp_window(ticket) -> dict | None:
+    """The channel's window state when a channel app registered one, else None. Reads only the ticket's fields."""
+    info = channel_info(ticket)
+    window = info.get("window") if isinstance(info, dict) else None
+    if not isinstance(window, dict):
+        return None
+    expires_at = window.get("expires_at")
+    if isinstance(expires_at, str):
+        expires_at = parse_datetime(expires_at)
+    if not isinstance(expires_at, datetime):
+        expires_at = None
+    return {"open": bool(window.get("open")), "expires_at": expires_at, "left": _short_left(expires_at)}
+
+
+def _short_left(expires_at: datetime | None) -> str:
+    """ "5h" or "35m": what a list cell has room for."""
+    if expires_at is None:
+        return ""
+    seconds = (expires_at - timezone.now()).total_seconds()
+    if seconds <= 0:
+        return ""
+    return f"{int(seconds // 3600)}h" if seconds >= 3600 else f"{max(1, int(seconds // 60))}m"
+
+
+@register.filter
+def delivery_symbol(status: str) -> str:
+    return DELIVERY_SYMBOLS.get(status, "")
+
+
+@register.filter
+def comment_kind(comment) -> str:
+    """customer | agent | note | system: which bubble the conversation draws."""
+    if comment.author_role == AuthorRole.END_USER:
+        return "customer"
+    if comment.author_role == AuthorRole.SYSTEM:
+        return "system"
+    return "agent" if comment.public else "note"
+
+
+@register.filter
+def is_inline_image(content_type: str) -> bool:
+    return content_type in INLINE_IMAGE_TYPES
+
+
+STATUS_CHOICES = dict(TicketStatus.choices)
+
+
+@register.filter
+def status_label(status: str) -> str:
+    return STATUS_CHOICES.get(status, status)

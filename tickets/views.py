@@ -1,0 +1,132 @@
+"""Agent pages: thin adapters that parse, call one selector or service, and render or redirect."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_http_methods
+
+from tickets import selectors, services
+from tickets.errors import DomainError
+from tickets.forms import TicketFilterForm, TicketUpdateForm, user_label
+from tickets.templatetags.ticket_tags import INLINE_IMAGE_TYPES
+
+PAGE_SIZE = 25
+DEFAULT_VIEW = "mine"
+SORT_LABELS = {"updated": "Updated", "created": "Created", "priority": "Priority", "id": "ID"}
+
+
+def _htmx_target(request: HttpRequest) -> str | None:
+    """The element an htmx request will swap (None for a normal page load or a history restore)."""
+    if request.headers.get("HX-Request") != "true" or request.headers.get("HX-History-Restore-Request"):
+        return None
+    return request.headers.get("HX-Target")
+
+
+def _render(request: HttpRequest, full: str, partials: dict[str, str], context: dict, status: int = 200):
+    """Render the whole page, or only the fragment an htmx request targets."""
+    template = partials.get(_htmx_target(request) or "", full)
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
+
+
+@login_required
+@require_GET
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    view = request.GET.get("view", DEFAULT_VIEW)
+    if view not in selectors.TICKET_VIEW_SLUGS:
+        view = DEFAULT_VIEW
+    sort = request.GET.get("sort", "updated")
+    if sort not in selectors.SORTS:
+        sort = "updated"
+    agents = list(selectors.agents_for_assignment())
+    groups = list(selectors.groups_all())
+    filter_form = TicketFilterForm(request.GET, agents=agents, groups=groups)
+    tickets = selectors.ticket_list(user=request.user, view=view, sort=sort, **filter_form.filters())
+    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = selectors.ticket_view_counts(user=request.user)
+    context = {
+        "views": [{"slug": v.slug, "title": v.title, "count": counts[v.slug]} for v in selectors.TICKET_VIEWS],
+        "current_view": next(v for v in selectors.TICKET_VIEWS if v.slug == view),
+        "filter_form": filter_form,
+        "page": page,
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "sort": sort,
+        "sort_links": _sort_links(sort),
+    }
+    return _render(request, "tickets/ticket_list.html", {"ticket-results": "tickets/_ticket_results.html"}, context)
+
+
+def _sort_links(current: str) -> dict[str, dict]:
+    """Per column: the sort value its header link asks for and whether the list is sorted by it now."""
+    links = {}
+    for key, label in SORT_LABELS.items():
+        active = current.lstrip("-") == key
+        # Updated and created toggle between newest and oldest first; priority and id have one direction.
+        target = f"-{key}" if active and not current.startswith("-") and f"-{key}" in selectors.SORTS else key
+        direction = ("ascending" if current.startswith("-") else "descending") if active else "none"
+        links[key] = {"label": label, "sort": target, "active": active, "direction": direction}
+    return links
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = selectors.ticket_get(user=request.user, ticket_id=ticket_id)
+    if ticket is None:
+        raise Http404("No such ticket.")
+    agents = list(selectors.agents_for_assignment())
+    groups = list(selectors.groups_all())
+    if request.method == "POST":
+        form = TicketUpdateForm(request.POST, request.FILES, ticket=ticket, agents=agents, groups=groups)
+        if form.is_valid():
+            try:
+                services.ticket_update(
+                    ticket=ticket, actor=request.user, changes=form.changes(), comment=form.new_comment()
+                )
+            except DomainError as error:
+                form.add_domain_error(error)
+            else:
+                messages.success(request, f"Ticket #{ticket.pk} updated.")
+                return redirect(reverse("tickets:ticket", args=[ticket.pk]))
+        status = 400
+    else:
+        form = TicketUpdateForm(ticket=ticket, agents=agents, groups=groups)
+        status = 200
+    event_kind = "delivery" if request.GET.get("events") == "delivery" else None
+    context = {
+        "ticket": ticket,
+        "form": form,
+        "comments": selectors.ticket_comments(ticket=ticket),
+        "events": selectors.ticket_events(ticket=ticket, kind=event_kind),
+        "event_kind": event_kind,
+        # Names for the event sentences ("changed assignee from Alice to Bob"), from the lists loaded above.
+        "names": {
+            "users": {u.pk: user_label(u) for u in agents},
+            "groups": {g.pk: g.name for g in groups},
+            "requester": ticket.requester.name,
+        },
+    }
+    return _render(request, "tickets/ticket_detail.html", {"event-log": "tickets/_event_log.html"}, context, status)
+
+
+@login_required
+@require_GET
+def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
+    attachment = selectors.attachment_for_download(user=request.user, attachment_id=attachment_id)
+    if attachment is None or not attachment.file:
+        raise Http404("No such attachment.")
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=attachment.content_type not in INLINE_IMAGE_TYPES,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    # Files come from customers: never let one run as a page of ours.
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    return response
