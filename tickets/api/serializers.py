@@ -1,0 +1,296 @@
+"""The API's JSON: output serializers shape rows, input serializers parse requests for one service call.
+
+Output serializers are plain and read-only, with every key declared so the public shapes cannot drift; other apps
+reuse them (e.g. `TicketOutputSerializer` for a macro's result). Input serializers only check types and look up
+referenced rows; business rules stay in `tickets.services` (their `DomainError` becomes a 400 at the edge).
+"""
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
+from rest_framework import serializers
+from rest_framework.fields import empty
+
+from tickets.hooks import channel_info
+from tickets.models import AuthorRole, Contact, Group, TicketPriority, TicketStatus, TicketType
+
+User = get_user_model()
+
+# --- Output -----------------------------------------------------------------------------------------------
+
+
+class WhatsAppWindowSerializer(serializers.Serializer):
+    open = serializers.BooleanField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+
+
+@extend_schema_serializer(component_name="TicketWhatsApp")
+class TicketWhatsAppSerializer(serializers.Serializer):
+    """Documentation only: the dict comes from the channel app's `channel_info` provider, as is."""
+
+    account_id = serializers.IntegerField(allow_null=True)
+    last_customer_message_at = serializers.DateTimeField(
+        allow_null=True, help_text="The end user's own send time of their latest message."
+    )
+    window = WhatsAppWindowSerializer()
+
+
+@extend_schema_serializer(component_name="Ticket")
+class TicketOutputSerializer(serializers.Serializer):
+    """Needs `tag_rows` prefetched (the selectors do it) to stay at one query per list."""
+
+    id = serializers.IntegerField(read_only=True)
+    subject = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(choices=TicketStatus.choices, read_only=True)
+    priority = serializers.ChoiceField(choices=TicketPriority.choices, allow_null=True, read_only=True)
+    type = serializers.ChoiceField(choices=TicketType.choices, allow_null=True, read_only=True)
+    via = serializers.CharField(read_only=True)
+    requester_id = serializers.IntegerField(read_only=True)
+    assignee_id = serializers.IntegerField(allow_null=True, read_only=True)
+    group_id = serializers.IntegerField(allow_null=True, read_only=True)
+    tags = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+    whatsapp = serializers.SerializerMethodField()
+
+    def get_tags(self, ticket) -> list[str]:
+        return [tag.name for tag in ticket.tag_rows.all()]
+
+    @extend_schema_field(TicketWhatsAppSerializer(allow_null=True))
+    def get_whatsapp(self, ticket) -> dict | None:
+        return channel_info(ticket)
+
+
+@extend_schema_serializer(component_name="Attachment")
+class AttachmentOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    filename = serializers.CharField(read_only=True)
+    content_type = serializers.CharField(read_only=True)
+    size = serializers.IntegerField(read_only=True)
+    url = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, attachment) -> str:
+        # The authorised download view of the agent pages; files are never served from a public URL.
+        path = f"/attachments/{attachment.pk}/"
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class TemplateRefSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    language = serializers.CharField()
+
+
+class DeliveryErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text='The Cloud API\'s error number as a string ("131047") or a refusal code.')
+    title = serializers.CharField()
+    detail = serializers.CharField()
+
+
+class DeliverySerializer(serializers.Serializer):
+    # A plain string in the schema: a second enum named "status" beside the ticket's would need
+    # ENUM_NAME_OVERRIDES in the settings to name both without a warning.
+    status = serializers.CharField(help_text="queued | sent | delivered | read | failed")
+    error = DeliveryErrorSerializer(allow_null=True)
+    updated_at = serializers.DateTimeField(allow_null=True)
+
+
+@extend_schema_serializer(component_name="Comment")
+class CommentOutputSerializer(serializers.Serializer):
+    """Needs `attachments` prefetched (the `ticket_comments` selector does it)."""
+
+    id = serializers.IntegerField(read_only=True)
+    ticket_id = serializers.IntegerField(read_only=True)
+    author_id = serializers.SerializerMethodField()
+    author_role = serializers.ChoiceField(choices=AuthorRole.choices, read_only=True)
+    body = serializers.CharField(read_only=True)
+    public = serializers.BooleanField(read_only=True)
+    via = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    forwarded = serializers.BooleanField(read_only=True)
+    attachments = AttachmentOutputSerializer(many=True, read_only=True)
+    whatsapp_message_id = serializers.CharField(source="channel_message_id", allow_null=True, read_only=True)
+    template = serializers.SerializerMethodField()
+    delivery = serializers.SerializerMethodField()
+
+    def get_author_id(self, comment) -> int | None:
+        """The agent's user id, the end user's contact id, or null for the product itself."""
+        if comment.author_role == AuthorRole.END_USER:
+            return comment.author_contact_id
+        if comment.author_role == AuthorRole.AGENT:
+            return comment.author_user_id
+        return None
+
+    @extend_schema_field(TemplateRefSerializer(allow_null=True))
+    def get_template(self, comment) -> dict | None:
+        if not comment.template:
+            return None
+        return {"name": comment.template.get("name"), "language": comment.template.get("language")}
+
+    @extend_schema_field(DeliverySerializer(allow_null=True))
+    def get_delivery(self, comment) -> dict | None:
+        if comment.delivery_status is None:
+            return None
+        error = None
+        if comment.delivery_error_code:
+            error = {
+                "code": comment.delivery_error_code,
+                "title": comment.delivery_error_title,
+                "detail": comment.delivery_error_detail,
+            }
+        updated_at = comment.delivery_updated_at
+        return {
+            "status": comment.delivery_status,
+            "error": error,
+            "updated_at": serializers.DateTimeField().to_representation(updated_at) if updated_at else None,
+        }
+
+
+@extend_schema_serializer(component_name="Event")
+class EventOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    ticket_id = serializers.IntegerField(read_only=True)
+    type = serializers.CharField(read_only=True)
+    actor_id = serializers.IntegerField(allow_null=True, read_only=True)
+    data = serializers.DictField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+@extend_schema_serializer(component_name="Contact")
+class ContactOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    email = serializers.CharField(read_only=True)
+    phone = serializers.CharField(read_only=True)
+    wa_id = serializers.CharField(allow_null=True, read_only=True)
+    whatsapp_user_id = serializers.CharField(allow_null=True, read_only=True)
+    whatsapp_opt_in = serializers.BooleanField(read_only=True)
+    whatsapp_opt_in_source = serializers.CharField(read_only=True)
+    whatsapp_opt_in_at = serializers.DateTimeField(allow_null=True, read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+
+# --- Input ------------------------------------------------------------------------------------------------
+
+
+class DefaultTrueBooleanField(serializers.BooleanField):
+    """`public` defaults to true in multipart forms too (DRF treats a missing form checkbox as false)."""
+
+    default_empty_html = empty
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("default", True)
+        super().__init__(**kwargs)
+
+
+@extend_schema_serializer(component_name="NewComment")
+class NewCommentInputSerializer(serializers.Serializer):
+    """The comment of a ticket create or update: `{body, public}`."""
+
+    body = serializers.CharField(trim_whitespace=False, allow_blank=True)
+    public = DefaultTrueBooleanField(help_text="false makes an internal note.")
+
+    def validate(self, attrs: dict) -> dict:
+        # Checked here, not per field: inside a PATCH (partial) DRF neither requires `body` nor applies defaults.
+        if not attrs.get("body", "").strip():
+            raise serializers.ValidationError({"body": ["Write a message."]})
+        attrs.setdefault("public", True)
+        return attrs
+
+
+def _choice(choices, **kwargs) -> serializers.ChoiceField:
+    return serializers.ChoiceField(choices=choices, allow_null=True, allow_blank=True, **kwargs)
+
+
+def _tags(**kwargs) -> serializers.ListField:
+    return serializers.ListField(child=serializers.CharField(max_length=80), max_length=200, **kwargs)
+
+
+class _TicketFieldsInput(serializers.Serializer):
+    """Fields an agent may set on a ticket, shared by create and update."""
+
+    subject = serializers.CharField(max_length=255)
+    priority = _choice(TicketPriority.choices, required=False)
+    type = _choice(TicketType.choices, required=False)
+    assignee_id = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(), allow_null=True, required=False, help_text="An active agent's user id."
+    )
+    group_id = serializers.PrimaryKeyRelatedField(queryset=Group.objects.all(), allow_null=True, required=False)
+    tags = _tags(required=False, help_text="Replaces the ticket's tags.")
+    comment = NewCommentInputSerializer(required=False)
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        for field in ("priority", "type"):
+            if values.get(field) == "":
+                values[field] = None
+        return values
+
+
+@extend_schema_serializer(component_name="TicketCreate")
+class TicketCreateInputSerializer(_TicketFieldsInput):
+    requester_id = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all(), help_text="A contact's id.")
+
+
+@extend_schema_serializer(component_name="TicketUpdate")
+class TicketUpdateInputSerializer(_TicketFieldsInput):
+    """A partial update (PATCH): only the keys sent are changed."""
+
+    status = serializers.ChoiceField(choices=TicketStatus.choices, required=False)
+    add_tags = _tags(required=False)
+    remove_tags = _tags(required=False)
+
+    def to_changes(self) -> dict:
+        """The validated data in `services.ticket_update`'s vocabulary (objects, not ids)."""
+        data = dict(self.validated_data)
+        data.pop("comment", None)
+        renamed = {"assignee_id": "assignee", "group_id": "group"}
+        return {renamed.get(key, key): value for key, value in data.items()}
+
+
+@extend_schema_serializer(component_name="CommentCreate")
+class CommentCreateInputSerializer(serializers.Serializer):
+    body = serializers.CharField(trim_whitespace=False, allow_blank=True, required=False, default="")
+    public = DefaultTrueBooleanField(help_text="true: a public reply to the requester; false: an internal note.")
+    attachments = serializers.ListField(
+        child=serializers.FileField(use_url=False), required=False, default=list, help_text="multipart/form-data only."
+    )
+
+
+class _ContactFieldsInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    email = serializers.EmailField(allow_blank=True, required=False)
+    phone = serializers.CharField(max_length=32, allow_blank=True, required=False)
+    wa_id = serializers.CharField(max_length=32, allow_null=True, allow_blank=True, required=False)
+    whatsapp_user_id = serializers.CharField(max_length=64, allow_null=True, allow_blank=True, required=False)
+    whatsapp_opt_in = serializers.BooleanField(required=False)
+    whatsapp_opt_in_source = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    whatsapp_opt_in_at = serializers.DateTimeField(allow_null=True, required=False)
+
+    def _unique(self, field: str, value: str | None) -> str | None:
+        value = (value or "").strip() or None  # blank is "none": "" would collide between contacts
+        if value is not None:
+            others = Contact.objects.filter(**{field: value})
+            if self.instance is not None:
+                others = others.exclude(pk=self.instance.pk)
+            if others.exists():
+                raise serializers.ValidationError(f"A contact with this {field} already exists.")
+        return value
+
+    def validate_wa_id(self, value: str | None) -> str | None:
+        return self._unique("wa_id", value)
+
+    def validate_whatsapp_user_id(self, value: str | None) -> str | None:
+        return self._unique("whatsapp_user_id", value)
+
+
+@extend_schema_serializer(component_name="ContactCreate")
+class ContactCreateInputSerializer(_ContactFieldsInput):
+    name = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+
+
+@extend_schema_serializer(component_name="ContactUpdate")
+class ContactUpdateInputSerializer(_ContactFieldsInput):
+    """A partial update (PATCH), bound to the contact (`instance`) so uniqueness ignores itself."""
