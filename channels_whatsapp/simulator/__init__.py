@@ -1,0 +1,1 @@
+"""A fake Meta: the WhatsApp Cloud API both ways, for development, demos and tests (never on in production)."""
