@@ -7,6 +7,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
+# `make run` wires the bundled WhatsApp simulator unless you point these elsewhere (e.g. at Meta).
+RUN_ENV = WHATSAPP_GRAPH_URL=$${WHATSAPP_GRAPH_URL:-http://$(HOST):$(PORT)/simulator/graph/v23.0} \
+	WHATSAPP_APP_SECRET=$${WHATSAPP_APP_SECRET:-demo-app-secret} \
+	WHATSAPP_VERIFY_TOKEN=$${WHATSAPP_VERIFY_TOKEN:-demo-verify-token} \
+	WHATSAPP_SIMULATOR_WEBHOOK_URL=$${WHATSAPP_SIMULATOR_WEBHOOK_URL:-http://$(HOST):$(PORT)/whatsapp/webhook/} \
+	SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)}
+
 .PHONY: venv run test lint fmt migrate seed clean
 
 venv: $(VENV)/.installed
@@ -22,14 +29,17 @@ migrate: venv
 
 seed: migrate
 	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py seed_whatsapp_demo
 
 ## Install, migrate, seed demo data once, then run the web server (daphne) and the worker (qcluster); Ctrl-C stops both.
 run: seed
 	@echo
 	@echo "  SupportDesk is starting at http://$(HOST):$(PORT)/"
 	@echo "  Log in as agent / agent (or admin / admin for /admin/)."
+	@echo "  WhatsApp simulator (the customer's phone): http://$(HOST):$(PORT)/simulator/"
 	@echo
 	@trap 'kill 0' INT TERM EXIT; \
+	export $(RUN_ENV); \
 	$(PY) manage.py qcluster & \
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application & \
 	wait

@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class ChannelsWhatsappConfig(AppConfig):
     name = "channels_whatsapp"
     verbose_name = "WhatsApp"
+
+    def ready(self) -> None:
+        from channels_whatsapp import services
+        from tickets import hooks
+
+        hooks.register_outbound_handler("whatsapp", services.outbound_handle)
+        hooks.register_channel_info("whatsapp", services.channel_info)
+        hooks.register_ticket_related("whatsapp")

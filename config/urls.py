@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
@@ -15,7 +16,12 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/whatsapp/", include("channels_whatsapp.api")),
     path("api/", include("tickets.api.urls")),
+    path("whatsapp/", include("channels_whatsapp.urls")),
     path("healthz/", healthz, name="healthz"),
     path("", include("tickets.urls")),
 ]
+
+if settings.WHATSAPP_SIMULATOR_ENABLED:
+    urlpatterns.append(path("simulator/", include("channels_whatsapp.simulator.urls")))

@@ -63,3 +63,16 @@ def register_channel_info(via: str, provider: ChannelInfo) -> None:
 def channel_info(ticket: "Ticket") -> dict | None:
     provider = _channel_info.get(ticket.via)
     return provider(ticket) if provider else None
+
+
+_ticket_related: list[str] = []
+
+
+def register_ticket_related(name: str) -> None:
+    """A channel's one-to-one row on Ticket, fetched with every ticket list in the same query."""
+    if name not in _ticket_related:
+        _ticket_related.append(name)
+
+
+def ticket_related() -> list[str]:
+    return list(_ticket_related)

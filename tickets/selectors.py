@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from tickets import events
+from tickets import events, hooks
 from tickets.models import Attachment, Comment, Contact, Event, Group, Ticket, TicketStatus, TicketTag
 from tickets.permissions import restrict_tickets
 
@@ -101,7 +101,7 @@ def ticket_list(
         )
         sort = "priority"
     return (
-        qs.select_related("requester", "assignee", "group")
+        qs.select_related("requester", "assignee", "group", *hooks.ticket_related())
         .prefetch_related(Prefetch("tag_rows", queryset=TicketTag.objects.order_by("name")))
         .order_by(*SORTS.get(sort, SORTS["updated"]))
     )
@@ -116,7 +116,7 @@ def ticket_view_counts(*, user) -> dict[str, int]:
 def ticket_get(*, user, ticket_id: int) -> Ticket | None:
     return (
         tickets_visible(user=user)
-        .select_related("requester", "assignee", "group", "follow_up_of")
+        .select_related("requester", "assignee", "group", "follow_up_of", *hooks.ticket_related())
         .prefetch_related(Prefetch("tag_rows", queryset=TicketTag.objects.order_by("name")))
         .filter(pk=ticket_id)
         .first()

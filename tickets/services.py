@@ -2,7 +2,7 @@
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -358,6 +358,7 @@ def end_user_message_add(
     in_reply_to: Comment | None = None,
     message_type: str = "",
     channel_data: dict | None = None,
+    on_ticket_created: "Callable[[Ticket], None] | None" = None,
 ) -> Comment:
     """A message from the customer, following Zendesk's status rules.
 
@@ -383,6 +384,8 @@ def end_user_message_add(
             group=conversation_ticket.group if conversation_ticket else None,
         )
         events.ticket_created(ticket=ticket)
+        if on_ticket_created is not None:
+            on_ticket_created(ticket)  # the channel links its conversation before listeners run
     elif ticket.status in (TicketStatus.SOLVED, TicketStatus.PENDING):
         # Zendesk: an end-user reply reopens solved and pending tickets; on-hold stays on-hold.
         changes.update(_change_status(ticket=ticket, actor=None, status=TicketStatus.OPEN))

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_q",
     "tickets",
     "channels_whatsapp",
+    "channels_whatsapp.simulator",
     "macros",
     "automations",
 ]
@@ -188,6 +189,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "tickets.models.TicketStatus",
+        "DeliveryStatusEnum": "tickets.models.DeliveryStatus",
+    },
 }
 
 # --- WhatsApp -------------------------------------------------------------------------------------------
@@ -196,6 +201,8 @@ WHATSAPP_GRAPH_URL = env.str("WHATSAPP_GRAPH_URL", default="https://graph.facebo
 WHATSAPP_APP_SECRET = env.str("WHATSAPP_APP_SECRET", default="")
 WHATSAPP_VERIFY_TOKEN = env.str("WHATSAPP_VERIFY_TOKEN", default="")
 WHATSAPP_SIMULATOR_ENABLED = env.bool("WHATSAPP_SIMULATOR_ENABLED", default=DEBUG)
+# Where the simulator posts its signed webhooks (our own webhook, reached over real HTTP).
+WHATSAPP_SIMULATOR_WEBHOOK_URL = env.str("WHATSAPP_SIMULATOR_WEBHOOK_URL", default="")
 
 # --- Product --------------------------------------------------------------------------------------------
 

@@ -1,8 +1,8 @@
 import pytest
 
+from tests.factories import GroupFactory, TicketFactory
 from tickets import selectors
 from tickets.models import TicketStatus
-from tests.factories import GroupFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def test_ticket_list_filters_and_sorts(agent):
     assert list(selectors.ticket_list(user=agent, q="refund")) == [a]
     assert list(selectors.ticket_list(user=agent, q=f"#{b.pk}")) == [b]
     assert list(selectors.ticket_list(user=agent, via="web")) == [b]
-    assert list(selectors.ticket_list(user=agent, sort="priority"))[0] == b
+    assert selectors.ticket_list(user=agent, sort="priority").first() == b
     assert list(selectors.ticket_list(user=agent, sort="id")) == [b, a]
 
 
@@ -49,8 +49,10 @@ def test_ticket_list_query_count_does_not_grow(agent, django_assert_max_num_quer
         TicketFactory()
 
     def run():
-        return [(t.requester.name, t.group, t.assignee, [x.name for x in t.tag_rows.all()]) for t in
-                selectors.ticket_list(user=agent)]
+        return [
+            (t.requester.name, t.group, t.assignee, [x.name for x in t.tag_rows.all()])
+            for t in selectors.ticket_list(user=agent)
+        ]
 
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

@@ -2,10 +2,10 @@ import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from tests.factories import ContactFactory, GroupFactory, TicketFactory, UserFactory
 from tickets import hooks, services
 from tickets.errors import DomainError
 from tickets.models import Comment, Event, Ticket, TicketStatus
-from tests.factories import ContactFactory, GroupFactory, TicketFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -58,11 +58,15 @@ def test_ticket_update_records_each_field_change(agent, other_agent):
     services.ticket_update(
         ticket=ticket,
         actor=agent,
-        changes={"status": "pending", "priority": "urgent", "type": "incident", "group": group, "assignee": other_agent},
+        changes={
+            "status": "pending",
+            "priority": "urgent",
+            "type": "incident",
+            "group": group,
+            "assignee": other_agent,
+        },
     )
-    changed = dict(
-        Event.objects.filter(ticket=ticket, type="field.changed").values_list("data__field", "data__to")
-    )
+    changed = dict(Event.objects.filter(ticket=ticket, type="field.changed").values_list("data__field", "data__to"))
     assert changed == {
         "status": "pending",
         "priority": "urgent",
@@ -125,7 +129,9 @@ def test_tags_add_remove_and_replace(agent):
 def test_end_user_message_on_solved_reopens(agent):
     requester = ContactFactory()
     ticket = TicketFactory(requester=requester, status=TicketStatus.SOLVED)
-    comment = services.end_user_message_add(conversation_ticket=ticket, requester=requester, via="web", body="Still broken")
+    comment = services.end_user_message_add(
+        conversation_ticket=ticket, requester=requester, via="web", body="Still broken"
+    )
     ticket.refresh_from_db()
     assert comment.ticket_id == ticket.pk
     assert ticket.status == TicketStatus.OPEN
@@ -205,7 +211,9 @@ def test_internal_note_is_never_emailed(agent, django_capture_on_commit_callback
     assert mail.outbox == []
 
 
-def test_public_reply_goes_to_the_registered_channel_handler_instead_of_email(agent, django_capture_on_commit_callbacks):
+def test_public_reply_goes_to_the_registered_channel_handler_instead_of_email(
+    agent, django_capture_on_commit_callbacks
+):
     seen = []
     hooks.register_outbound_handler("email", seen.append)
     try:

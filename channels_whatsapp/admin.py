@@ -1,0 +1,150 @@
+import json
+
+from django import forms
+from django.contrib import admin
+from django.utils.html import format_html
+
+from channels_whatsapp import services
+from channels_whatsapp.models import (
+    AccountChange,
+    InboundReceipt,
+    OutboundSend,
+    StatusReceipt,
+    WebhookDelivery,
+    WhatsAppAccount,
+    WhatsAppConversation,
+)
+
+
+class AccountForm(forms.ModelForm):
+    """The token can be replaced but is never shown: the field starts empty and empty means unchanged."""
+
+    access_token = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Leave empty to keep the current token.",
+    )
+
+    class Meta:
+        model = WhatsAppAccount
+        fields = [
+            "name",
+            "phone_number_id",
+            "waba_id",
+            "display_phone_number",
+            "access_token",
+            "redact_credit_cards",
+            "templates_enabled",
+            "active",
+        ]
+
+    def clean_access_token(self):
+        token = self.cleaned_data.get("access_token", "")
+        if not token and not (self.instance and self.instance.pk):
+            raise forms.ValidationError("An access token is required for a new account.")
+        return token
+
+
+@admin.register(WhatsAppAccount)
+class WhatsAppAccountAdmin(admin.ModelAdmin):
+    form = AccountForm
+    list_display = [
+        "name",
+        "display_phone_number",
+        "phone_number_id",
+        "waba_id",
+        "redact_credit_cards",
+        "templates_enabled",
+        "active",
+    ]
+    list_filter = ["active", "templates_enabled", "redact_credit_cards"]
+    search_fields = ["name", "phone_number_id", "display_phone_number", "waba_id"]
+
+    def save_model(self, request, obj, form, change):
+        data = dict(form.cleaned_data)
+        if change:
+            services.account_update(account=WhatsAppAccount.objects.get(pk=obj.pk), actor=request.user, **data)
+        else:
+            obj.pk = services.account_create(actor=request.user, **data).pk
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["id", "received_at", "state", "attempts", "processed_at", "notes_count"]
+    list_filter = ["state"]
+    date_hierarchy = "received_at"
+    readonly_fields = ["received_at", "state", "attempts", "processed_at", "error", "notes_pretty", "payload_pretty"]
+    exclude = ["payload", "notes"]
+    show_full_result_count = False
+    actions = ["reprocess"]
+
+    @admin.display(description="notes")
+    def notes_count(self, obj):
+        return len(obj.notes or [])
+
+    @admin.display(description="notes")
+    def notes_pretty(self, obj):
+        return format_html("<pre>{}</pre>", "\n".join(obj.notes or []))
+
+    @admin.display(description="payload")
+    def payload_pretty(self, obj):
+        return format_html("<pre>{}</pre>", json.dumps(obj.payload, indent=2, ensure_ascii=False))
+
+    def has_reprocess_permission(self, request):
+        return request.user.is_staff
+
+    @admin.action(description="Process again (idempotent)", permissions=["reprocess"])
+    def reprocess(self, request, queryset):
+        for delivery_id in queryset.values_list("pk", flat=True):
+            WebhookDelivery.objects.filter(pk=delivery_id).update(state=WebhookDelivery.State.PENDING)
+            services.enqueue_webhook(delivery_id)
+        self.message_user(request, f"{queryset.count()} webhook(s) queued again.")
+
+
+@admin.register(WhatsAppConversation)
+class WhatsAppConversationAdmin(ReadOnlyAdmin):
+    list_display = ["ticket", "account", "contact"]
+    list_select_related = ["ticket", "account", "contact"]
+    list_filter = ["account"]
+    search_fields = ["contact__name", "contact__wa_id"]
+
+
+@admin.register(OutboundSend)
+class OutboundSendAdmin(ReadOnlyAdmin):
+    list_display = ["comment_id", "account", "state", "attempts", "updated_at", "last_error"]
+    list_filter = ["state", "account"]
+    list_select_related = ["account"]
+    show_full_result_count = False
+
+
+@admin.register(StatusReceipt)
+class StatusReceiptAdmin(ReadOnlyAdmin):
+    list_display = ["wamid", "status", "timestamp", "received_at"]
+    list_filter = ["status"]
+    search_fields = ["wamid"]
+    show_full_result_count = False
+
+
+@admin.register(InboundReceipt)
+class InboundReceiptAdmin(ReadOnlyAdmin):
+    list_display = ["wamid", "message_type", "received_at"]
+    list_filter = ["message_type"]
+    search_fields = ["wamid"]
+    show_full_result_count = False
+
+
+@admin.register(AccountChange)
+class AccountChangeAdmin(ReadOnlyAdmin):
+    list_display = ["account", "actor", "created_at", "changes"]
+    list_select_related = ["account", "actor"]

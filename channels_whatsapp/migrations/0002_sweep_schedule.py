@@ -1,0 +1,27 @@
+from django.db import migrations
+
+
+def create_schedule(apps, schema_editor):
+    Schedule = apps.get_model("django_q", "Schedule")
+    Schedule.objects.update_or_create(
+        name="whatsapp-sweep",
+        defaults={
+            "func": "channels_whatsapp.tasks.sweep",
+            "schedule_type": "I",  # minutes
+            "minutes": 1,
+            "repeats": -1,
+        },
+    )
+
+
+def remove_schedule(apps, schema_editor):
+    apps.get_model("django_q", "Schedule").objects.filter(name="whatsapp-sweep").delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("channels_whatsapp", "0001_initial"),
+        ("django_q", "0018_task_success_index"),
+    ]
+
+    operations = [migrations.RunPython(create_schedule, remove_schedule)]

@@ -1,0 +1,141 @@
+"""Connected WhatsApp numbers, the durable webhook store, and the link between tickets and conversations."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from tickets.models import Contact, Ticket
+
+
+class WhatsAppAccount(models.Model):
+    """One connected business phone number of the Cloud API."""
+
+    name = models.CharField(max_length=100)
+    phone_number_id = models.CharField(max_length=64, unique=True)
+    waba_id = models.CharField("WhatsApp Business Account id", max_length=64)
+    display_phone_number = models.CharField(max_length=32, blank=True)
+    # Write-only everywhere: never rendered in API responses, admin pages or logs.
+    access_token = models.TextField()
+    redact_credit_cards = models.BooleanField(default=True)
+    templates_enabled = models.BooleanField(default=False)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = "WhatsApp account"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.display_phone_number or self.phone_number_id})"
+
+    def __repr__(self) -> str:  # never the token
+        return f"<WhatsAppAccount {self.pk} {self.phone_number_id}>"
+
+
+class WebhookDelivery(models.Model):
+    """A signed webhook POST, stored before we answer 200 and processed later by the worker."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PROCESSED = "processed", "Processed"
+        FAILED = "failed", "Failed"
+
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    notes = models.JSONField(default=list, blank=True, help_text="What processing could not use (unknown numbers...).")
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self) -> str:
+        return f"Webhook {self.pk} ({self.state})"
+
+
+class WhatsAppConversation(models.Model):
+    """Which ticket carries the conversation between a contact and one of our numbers."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, primary_key=True, related_name="whatsapp")
+    account = models.ForeignKey(WhatsAppAccount, on_delete=models.PROTECT, related_name="conversations")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="whatsapp_conversations")
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "contact", "-ticket"], name="wa_conversation_latest")]
+
+    def __str__(self) -> str:
+        return f"WhatsApp conversation of ticket {self.ticket_id}"
+
+
+class StatusReceipt(models.Model):
+    """One (wamid, status) seen in a status webhook: makes status processing idempotent."""
+
+    wamid = models.CharField(max_length=200)
+    status = models.CharField(max_length=20)
+    timestamp = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["wamid", "status"], name="status_receipt_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.wamid} {self.status}"
+
+
+class OutboundSend(models.Model):
+    """The worker's bookkeeping for one outbound message: attempts, and whether a POST may have gone out."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Accepted by WhatsApp"
+        FAILED = "failed", "Failed"
+
+    comment = models.OneToOneField("tickets.Comment", on_delete=models.CASCADE, related_name="whatsapp_send")
+    account = models.ForeignKey(WhatsAppAccount, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    payload = models.JSONField(default=dict, blank=True, help_text="The message body sent to the Cloud API.")
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(attempts__lte=20), name="outbound_send_attempts_bounded"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Send of comment {self.comment_id} ({self.state})"
+
+
+class InboundReceipt(models.Model):
+    """Every inbound message id we processed, whatever its type: the database makes redelivery a no-op."""
+
+    wamid = models.CharField(max_length=200, unique=True)
+    message_type = models.CharField(max_length=30, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.wamid
+
+
+class AccountChange(models.Model):
+    """Audit of settings changes on a connected number (e.g. turning credit-card redaction off)."""
+
+    account = models.ForeignKey(WhatsAppAccount, on_delete=models.CASCADE, related_name="changes")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changes = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"Change of {self.account_id} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,762 @@
+"""WhatsApp channel writes: webhook intake and processing, inbound messages, outbound sends, statuses, media."""
+
+import hashlib
+import hmac
+import json
+import logging
+import math
+import time
+from datetime import datetime
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from channels_whatsapp import client, media, parsing, redaction, selectors, window
+from channels_whatsapp.models import (
+    AccountChange,
+    InboundReceipt,
+    OutboundSend,
+    StatusReceipt,
+    WebhookDelivery,
+    WhatsAppAccount,
+    WhatsAppConversation,
+)
+from tickets import delivery, events
+from tickets import services as ticket_services
+from tickets.errors import DomainError
+from tickets.models import Attachment, Comment, Contact, DeliveryStatus, Ticket, Via
+
+logger = logging.getLogger(__name__)
+
+MAX_WEBHOOK_BYTES = 3 * 1024 * 1024
+REDACTION_TAG = "credit_card_redacted"
+MAX_SEND_ATTEMPTS = 5
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+
+WINDOW_CLOSED_TITLE = "Outside the 24-hour customer service window"
+WINDOW_CLOSED_DETAIL = (
+    "More than 24 hours have passed since the customer's last WhatsApp message. The reply was kept on the ticket "
+    "but not sent; only an approved message template can reach the customer now."
+)
+
+
+# --- Webhook intake (in the request: no network, one insert) ---------------------------------------------
+
+
+class WebhookRefused(Exception):
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def signature_valid(*, body: bytes, header: str) -> bool:
+    """X-Hub-Signature-256 = "sha256=" + hex HMAC-SHA256 of the raw body, keyed by the app secret."""
+    secret = settings.WHATSAPP_APP_SECRET
+    if not secret or not header.startswith("sha256="):
+        return False
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, header[7:].strip().lower())
+
+
+def verify_token_matches(token: str) -> bool:
+    expected = settings.WHATSAPP_VERIFY_TOKEN
+    return bool(expected) and hmac.compare_digest(expected.encode(), token.encode())
+
+
+def _json_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _json_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} does not fit a float")
+    return value
+
+
+def _without_nul(value):
+    """PostgreSQL stores no NUL character in text or jsonb: it becomes U+FFFD rather than losing the message."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    return value
+
+
+def webhook_receive(*, body: bytes, signature: str) -> WebhookDelivery:
+    """Check, store durably, and hand to the worker after commit. Raises WebhookRefused."""
+    if len(body) > MAX_WEBHOOK_BYTES:
+        raise WebhookRefused(400, "Body larger than 3 MiB.")
+    if not signature_valid(body=body, header=signature):
+        raise WebhookRefused(403, "Missing or invalid X-Hub-Signature-256.")
+    try:
+        # NaN, Infinity and 1e400 are not JSON and no database stores them; nor a lone surrogate (\ud800).
+        payload = json.loads(body, parse_constant=_json_constant, parse_float=_json_float)
+        json.dumps(payload, ensure_ascii=False).encode()
+        if b"\\u0000" in body:
+            payload = _without_nul(payload)
+    except (ValueError, RecursionError) as exc:
+        raise WebhookRefused(400, "Body is not valid JSON.") from exc
+    if not isinstance(payload, dict):
+        raise WebhookRefused(400, "Body must be a JSON object.")
+    with transaction.atomic():
+        stored = WebhookDelivery.objects.create(payload=payload)
+        transaction.on_commit(lambda: enqueue_webhook(stored.pk))
+    return stored
+
+
+def enqueue_webhook(delivery_id: int) -> None:
+    from django_q.tasks import async_task
+
+    try:
+        async_task("channels_whatsapp.tasks.process_webhook", delivery_id, task_name=f"webhook-{delivery_id}")
+    except Exception:  # the row is stored: the sweep picks it up when the broker is back
+        logger.exception("Could not enqueue webhook %s; it stays pending", delivery_id)
+
+
+# --- Webhook processing (in the worker) -------------------------------------------------------------------
+
+
+def webhook_process(*, delivery_id: int) -> None:
+    stored = WebhookDelivery.objects.filter(pk=delivery_id).first()
+    if stored is None or stored.state == WebhookDelivery.State.PROCESSED:
+        return
+    notes: list[str] = []
+    for change in parsing.parse_payload(stored.payload):
+        notes.extend(change.problems)
+        notes.extend(_process_change(change))
+    WebhookDelivery.objects.filter(pk=delivery_id).update(
+        state=WebhookDelivery.State.PROCESSED,
+        processed_at=timezone.now(),
+        attempts=stored.attempts + 1,
+        notes=notes[:100],
+    )
+
+
+def _process_change(change: parsing.Change) -> list[str]:
+    if change.field == "message_template_status_update" and change.template_status is not None:
+        return [f"template status update: {change.template_status.name} {change.template_status.event}"]
+    if change.field != "messages":
+        return [f"ignored change field '{change.field}'"]
+    account = selectors.account_for_phone_number(change.phone_number_id)
+    if account is None:
+        count = len(change.messages) + len(change.statuses)
+        return [f"unknown phone_number_id '{change.phone_number_id}': {count} item(s) kept here, not processed"]
+    notes = [f"webhook error {e.code}: {e.title} {e.detail}".strip() for e in change.errors]
+    for message in change.messages:
+        try:
+            note = inbound_message_handle(account=account, change=change, message=message)
+        except IntegrityError:
+            note = None  # a concurrent delivery of the same message won the race: nothing to do
+        if note:
+            notes.append(note)
+    for status in change.statuses:
+        note = status_handle(status=status)
+        if note:
+            notes.append(note)
+    return notes
+
+
+# --- Inbound messages ---------------------------------------------------------------------------------------
+
+
+def _contact_for(*, change: parsing.Change, message: parsing.InboundMessage) -> Contact:
+    profile = change.profile_for(message.sender_wa_id, message.sender_user_id)
+    wa_id = message.sender_wa_id or (profile.wa_id if profile else "")
+    user_id = message.sender_user_id or (profile.user_id if profile else "")
+    name = (profile.name if profile else "") or wa_id or user_id or "WhatsApp user"
+    contact = None
+    if wa_id:
+        contact = Contact.objects.filter(wa_id=wa_id).first()
+    if contact is None and user_id:
+        contact = Contact.objects.filter(whatsapp_user_id=user_id).first()
+    if contact is None:
+        try:
+            with transaction.atomic():
+                contact = Contact.objects.create(
+                    name=name[:200], wa_id=wa_id or None, whatsapp_user_id=user_id or None, phone=wa_id and f"+{wa_id}"
+                )
+        except IntegrityError:  # created concurrently by another worker
+            contact = Contact.objects.get(wa_id=wa_id) if wa_id else Contact.objects.get(whatsapp_user_id=user_id)
+    updates = {}
+    if profile and profile.name and contact.name in ("", contact.wa_id, "WhatsApp user"):
+        updates["name"] = profile.name[:200]
+    if user_id and not contact.whatsapp_user_id:
+        updates["whatsapp_user_id"] = user_id
+    if wa_id and not contact.wa_id:
+        updates["wa_id"] = wa_id
+    if updates:
+        Contact.objects.filter(pk=contact.pk).update(**updates)
+    # One worker at a time per customer: two first messages arriving together must not open two tickets.
+    return Contact.objects.select_for_update().get(pk=contact.pk)
+
+
+def render_body(message: parsing.InboundMessage) -> str:
+    """What the agent reads for each message type."""
+    d = message.details
+    match message.type:
+        case "text" | "button":
+            return message.text
+        case "image" | "video" | "audio" | "document" | "sticker":
+            return message.text
+        case "location":
+            place = ", ".join(str(d[k]) for k in ("name", "address") if d.get(k))
+            coords = f"{d.get('latitude')}, {d.get('longitude')}"
+            return f"Location: {place} ({coords})" if place else f"Location: {coords}"
+        case "contacts":
+            return "Shared contact: " + "; ".join(
+                _contact_card(c) for c in d.get("contacts", []) if isinstance(c, dict)
+            )
+        case "interactive":
+            if d.get("kind") == "nfm_reply":
+                return "Form response: " + str(d.get("response_json", ""))
+            return message.text + (f" ({d['description']})" if d.get("description") else "")
+        case "order":
+            items = d.get("items") or []
+            return f"Order of {len(items)} item(s)" + (f": {message.text}" if message.text else "")
+        case "unsupported":
+            kind = d.get("unsupported_type") or "unknown"
+            return f"The customer sent a message of a type WhatsApp does not support here ({kind})."
+        case _:
+            return message.text or f"The customer sent a message of type '{message.type}' that SupportDesk cannot show."
+
+
+def _contact_card(card: dict) -> str:
+    name = card.get("name") if isinstance(card.get("name"), dict) else {}
+    parts = [str(name.get("formatted_name") or name.get("first_name") or "")]
+    parts += [str(p.get("phone", "")) for p in parsing._l(card.get("phones")) if isinstance(p, dict)]
+    parts += [str(e.get("email", "")) for e in parsing._l(card.get("emails")) if isinstance(e, dict)]
+    return ", ".join(p for p in parts if p)
+
+
+def redact_inbound(*, account: WhatsAppAccount, text: str) -> tuple[str, int]:
+    """Card numbers in WhatsApp messages are masked before anything is stored, unless the account opted out."""
+    if not account.redact_credit_cards:
+        return text, 0
+    return redaction.redact(text)
+
+
+def _redaction_recorded(*, comment: Comment, count: int) -> None:
+    events.record(
+        ticket=comment.ticket,
+        type=events.REDACTION_APPLIED,
+        data={"comment_id": comment.pk, "where": "comment", "count": count},
+    )
+    ticket_services.ticket_update(
+        ticket=comment.ticket, changes={"add_tags": [REDACTION_TAG]}, source="whatsapp", run_listeners=False
+    )
+
+
+@transaction.atomic
+def inbound_message_handle(
+    *, account: WhatsAppAccount, change: parsing.Change, message: parsing.InboundMessage
+) -> str | None:
+    """Turn one inbound message into a comment (or an event), exactly once. Returns a note for the admin, if any."""
+    try:
+        with transaction.atomic():
+            InboundReceipt.objects.create(wamid=message.wamid, message_type=message.type[:30])
+    except IntegrityError:
+        return None  # already processed: redelivery never creates a second comment
+    if message.type in ("reaction", "edit", "revoke"):
+        return _message_update(message)
+    if message.type in ("request_welcome",):
+        return f"{message.type} from {message.sender_wa_id} (no content)"
+    if message.type == "system":
+        return _system_message(message)
+    contact = _contact_for(change=change, message=message)
+    received_at = timezone.now()
+    sent_at = window.effective_send_time(message.sent_at or received_at, received_at)
+    conversation = selectors.latest_conversation(account=account, contact=contact)
+    body = render_body(message)
+    body, redactions = redact_inbound(account=account, text=body)
+    details = dict(message.details)
+    if message.frequently_forwarded:
+        details["frequently_forwarded"] = True
+    quoted = selectors.comment_by_wamid(message.context_id) if message.context_id else None
+
+    def link(ticket: Ticket) -> None:
+        WhatsAppConversation.objects.create(ticket=ticket, account=account, contact=contact)
+
+    comment = ticket_services.end_user_message_add(
+        conversation_ticket=conversation.ticket if conversation else None,
+        requester=contact,
+        via=Via.WHATSAPP,
+        body=body,
+        sent_at=sent_at,
+        channel_message_id=message.wamid,
+        forwarded=message.forwarded,
+        in_reply_to=quoted if quoted and quoted.ticket_id else None,
+        message_type=message.type,
+        channel_data=details,
+        on_ticket_created=link,
+    )
+    if redactions:
+        _redaction_recorded(comment=comment, count=redactions)
+    if message.media is not None and message.media.id:
+        _attach_inbound_media(comment=comment, account=account, message=message)
+    for error in message.errors:
+        ticket_services.system_note_add(
+            ticket=comment.ticket,
+            body=_inbound_error_note(error),
+            data={"code": error.code, "title": error.title, "detail": error.detail},
+        )
+    return None
+
+
+def _inbound_error_note(error: parsing.GraphErrorInfo) -> str:
+    if error.code == "131052":
+        return (
+            "The customer sent a file WhatsApp could not download (131052: media too large or unavailable). "
+            f"{error.detail} Ask them to send it another way."
+        ).strip()
+    if error.code == "131051":
+        return "The customer sent a message type WhatsApp does not support (131051)."
+    return f"WhatsApp reported an error with this message: {error.code} {error.title}. {error.detail}".strip()
+
+
+def _message_update(message: parsing.InboundMessage) -> str | None:
+    target_id = message.reaction_to or message.original_id
+    target = selectors.comment_by_wamid(target_id)
+    if target is None:
+        return f"{message.type} for unknown message {target_id}"
+    if message.type == "reaction":
+        events.record(
+            ticket=target.ticket,
+            type=events.MESSAGE_REACTION,
+            data={"comment_id": target.pk, "emoji": message.reaction_emoji, "removed": not message.reaction_emoji},
+        )
+        reactions = dict(target.channel_data.get("reactions") or {})
+        reactions["customer"] = message.reaction_emoji
+        target.channel_data = {**target.channel_data, "reactions": {k: v for k, v in reactions.items() if v}}
+        target.save(update_fields=["channel_data"])
+    elif message.type == "edit":
+        account = WhatsAppConversation.objects.filter(ticket_id=target.ticket_id).values_list("account", flat=True)
+        new_text = message.text
+        acct = WhatsAppAccount.objects.filter(pk__in=list(account)).first()
+        if acct is not None:
+            new_text, _ = redact_inbound(account=acct, text=new_text)
+        events.record(ticket=target.ticket, type=events.MESSAGE_EDITED, data={"comment_id": target.pk})
+        target.channel_data = {**target.channel_data, "edited": True, "original_body": target.body}
+        target.body = new_text
+        target.save(update_fields=["channel_data", "body"])
+    else:
+        events.record(ticket=target.ticket, type=events.MESSAGE_REVOKED, data={"comment_id": target.pk})
+        target.channel_data = {**target.channel_data, "revoked": True}
+        target.save(update_fields=["channel_data"])
+    return None
+
+
+def _system_message(message: parsing.InboundMessage) -> str | None:
+    kind = message.details.get("kind", "")
+    new_wa_id = message.details.get("wa_id", "")
+    contact = Contact.objects.filter(wa_id=message.sender_wa_id).first() if message.sender_wa_id else None
+    if contact is None:
+        return f"system message '{kind}' for unknown sender"
+    if kind == "user_changed_number" and new_wa_id and not Contact.objects.filter(wa_id=new_wa_id).exists():
+        Contact.objects.filter(pk=contact.pk).update(wa_id=new_wa_id, phone=f"+{new_wa_id}")
+    latest = contact.tickets.order_by("-id").first()
+    if latest is not None and latest.status != "closed":
+        ticket_services.system_note_add(
+            ticket=latest, body=f"WhatsApp: {message.text or kind}", data={"kind": kind, "new_wa_id": new_wa_id}
+        )
+    return None
+
+
+# --- Media ---------------------------------------------------------------------------------------------------
+
+
+def _attach_inbound_media(*, comment: Comment, account: WhatsAppAccount, message: parsing.InboundMessage) -> None:
+    m = message.media
+    filename = m.filename or f"{message.type}-{message.wamid[-12:]}{_extension(m.mime_type)}"
+    filename = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()  # the sender's name for it, never a path
+    if filename in ("", ".", ".."):
+        filename = f"{message.type}{_extension(m.mime_type)}"
+    filename, _ = redact_inbound(account=account, text=filename)
+    attachment = Attachment.objects.create(
+        ticket=comment.ticket,
+        comment=comment,
+        filename=filename[:255],
+        content_type=media.base_mime(m.mime_type)[:120] or "application/octet-stream",
+        size=0,
+        sha256=m.sha256,
+        channel_media_id=m.id,
+    )
+    # Text never waits for media: the download is its own task.
+    transaction.on_commit(lambda: enqueue_media_download(attachment.pk))
+
+
+def _extension(mime_type: str) -> str:
+    return {
+        "image/jpeg": ".jpg",
+        "image/png": ".png",
+        "image/webp": ".webp",
+        "video/mp4": ".mp4",
+        "audio/ogg": ".ogg",
+        "audio/mpeg": ".mp3",
+        "audio/aac": ".aac",
+        "application/pdf": ".pdf",
+        "text/plain": ".txt",
+    }.get(media.base_mime(mime_type), "")
+
+
+def enqueue_media_download(attachment_id: int) -> None:
+    from django_q.tasks import async_task
+
+    async_task("channels_whatsapp.tasks.download_media", attachment_id, task_name=f"media-{attachment_id}")
+
+
+class MediaRejected(Exception):
+    pass
+
+
+def media_download(*, attachment_id: int, attempt: int = 1) -> bool:
+    """Fetch one inbound file (id -> URL -> bytes with the Bearer token), check it, store it.
+
+    Returns True when stored. Transient failures raise GraphError so the caller can retry; a permanent refusal
+    becomes a system note on the ticket.
+    """
+    attachment = Attachment.objects.select_related("comment", "ticket").filter(pk=attachment_id).first()
+    if attachment is None or attachment.file:
+        return True
+    conversation = selectors.conversation_for_ticket(attachment.ticket_id)
+    if conversation is None:
+        return False
+    account = conversation.account
+    limit = media.inbound_limit(attachment.comment.message_type if attachment.comment else "document")
+    try:
+        info = client.media_info(
+            media_id=attachment.channel_media_id, token=account.access_token, phone_number_id=account.phone_number_id
+        )
+        if info.file_size is not None and info.file_size > limit:
+            raise MediaRejected(f"it is {info.file_size} bytes, more than the {limit} bytes allowed for this type")
+        content, content_type = client.download_media(url=info.url, token=account.access_token, max_bytes=limit)
+        expected = attachment.sha256 or info.sha256
+        if expected and media.sha256_b64(content) != expected:
+            raise MediaRejected("its checksum does not match what WhatsApp announced")
+    except MediaRejected as exc:
+        _media_failed(attachment, f"The file {attachment.filename} was not stored: {exc}.")
+        return False
+    except client.GraphError as exc:
+        if exc.transient and attempt < 3:
+            raise
+        _media_failed(attachment, f"The file {attachment.filename} could not be downloaded from WhatsApp ({exc}).")
+        return False
+    with transaction.atomic():
+        attachment = Attachment.objects.select_for_update().get(pk=attachment.pk)
+        if attachment.file:
+            return True
+        attachment.file.save(attachment.filename, ContentFile(content), save=False)
+        attachment.size = len(content)
+        mime = media.base_mime(info.mime_type or content_type)
+        if mime:
+            attachment.content_type = mime[:120]
+        attachment.save()
+    return True
+
+
+def _media_failed(attachment: Attachment, text: str) -> None:
+    ticket_services.system_note_add(
+        ticket=attachment.ticket, body=text, data={"attachment_id": attachment.pk, "comment_id": attachment.comment_id}
+    )
+
+
+# --- Outbound --------------------------------------------------------------------------------------------------
+
+
+def outbound_handle(comment: Comment) -> None:
+    """Registered with the core for via=whatsapp: decide, inside the agent's transaction, whether this can go out."""
+    conversation = selectors.conversation_for_ticket(comment.ticket_id)
+    if conversation is None:
+        delivery.delivery_fail(
+            comment=comment,
+            code="no_whatsapp_conversation",
+            title="No WhatsApp conversation",
+            detail="This ticket has no WhatsApp number and contact to send to.",
+        )
+        return
+    if comment.template is None:
+        win = window.window_at(comment.ticket.last_customer_message_at, timezone.now())
+        if not win.open:
+            delivery.delivery_fail(
+                comment=comment, code="window_closed", title=WINDOW_CLOSED_TITLE, detail=WINDOW_CLOSED_DETAIL
+            )
+            return
+    elif not conversation.account.templates_enabled:
+        delivery.delivery_fail(
+            comment=comment,
+            code="templates_not_enabled",
+            title="Templates are not enabled",
+            detail="This WhatsApp account may not send message templates; an admin can enable them.",
+        )
+        return
+    delivery.delivery_queue(comment=comment)
+    OutboundSend.objects.create(comment=comment, account=conversation.account)
+    transaction.on_commit(lambda: enqueue_send(comment.pk))
+
+
+def enqueue_send(comment_id: int) -> None:
+    from django_q.tasks import async_task
+
+    try:
+        async_task("channels_whatsapp.tasks.send_comment", comment_id, task_name=f"send-{comment_id}")
+    except Exception:  # stays queued; the sweep re-enqueues it
+        logger.exception("Could not enqueue the send of comment %s", comment_id)
+
+
+def _recipient(contact: Contact) -> dict:
+    if contact.wa_id:
+        return {"to": f"+{contact.wa_id.lstrip('+')}"}
+    return {"recipient": contact.whatsapp_user_id}
+
+
+def build_messages(*, comment: Comment, contact: Contact, media_ids: dict[int, tuple[str, str]]) -> list[dict]:
+    """The Cloud API bodies for one comment: a template, a text, or one media message per attachment."""
+    base = {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        **_recipient(contact),
+        "biz_opaque_callback_data": f"comment:{comment.pk}",
+    }
+    if comment.template is not None and comment.template.get("payload"):
+        return [{**base, "type": "template", "template": comment.template["payload"]}]
+    attachments = list(comment.attachments.all())
+    if not attachments:
+        return [
+            {**base, "type": "text", "text": {"body": comment.body[:TEXT_LIMIT], "preview_url": "http" in comment.body}}
+        ]
+    messages = []
+    caption = comment.body
+    for attachment in attachments:
+        media_id, kind = media_ids[attachment.pk]
+        obj: dict = {"id": media_id}
+        if kind in ("image", "video", "document") and caption:
+            obj["caption"] = caption[:CAPTION_LIMIT]
+            caption = ""
+        if kind == "document":
+            obj["filename"] = attachment.filename
+        messages.append({**base, "type": kind, kind: obj})
+    if caption:  # a caption too long or on audio: send the text too
+        messages.insert(0, {**base, "type": "text", "text": {"body": caption[:TEXT_LIMIT]}})
+    return messages
+
+
+def _backoff(attempt: int) -> float:
+    return getattr(settings, "WHATSAPP_RETRY_BASE_SECONDS", 1.0) * (2 ** (attempt - 1))
+
+
+def comment_send(*, comment_id: int) -> str:
+    """Send one queued comment. Retries transient errors with exponential backoff, at most MAX_SEND_ATTEMPTS.
+
+    Never twice: the row is claimed (queued -> sending) in its own transaction before the POST, and only a
+    `queued` row is sent. A worker that dies during a backoff leaves it `queued` for django-q's redelivery; one
+    that dies during a POST leaves it `sending`, which the sweep fails as unconfirmed instead of resending.
+    """
+    for attempt in range(1, MAX_SEND_ATTEMPTS + 1):
+        with transaction.atomic():
+            send = (
+                OutboundSend.objects.select_for_update().select_related("account").filter(comment_id=comment_id).first()
+            )
+            if send is None or send.state != OutboundSend.State.QUEUED:
+                return "not queued"
+            comment = Comment.objects.select_related("ticket").get(pk=comment_id)
+            if (
+                comment.template is None
+                and not window.window_at(comment.ticket.last_customer_message_at, timezone.now()).open
+            ):
+                send.state = OutboundSend.State.FAILED
+                send.save(update_fields=["state", "updated_at"])
+                delivery.delivery_fail(
+                    comment=comment, code="window_closed", title=WINDOW_CLOSED_TITLE, detail=WINDOW_CLOSED_DETAIL
+                )
+                return "window closed"
+            send.state = OutboundSend.State.SENDING
+            send.attempts += 1
+            send.save(update_fields=["state", "attempts", "updated_at"])
+        try:
+            result = _post_comment(comment=comment, send=send)
+        except client.GraphError as exc:
+            if exc.transient and attempt < MAX_SEND_ATTEMPTS:
+                OutboundSend.objects.filter(pk=send.pk).update(
+                    state=OutboundSend.State.QUEUED, last_error=str(exc)[:500]
+                )
+                time.sleep(_backoff(attempt))
+                continue
+            _send_failed(send=send, comment_id=comment_id, exc=exc, exhausted=exc.transient)
+            return f"failed {exc.code}"
+        with transaction.atomic():
+            OutboundSend.objects.filter(pk=send.pk).update(state=OutboundSend.State.SENT, payload=result["payloads"])
+            comment = Comment.objects.select_for_update().get(pk=comment_id)
+            if not comment.channel_message_id:
+                comment.channel_message_id = result["wamids"][0]
+                comment.save(update_fields=["channel_message_id"])
+            delivery.delivery_advance(comment=comment, status=DeliveryStatus.SENT)
+        return "sent"
+    return "exhausted"
+
+
+def _post_comment(*, comment: Comment, send: OutboundSend) -> dict:
+    account = send.account
+    conversation = selectors.conversation_for_ticket(comment.ticket_id)
+    media_ids: dict[int, tuple[str, str]] = {}
+    for attachment in comment.attachments.all():
+        kind = media.outbound_type_for(attachment.content_type, attachment.size)
+        if kind is None:
+            raise client.GraphError(
+                "131053",
+                "Media type not accepted by WhatsApp",
+                f"{attachment.filename} ({attachment.content_type}, {attachment.size} bytes) cannot be sent.",
+            )
+        attachment.file.open("rb")
+        try:
+            content = attachment.file.read()
+        finally:
+            attachment.file.close()
+        media_ids[attachment.pk] = (
+            client.upload_media(
+                phone_number_id=account.phone_number_id,
+                token=account.access_token,
+                filename=attachment.filename,
+                content=content,
+                mime_type=media.base_mime(attachment.content_type),
+            ),
+            kind,
+        )
+    payloads = build_messages(comment=comment, contact=conversation.contact, media_ids=media_ids)
+    wamids = []
+    for payload in payloads:
+        result = client.send_message(
+            phone_number_id=account.phone_number_id, token=account.access_token, payload=payload
+        )
+        wamids.append(result.wamid)
+    return {"payloads": payloads, "wamids": wamids}
+
+
+def _send_failed(*, send: OutboundSend, comment_id: int, exc: client.GraphError, exhausted: bool) -> None:
+    title = exc.title
+    detail = exc.detail
+    if exhausted:
+        detail = f"{detail} (gave up after {send.attempts} attempts)".strip()
+    with transaction.atomic():
+        OutboundSend.objects.filter(pk=send.pk).update(state=OutboundSend.State.FAILED, last_error=str(exc)[:500])
+        comment = Comment.objects.select_for_update().get(pk=comment_id)
+        delivery.delivery_fail(comment=comment, code=exc.code, title=title, detail=detail)
+
+
+def unconfirmed_sends_fail(*, older_than_seconds: int = 300) -> int:
+    """Sends left `sending` by a worker that died during the POST: fail them visibly rather than risk a duplicate."""
+    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+    count = 0
+    for send in OutboundSend.objects.filter(state=OutboundSend.State.SENDING, updated_at__lt=cutoff):
+        exc = client.GraphError(
+            "timeout",
+            "Delivery not confirmed",
+            "The worker stopped while sending; the message may or may not have reached WhatsApp and was not resent.",
+        )
+        _send_failed(send=send, comment_id=send.comment_id, exc=exc, exhausted=False)
+        count += 1
+    return count
+
+
+def pending_work_requeue(*, older_than_seconds: int = 60) -> int:
+    """Re-enqueue webhooks and sends whose enqueue was lost (broker down at commit time)."""
+    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+    count = 0
+    for delivery_id in WebhookDelivery.objects.filter(
+        state=WebhookDelivery.State.PENDING, received_at__lt=cutoff
+    ).values_list("pk", flat=True)[:1000]:
+        enqueue_webhook(delivery_id)
+        count += 1
+    for comment_id in OutboundSend.objects.filter(state=OutboundSend.State.QUEUED, updated_at__lt=cutoff).values_list(
+        "comment_id", flat=True
+    )[:1000]:
+        enqueue_send(comment_id)
+        count += 1
+    return count
+
+
+# --- Statuses ----------------------------------------------------------------------------------------------------
+
+STATUS_MAP = {"sent": DeliveryStatus.SENT, "delivered": DeliveryStatus.DELIVERED, "read": DeliveryStatus.READ}
+
+
+@transaction.atomic
+def status_handle(*, status: parsing.StatusUpdate) -> str | None:
+    """Apply one status webhook: idempotent per (wamid, status), monotonic, `failed` terminal."""
+    if status.status not in (*STATUS_MAP, "played", "failed"):
+        return None  # unknown statuses are ignored
+    try:
+        with transaction.atomic():
+            StatusReceipt.objects.create(wamid=status.wamid, status=status.status, timestamp=status.sent_at)
+    except IntegrityError:
+        return None
+    comment = selectors.comment_for_status(wamid=status.wamid, callback_data=status.callback_data)
+    if comment is None:
+        return f"status '{status.status}' for unknown message {status.wamid}"
+    comment = Comment.objects.select_for_update().select_related("ticket").get(pk=comment.pk)
+    if status.status == "failed":
+        error = status.errors[0] if status.errors else parsing.GraphErrorInfo("131000", "Something went wrong", "")
+        delivery.delivery_fail(comment=comment, code=error.code or "131000", title=error.title, detail=error.detail)
+        return None
+    target = STATUS_MAP.get(status.status, DeliveryStatus.READ)  # `played` (voice) counts as read
+    if comment.delivery_status == DeliveryStatus.FAILED and comment.delivery_error_code == "timeout":
+        delivery.delivery_revive(comment=comment, status=target)
+    else:
+        delivery.delivery_advance(comment=comment, status=target)
+    if not comment.channel_message_id:
+        Comment.objects.filter(pk=comment.pk).update(channel_message_id=status.wamid)
+    return None
+
+
+# --- Accounts ----------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def account_create(*, actor=None, **fields) -> WhatsAppAccount:
+    if WhatsAppAccount.objects.filter(phone_number_id=fields.get("phone_number_id")).exists():
+        raise DomainError("This phone number id is already connected.", field="phone_number_id")
+    return WhatsAppAccount.objects.create(**fields)
+
+
+@transaction.atomic
+def account_update(*, account: WhatsAppAccount, actor=None, **fields) -> WhatsAppAccount:
+    changed = {}
+    for name, value in fields.items():
+        if name == "access_token":
+            if value:
+                account.access_token = value
+                changed[name] = "(changed)"
+            continue
+        if getattr(account, name) != value:
+            changed[name] = [getattr(account, name), value]
+            setattr(account, name, value)
+    account.save()
+    if changed:
+        logger.info(
+            "WhatsApp account %s changed by %s: %s",
+            account.pk,
+            getattr(actor, "username", "system"),
+            ", ".join(f"{k}={v}" for k, v in changed.items()),
+        )
+        AccountChange.objects.create(account=account, actor=actor, changes=changed)
+    return account
+
+
+def window_for_ticket(ticket: Ticket, now: datetime | None = None) -> window.Window:
+    return window.window_at(ticket.last_customer_message_at, now or timezone.now())
+
+
+def channel_info(ticket: Ticket) -> dict:
+    """The ticket's `whatsapp` object in the API and pages. Reads only the ticket and its prefetched conversation."""
+    conversation = getattr(ticket, "whatsapp", None)
+    win = window_for_ticket(ticket)
+    return {
+        "account_id": conversation.account_id if conversation else None,
+        "last_customer_message_at": ticket.last_customer_message_at,
+        "window": win.as_dict(),
+    }

@@ -1,0 +1,28 @@
+"""The Cloud API webhook: `/whatsapp/webhook/`. Signature first, store, acknowledge; the worker does the rest."""
+
+from django.http import HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from channels_whatsapp import services
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def webhook(request):
+    if request.method == "GET":
+        return _handshake(request)
+    try:
+        services.webhook_receive(body=request.body, signature=request.headers.get("X-Hub-Signature-256", ""))
+    except services.WebhookRefused as refused:
+        return JsonResponse({"error": refused.reason}, status=refused.status)
+    return JsonResponse({"status": "received"})
+
+
+def _handshake(request):
+    mode = request.GET.get("hub.mode", "")
+    token = request.GET.get("hub.verify_token", "")
+    challenge = request.GET.get("hub.challenge", "")
+    if mode == "subscribe" and services.verify_token_matches(token):
+        return HttpResponse(challenge, content_type="text/plain")
+    return HttpResponse("Forbidden", status=403, content_type="text/plain")

@@ -1,0 +1,48 @@
+import hashlib
+import hmac
+import json
+
+import pytest
+from django.conf import settings
+
+from channels_whatsapp.models import WhatsAppAccount
+
+PAYLOADS = __import__("pathlib").Path(__file__).resolve().parent.parent / "payloads"
+
+
+def sign(body: bytes) -> str:
+    return "sha256=" + hmac.new(settings.WHATSAPP_APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+
+
+def meta_json(payload: dict) -> bytes:
+    """Serialize like Meta: non-ASCII escaped as \\uXXXX."""
+    return json.dumps(payload, ensure_ascii=True, separators=(",", ":")).encode()
+
+
+@pytest.fixture
+def account(db):
+    return WhatsAppAccount.objects.create(
+        name="Support line",
+        phone_number_id="106540352242922",
+        waba_id="102290129340398",
+        display_phone_number="15550001111",
+        access_token="EAAG-secret-token",
+    )
+
+
+@pytest.fixture
+def post_webhook(client):
+    def post(payload: dict | bytes, *, signature: str | None = None):
+        body = payload if isinstance(payload, bytes) else meta_json(payload)
+        return client.post(
+            "/whatsapp/webhook/",
+            data=body,
+            content_type="application/json",
+            headers={"X-Hub-Signature-256": signature if signature is not None else sign(body)},
+        )
+
+    return post
+
+
+def load_payload(name: str) -> dict:
+    return json.loads((PAYLOADS / name).read_text())
