@@ -1,0 +1,833 @@
+"""Demo data for the helpdesk core: agents, groups, contacts and realistic tickets, bulk-inserted.
+
+`seed_core()` is the entry point; `manage.py seed_demo` is a thin adapter around it. Tickets are planned in Python
+(subject, conversation, timestamps, status history) and written per batch with one `bulk_create` per table, so the
+number of queries grows with the number of batches, not the number of tickets.
+
+Other apps add their own demo data without the core importing them: they call `register_seeder()` in their
+`AppConfig.ready()` and receive the `CoreDemo` (users, groups, the contacts just created) after the core is seeded.
+"""
+
+import random
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import models, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from tickets import events
+from tickets.models import (
+    AuthorRole,
+    Comment,
+    Contact,
+    DeliveryStatus,
+    Event,
+    Group,
+    Ticket,
+    TicketPriority,
+    TicketStatus,
+    TicketTag,
+    TicketType,
+    Via,
+)
+
+DEFAULT_SEED = 20250601
+DEFAULT_BATCH_SIZE = 2000
+# Demo WhatsApp ids count up from here: 5511987650001, 5511987650002, ... (São Paulo mobile numbers).
+WA_ID_PREFIX = "5511"
+WA_ID_FIRST = 987650001
+
+ProgressCallback = Callable[[int, int], None]
+
+
+# --- People ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    first_name: str
+    last_name: str
+    groups: tuple[str, ...] = ()
+    admin: bool = False
+
+
+DEMO_USERS = (
+    DemoUser("admin", "Ada", "Admin", admin=True),
+    DemoUser("agent", "Alex", "Agent", groups=("Support", "Billing")),
+    DemoUser("maria", "Maria", "Silva", groups=("Support",)),
+    DemoUser("joao", "João", "Pereira", groups=("Support", "Sales")),
+    DemoUser("priya", "Priya", "Patel", groups=("Billing",)),
+    DemoUser("liam", "Liam", "O'Connor", groups=("Support",)),
+    DemoUser("sofia", "Sofía", "García", groups=("Sales", "Billing")),
+    DemoUser("kenji", "Kenji", "Tanaka", groups=("Sales",)),
+)
+
+DEMO_GROUPS = {
+    "Support": "Orders, deliveries, accounts and the app.",
+    "Billing": "Payments, refunds and invoices.",
+    "Sales": "Plans, pricing and new customers.",
+}
+
+FIRST_NAMES = (
+    "Ana", "Beatriz", "Carlos", "Daniela", "Eduardo", "Fernanda", "Gabriel", "Helena", "Igor", "Juliana",
+    "Lucas", "Mariana", "Natália", "Otávio", "Paula", "Rafael", "Sara", "Thiago", "Vitória", "Bruno",
+    "Camila", "Diego", "Larissa", "Mateus", "Renata", "Emma", "Oliver", "Charlotte", "James", "Amelia",
+    "Noah", "Olivia", "Ethan", "Grace", "Jack", "Chloe", "Daniel", "Hannah", "Samuel", "Zoe",
+    "Lucía", "Javier", "Valentina", "Alejandro", "Camille", "Louis", "Léa", "Hugo", "Giulia", "Marco",
+    "Aisha", "Omar", "Fatima", "Yusuf", "Mei", "Wei", "Hiroshi", "Yuki", "Arjun", "Ananya",
+)  # fmt: skip
+LAST_NAMES = (
+    "Silva", "Santos", "Oliveira", "Souza", "Rodrigues", "Ferreira", "Alves", "Pereira", "Lima", "Gomes",
+    "Costa", "Ribeiro", "Martins", "Carvalho", "Almeida", "Lopes", "Barbosa", "Rocha", "Dias", "Moreira",
+    "Smith", "Johnson", "Brown", "Taylor", "Wilson", "Davies", "Evans", "Thomas", "Walker", "Wright",
+    "Hughes", "Green", "Clarke", "Hall", "Wood", "García", "Martínez", "Hernández", "López", "González",
+    "Dubois", "Moreau", "Laurent", "Rossi", "Russo", "Bianchi", "Müller", "Schmidt", "Khan", "Hassan",
+    "Chen", "Wang", "Nakamura", "Sato", "Sharma", "Gupta", "Nguyen", "Kowalski", "Novak", "Jensen",
+)  # fmt: skip
+EMAIL_DOMAINS = ("example.com", "example.org", "example.net", "mail.example.com", "corp.example")
+OPT_IN_SOURCES = ("whatsapp_chat", "web_form", "checkout", "agent", "import")
+
+
+# --- Conversations --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Story:
+    """One kind of request: the subject, the customer's first message, an agent's reply and a resolution."""
+
+    subject: str
+    opener: str
+    reply: str
+    resolution: str
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Topic:
+    group: str
+    weight: int
+    types: dict[str | None, int]
+    stories: tuple[Story, ...]
+    followups: tuple[str, ...]  # what customers write next, whatever the story
+    notes: tuple[str, ...]  # internal notes
+
+
+TOPICS = (
+    Topic(
+        group="Support",
+        weight=40,
+        types={TicketType.QUESTION: 4, TicketType.INCIDENT: 3, None: 2},
+        stories=(
+            Story(
+                "Order {order} hasn't arrived yet",
+                "Hi, my order {order} was supposed to arrive on Monday and it still hasn't. Can you check?",
+                "Hi {first}, thanks for reaching out! I've asked the carrier for an update on {order} and will get "
+                "back to you as soon as I hear from them.",
+                "Hi {first}, the carrier confirmed {order} was delivered this morning. Enjoy, and let us know if "
+                "anything else comes up.",
+                ("shipping", "late", "order"),
+            ),
+            Story(
+                "Tracking link for {order} doesn't work",
+                "Hello! The tracking link for order {order} just says 'label created' for days now.",
+                "Hi {first}, I can see {order} is at the local depot. It should be out for delivery within two days.",
+                "Hi {first}, {order} is out for delivery today. Here is the new tracking link: "
+                "https://track.example.com/{ref}",
+                ("tracking", "shipping"),
+            ),
+            Story(
+                "Item arrived damaged",
+                "Good morning, I received order {order} but the box was crushed and the mug inside is broken.",
+                "Hi {first}, I'm so sorry about that! Could you send us a photo of the package and the label?",
+                "Hi {first}, a replacement for {order} has been shipped, you'll get the tracking number by e-mail. "
+                "No need to send the broken one back.",
+                ("damaged", "order", "replacement"),
+            ),
+            Story(
+                "Wrong size received in order {order}",
+                "Hi there, I ordered a size M and got an XL. Order {order}. How do I swap it?",
+                "Hi {first}, sorry for the mix-up! I've e-mailed you a prepaid return label; the right size ships as "
+                "soon as the carrier scans the parcel.",
+                "Hi {first}, your size M is on its way. Thanks for your patience!",
+                ("exchange", "order"),
+            ),
+            Story(
+                "Can I change the delivery address of {order}?",
+                "Hey, can I still change the delivery address for {order}? I'm moving this week.",
+                "Hi {first}, it hasn't left the warehouse yet, so yes. Could you send me the full new address?",
+                "Done {first}! {order} will go to your new address. Is there anything else I can help with?",
+                ("address-change", "order"),
+            ),
+            Story(
+                "Missing item in my order",
+                "Hello, one of the three items in order {order} is missing from the parcel.",
+                "Hi {first}, thanks for letting us know. I'm checking with the warehouse what went into the box.",
+                "Hi {first}, the missing item was shipped separately today, it should arrive in 2-3 days.",
+                ("missing-item", "order"),
+            ),
+        ),
+        followups=(
+            "Any news on this? I really need it before the weekend.",
+            "Thanks. I just checked again and nothing has changed.",
+            "I've attached a photo of the box.",
+            "Ok, thank you. I'll keep an eye on my e-mail.",
+            "Still waiting for an answer here...",
+        ),
+        notes=(
+            "Carrier claim opened, reference CX-{ref}.",
+            "Customer had a late delivery last month too, treat as priority.",
+            "Warehouse confirmed the parcel left with two items only.",
+            "Waiting on the carrier's claim team before we replace.",
+        ),
+    ),
+    Topic(
+        group="Support",
+        weight=25,
+        types={TicketType.PROBLEM: 2, TicketType.INCIDENT: 3, TicketType.QUESTION: 3, None: 2},
+        stories=(
+            Story(
+                "Can't log in after resetting my password",
+                "I reset my password twice and the app still says 'invalid credentials'.",
+                "Hi {first}, sorry for the hassle. I've sent a fresh reset link to your e-mail, it is valid for 30 "
+                "minutes. Could you try once more?",
+                "Done {first}: your account was locked after too many attempts. It's unlocked now and you can log "
+                "in again.",
+                ("login", "password", "account"),
+            ),
+            Story(
+                "App crashes when I open my orders",
+                "Since the last update the app closes as soon as I tap 'My orders'. Android 14.",
+                "Hi {first}, thanks for the details. Our developers are looking into it; I'll update you here.",
+                "Hi {first}, version {version} of the app fixes this. Please update and let us know how it goes!",
+                ("bug", "mobile-app"),
+            ),
+            Story(
+                "Two-factor code never arrives",
+                "I'm not receiving the SMS code to log in. My number is the one on the account.",
+                "Hi {first}, could you check that your phone isn't blocking short codes? Meanwhile I've switched you "
+                "to e-mail codes.",
+                "Hi {first}, glad the e-mail codes work. You can switch back to SMS in Settings > Security any time.",
+                ("login", "2fa"),
+            ),
+            Story(
+                "How do I delete my account?",
+                "Hi, how can I delete my account and all my data?",
+                "Hi {first}, sorry to see you go. To confirm it's you, please reply from the e-mail on the account.",
+                "Hi {first}, your account and personal data have been deleted as requested.",
+                ("account", "privacy", "how-to"),
+            ),
+            Story(
+                "Checkout button does nothing on iPhone",
+                "The checkout button on the website doesn't do anything on my iPhone (Safari).",
+                "Hi {first}, thanks! Could you try with private browsing off and content blockers disabled?",
+                "Hi {first}, we've fixed a Safari issue on the checkout page this morning. It should work now!",
+                ("bug", "checkout"),
+            ),
+        ),
+        followups=(
+            "I tried that, still the same.",
+            "It works on my laptop but not on my phone.",
+            "Here is the screenshot of the error.",
+            "Ok thanks, I'll wait.",
+        ),
+        notes=(
+            "Known issue, linked to bug APP-{ref}.",
+            "Reproduced on Android 14 / app {version}.",
+            "Escalated to the mobile team.",
+        ),
+    ),
+    Topic(
+        group="Billing",
+        weight=25,
+        types={TicketType.QUESTION: 3, TicketType.PROBLEM: 2, TicketType.TASK: 1, None: 1},
+        stories=(
+            Story(
+                "Charged twice for order {order}",
+                "Hi, I was charged twice for order {order}. Can you refund one of the payments?",
+                "Hi {first}, thanks for letting us know. I can see both charges and I'm checking with our payments "
+                "team now.",
+                "Hi {first}, the duplicate charge has been refunded. It can take 5-10 business days to show up.",
+                ("billing", "refund", "payment"),
+            ),
+            Story(
+                "Refund for order {order}",
+                "Hello, I returned order {order} two weeks ago and haven't received my refund yet.",
+                "Hi {first}, the warehouse received your return on Friday. Could you confirm the last four digits "
+                "of the card you paid with?",
+                "Hi {first}, your refund for {order} has been issued today.",
+                ("refund", "return"),
+            ),
+            Story(
+                "Invoice {invoice} shows the wrong tax number",
+                "Our tax number on invoice {invoice} is wrong, could you issue a corrected one?",
+                "Hi {first}, of course. Could you send me the correct tax number and company name?",
+                "Hi {first}, here is your corrected invoice {invoice}. Sorry for the mix-up!",
+                ("invoice", "billing"),
+            ),
+            Story(
+                "Card declined when renewing my subscription",
+                "My card keeps getting declined when I try to renew, but it works everywhere else.",
+                "Hi {first}, the bank returned 'do not honor', which usually means a fraud check on their side. "
+                "Could you ask them to allow the payment?",
+                "Hi {first}, the payment went through and your subscription is renewed until next year.",
+                ("payment", "subscription"),
+            ),
+            Story(
+                "Can I pay by bank transfer?",
+                "Hi, do you accept bank transfers for annual plans?",
+                "Hi {first}, yes, we accept bank transfers for annual plans. Shall I send you our bank details?",
+                "Hi {first}, we received your transfer, thank you! Your annual plan is active.",
+                ("payment", "how-to"),
+            ),
+            Story(
+                "Please cancel my subscription",
+                "Please cancel my subscription at the end of this month. Thanks.",
+                "Hi {first}, sorry to see you go! Before I cancel: would a pause of up to three months help instead?",
+                "Hi {first}, your subscription is cancelled and won't renew. You keep access until the end of the "
+                "month.",
+                ("cancellation", "subscription"),
+            ),
+        ),
+        followups=(
+            "I checked with my bank and they say it's on your side.",
+            "Thanks, can you confirm the amount?",
+            "The correct details are in my account settings.",
+            "Any update on this?",
+        ),
+        notes=(
+            "Refund approved by finance, ref RF-{ref}.",
+            "Duplicate charge confirmed in the payment dashboard.",
+            "Customer on the annual plan since 2021.",
+            "Chargeback risk, handle today.",
+        ),
+    ),
+    Topic(
+        group="Sales",
+        weight=10,
+        types={TicketType.QUESTION: 3, TicketType.TASK: 2, None: 1},
+        stories=(
+            Story(
+                "Pricing for {seats} seats",
+                "Hi! We're a team of {seats} and would like a quote for the {plan} plan.",
+                "Hi {first}, thanks for your interest! For {seats} seats on {plan} I can offer a 10% annual "
+                "discount. Shall I send a formal quote?",
+                "Hi {first}, the quote is in your inbox. Let me know if you have any questions.",
+                ("pricing", "lead"),
+            ),
+            Story(
+                "Do you offer a discount for nonprofits?",
+                "Hello, we're a nonprofit. Is there a discounted price?",
+                "Hi {first}, yes, nonprofits get 30% off every plan. I just need a copy of your registration.",
+                "Hi {first}, the nonprofit discount is applied to your account. Welcome aboard!",
+                ("pricing", "discount", "nonprofit"),
+            ),
+            Story(
+                "Demo request for our team",
+                "Could we book a demo next week? We're comparing a few tools.",
+                "Hi {first}, happy to show you around. Does Thursday at 3 pm work?",
+                "Hi {first}, thanks for your time today! The recording and the slides are in your inbox.",
+                ("demo", "lead"),
+            ),
+            Story(
+                "Upgrade to the {plan} plan",
+                "We'd like to upgrade to {plan}. What happens to our current billing?",
+                "Hi {first}, you only pay the difference for the rest of the period. Shall I switch you now?",
+                "Hi {first}, your account is now on the {plan} plan. Enjoy the new features!",
+                ("upgrade", "billing"),
+            ),
+        ),
+        followups=(
+            "Thursday afternoon works for us.",
+            "Does the price include onboarding?",
+            "Great, please copy our finance team as well.",
+        ),
+        notes=(
+            "Qualified lead, {seats} seats, decision this quarter.",
+            "Sent to the account executive for a custom quote.",
+            "They currently use a shared inbox.",
+        ),
+    ),
+)
+TOPIC_WEIGHTS = [t.weight for t in TOPICS]
+FOLLOW_UP_REPLIES = (
+    "Thanks {first}, that helps. I'll keep you posted here.",
+    "Hi {first}, quick update: we're still on it and I'll write as soon as I have news.",
+    "Thanks for your patience, {first}. Could you confirm that everything else looks right on your side?",
+)
+PLANS = ("Starter", "Team", "Business", "Enterprise")
+APP_VERSIONS = ("4.12.1", "4.13.0", "4.13.2", "5.0.0")
+
+FAILED_DELIVERY = {
+    "code": "131047",
+    "title": "Re-engagement message",
+    "detail": "More than 24 hours have passed since the recipient last replied to the sender number.",
+}
+
+
+# --- What seed_core returns -----------------------------------------------------------------------------
+
+
+@dataclass
+class CoreDemo:
+    """What the core seeded; handed to the seeders that other apps register."""
+
+    users: dict[str, Any]
+    groups: dict[str, Group]
+    contacts: list[Contact]
+    tickets: int = 0
+    comments: int = 0
+    events: int = 0
+    tags: int = 0
+    ticket_ids: list[int] = field(default_factory=list)
+
+    @property
+    def agents(self) -> list[Any]:
+        return [u for u in self.users.values() if not u.is_superuser]
+
+
+Seeder = Callable[[CoreDemo, random.Random], str | None]
+_seeders: list[tuple[str, Seeder]] = []
+
+
+def register_seeder(name: str, seeder: Seeder) -> None:
+    """Another app's demo data: `seeder(core, rng)` runs after the core is seeded and may return a summary line."""
+    if all(existing != name for existing, _ in _seeders):
+        _seeders.append((name, seeder))
+
+
+def registered_seeders() -> list[tuple[str, Seeder]]:
+    return list(_seeders)
+
+
+# --- Entry points ---------------------------------------------------------------------------------------
+
+
+def tickets_exist() -> bool:
+    return Ticket.objects.exists()
+
+
+def seed_core(
+    *,
+    tickets: int,
+    rng: random.Random,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: ProgressCallback | None = None,
+    now: datetime | None = None,
+) -> CoreDemo:
+    """Demo users and groups (idempotent), then `tickets` new tickets with new contacts."""
+    if tickets < 0:
+        raise ValueError("tickets must be zero or positive")
+    now = now or timezone.now()
+    users = ensure_users()
+    groups = ensure_groups(users)
+    contacts = create_contacts(count=_contacts_for(tickets), rng=rng, users=users, now=now, batch_size=batch_size)
+    core = CoreDemo(users=users, groups=groups, contacts=contacts)
+    create_tickets(core=core, count=tickets, rng=rng, now=now, batch_size=batch_size, progress=progress)
+    return core
+
+
+def ensure_users() -> dict[str, Any]:
+    """The demo logins; each password is the username. Existing users are left as they are."""
+    User = get_user_model()
+    users = {}
+    for spec in DEMO_USERS:
+        user, created = User.objects.get_or_create(
+            username=spec.username,
+            defaults={
+                "first_name": spec.first_name,
+                "last_name": spec.last_name,
+                "email": f"{spec.username}@supportdesk.example",
+                "is_staff": spec.admin,
+                "is_superuser": spec.admin,
+            },
+        )
+        if created:
+            user.set_password(spec.username)
+            user.save(update_fields=["password"])
+        users[spec.username] = user
+    return users
+
+
+def ensure_groups(users: dict[str, Any]) -> dict[str, Group]:
+    groups = {}
+    for name, description in DEMO_GROUPS.items():
+        group, _ = Group.objects.get_or_create(name=name, defaults={"description": description})
+        group.members.add(*[users[s.username] for s in DEMO_USERS if name in s.groups])
+        groups[name] = group
+    return groups
+
+
+def _contacts_for(tickets: int) -> int:
+    # About three tickets per customer, as in a typical B2C helpdesk.
+    return 0 if tickets == 0 else max(5, round(tickets * 0.35))
+
+
+def create_contacts(
+    *, count: int, rng: random.Random, users: dict[str, Any], now: datetime, batch_size: int = DEFAULT_BATCH_SIZE
+) -> list[Contact]:
+    """`count` new customers: most on WhatsApp (some opted in to templates), some e-mail only."""
+    if count == 0:
+        return []
+    last = Contact.objects.filter(wa_id__startswith=WA_ID_PREFIX).aggregate(last=Max("wa_id"))["last"]
+    next_number = max(WA_ID_FIRST, int(last[len(WA_ID_PREFIX) :]) + 1 if last and last.isdigit() else 0)
+    agent_ids = [u.pk for u in users.values() if not u.is_superuser]
+    contacts = []
+    for _ in range(count):
+        first, last_name = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        contact = Contact(name=f"{first} {last_name}")
+        contact.created_at = contact.updated_at = now - timedelta(days=rng.uniform(31, 400))
+        on_whatsapp = rng.random() < 0.65
+        if not on_whatsapp or rng.random() < 0.35:
+            contact.email = f"{_ascii(first)}.{_ascii(last_name)}{rng.randint(1, 99)}@{rng.choice(EMAIL_DOMAINS)}"
+        if on_whatsapp:
+            contact.wa_id = f"{WA_ID_PREFIX}{next_number}"
+            contact.phone = f"+{contact.wa_id}"
+            next_number += 1
+            if rng.random() < 0.7:
+                source = rng.choice(OPT_IN_SOURCES)
+                contact.whatsapp_opt_in = True
+                contact.whatsapp_opt_in_source = source
+                contact.whatsapp_opt_in_at = contact.created_at + timedelta(days=rng.uniform(0, 30))
+                contact.whatsapp_opt_in_by_id = rng.choice(agent_ids) if source == "agent" else None
+        contacts.append(contact)
+    with _explicit_timestamps(Contact):
+        for start in range(0, len(contacts), batch_size):
+            with transaction.atomic():
+                Contact.objects.bulk_create(contacts[start : start + batch_size], batch_size=batch_size)
+    return contacts
+
+
+def _ascii(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "".join(c for c in plain.lower() if c.isalnum())
+
+
+# --- Tickets --------------------------------------------------------------------------------------------
+
+# Status mix by age: recent tickets are still being worked on, older ones are mostly solved or closed.
+STATUS_BY_AGE = (
+    (1, {"new": 35, "open": 40, "pending": 15, "hold": 2, "solved": 8}),
+    (5, {"new": 10, "open": 35, "pending": 25, "hold": 8, "solved": 20, "closed": 2}),
+    (31, {"new": 2, "open": 10, "pending": 8, "hold": 5, "solved": 40, "closed": 35}),
+)
+PRIORITY_WEIGHTS = {
+    None: 20,
+    TicketPriority.LOW: 15,
+    TicketPriority.NORMAL: 45,
+    TicketPriority.HIGH: 15,
+    TicketPriority.URGENT: 5,
+}
+COMMENT_COUNT_WEIGHTS = {1: 20, 2: 35, 3: 25, 4: 20}
+
+
+@dataclass
+class _Message:
+    kind: str  # customer, reply, note
+    body: str
+    at: datetime
+    author_id: int | None
+
+
+@dataclass
+class _Plan:
+    ticket: Ticket
+    messages: list[_Message]
+    tags: list[str]
+    status_history: list[tuple[str, str, datetime]]  # (from, to, at)
+    creator_id: int | None  # the agent who opened it, or None when the customer did
+    initial_status: TicketStatus
+
+
+def create_tickets(
+    *,
+    core: CoreDemo,
+    count: int,
+    rng: random.Random,
+    now: datetime,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: ProgressCallback | None = None,
+) -> None:
+    if count == 0:
+        return
+    contacts = core.contacts or list(Contact.objects.order_by("-id")[:1000])
+    if not contacts:
+        raise ValueError("no contacts to open tickets for")
+    members = {name: list(g.members.order_by("pk").values_list("pk", flat=True)) for name, g in core.groups.items()}
+    with _explicit_timestamps(Ticket, Comment, Event):
+        done = 0
+        while done < count:
+            size = min(batch_size, count - done)
+            plans = [
+                _plan_ticket(rng=rng, now=now, contacts=contacts, groups=core.groups, members=members)
+                for _ in range(size)
+            ]
+            with transaction.atomic():
+                _insert(plans, core, now, batch_size)
+            done += size
+            if progress is not None:
+                progress(done, count)
+
+
+def _plan_ticket(*, rng, now, contacts, groups, members) -> _Plan:
+    # A few loyal customers write a lot; most write once or twice.
+    requester = contacts[int(len(contacts) * rng.random() ** 1.8)]
+    topic = rng.choices(TOPICS, weights=TOPIC_WEIGHTS)[0]
+    story = rng.choice(topic.stories)
+    if requester.wa_id and rng.random() < 0.85:
+        via = Via.WHATSAPP
+    else:
+        via = rng.choices([Via.EMAIL, Via.WEB, Via.API], weights=[65, 25, 10])[0] if requester.email else Via.WEB
+    roll = rng.random()
+    age = timedelta(days=rng.uniform(0, 1) if roll < 0.2 else rng.uniform(1, 5) if roll < 0.4 else rng.uniform(5, 30))
+    created = now - age
+    status = _pick(rng, next(weights for limit, weights in STATUS_BY_AGE if age.days < limit))
+    group_name = topic.group if status != TicketStatus.NEW or rng.random() < 0.5 else None
+    group = groups[group_name] if group_name else None
+    candidates = members[group_name] if group_name and status != TicketStatus.NEW else []
+    assignee_id = rng.choice(candidates) if candidates else None
+    agent_created = via == Via.WEB and rng.random() < 0.2 and status != TicketStatus.NEW
+    fill = {
+        "first": requester.first_name,
+        "order": f"#{rng.randint(10000, 99999)}",
+        "invoice": f"INV-{now.year}-{rng.randint(1, 9999):04d}",
+        "plan": rng.choice(PLANS),
+        "seats": rng.choice((5, 10, 12, 25, 40, 50, 120)),
+        "ref": rng.randint(1000, 9999),
+        "version": rng.choice(APP_VERSIONS),
+    }
+    kinds = _conversation(rng, status=status, agent_created=agent_created)
+    resolved = status in (TicketStatus.SOLVED, TicketStatus.CLOSED)
+    messages = _timeline(
+        rng,
+        kinds=kinds,
+        topic=topic,
+        story=story,
+        fill=fill,
+        start=created,
+        now=now,
+        author_id=assignee_id,
+        resolved=resolved,
+    )
+    last_at = messages[-1].at
+    opened_by_agent = agent_created and assignee_id is not None
+    history, status_changed_at, solved_at = _status_history(
+        rng, status=status, messages=messages, now=now, open_at_creation=opened_by_agent
+    )
+    customer_times = [m.at for m in messages if m.kind == "customer"]
+    ticket = Ticket(
+        subject=story.subject.format(**fill),
+        status=status,
+        priority=_pick(rng, PRIORITY_WEIGHTS),
+        type=_pick(rng, topic.types),
+        via=via,
+        requester_id=requester.pk,
+        assignee_id=assignee_id,
+        group_id=group.pk if group else None,
+        last_customer_message_at=max(customer_times) if customer_times else None,
+        status_changed_at=status_changed_at,
+        solved_at=solved_at,
+        created_at=created,
+        updated_at=max(last_at, status_changed_at),
+    )
+    tags = rng.sample(story.tags, k=min(len(story.tags), rng.choices((0, 1, 2, 3), weights=(25, 40, 25, 10))[0]))
+    initial_status = TicketStatus.OPEN if opened_by_agent else TicketStatus.NEW
+    return _Plan(ticket, messages, tags, history, messages[0].author_id if agent_created else None, initial_status)
+
+
+def _pick(rng: random.Random, weights: dict) -> Any:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _conversation(rng: random.Random, *, status: str, agent_created: bool) -> list[str]:
+    """The kinds of messages, in order, consistent with the ticket's status."""
+    if status == TicketStatus.NEW:
+        return ["customer"] * rng.choice((1, 1, 2))
+    size = _pick(rng, COMMENT_COUNT_WEIGHTS)
+    # An agent opens a ticket after a phone call with a note of what was said, then writes to the customer.
+    kinds = ["note", "reply"] if agent_created else ["customer"]
+    while len(kinds) < size:
+        kinds.append(("note" if rng.random() < 0.2 else "reply") if kinds[-1] == "customer" else "customer")
+    # Pending, solved and closed wait on the customer: the agent spoke last. On-hold waits on a third party.
+    last = {TicketStatus.PENDING: "reply", TicketStatus.SOLVED: "reply", TicketStatus.CLOSED: "reply"}.get(status)
+    last = "note" if status == TicketStatus.HOLD else last
+    if last and kinds[-1] != last:
+        if len(kinds) == 4:
+            kinds[-1] = last
+        else:
+            kinds.append(last)
+    return kinds
+
+
+def _timeline(rng, *, kinds, topic, story, fill, start, now, author_id, resolved) -> list[_Message]:
+    gaps = [0.0] + [rng.uniform(0.05, 20) if k == "customer" else rng.uniform(0.1, 8) for k in kinds[1:]]  # hours
+    span = max(0.0, (now - start).total_seconds() / 3600 - 0.02)
+    scale = min(1.0, span / sum(gaps)) if sum(gaps) else 1.0  # squeeze a recent ticket's conversation into the past
+    messages, at, replied = [], start, False
+    for index, (kind, gap) in enumerate(zip(kinds, gaps, strict=True)):
+        at = at + timedelta(hours=gap * scale)
+        if kind == "customer":
+            body = story.opener if index == 0 else rng.choice(topic.followups)
+        elif kind == "note":
+            body = f"Customer called: {story.opener}" if index == 0 else rng.choice(topic.notes)
+        elif resolved and index == len(kinds) - 1:
+            body = story.resolution
+        else:
+            body = rng.choice(FOLLOW_UP_REPLIES) if replied else story.reply
+            replied = True
+        messages.append(_Message(kind, body.format(**fill), at, None if kind == "customer" else author_id))
+    return messages
+
+
+def _status_history(
+    rng, *, status, messages, now, open_at_creation
+) -> tuple[list[tuple[str, str, datetime]], datetime, datetime | None]:
+    """The status changes that led to `status`, as (from, to, at); plus status_changed_at and solved_at."""
+    created = messages[0].at
+    if status == TicketStatus.NEW:
+        return [], created, None
+    agent_times = [m.at for m in messages if m.kind != "customer"]
+    opened = agent_times[0] if agent_times else created + timedelta(minutes=rng.uniform(1, 30))
+    opened = min(opened, now)
+    # ticket_create opens an assigned ticket at once; otherwise the first agent action moves it from new to open.
+    history = [] if open_at_creation else [(TicketStatus.NEW.value, TicketStatus.OPEN.value, opened)]
+    last_agent = agent_times[-1] if agent_times else opened
+    if status == TicketStatus.OPEN:
+        return history, opened, None
+    changed = min(last_agent + timedelta(seconds=rng.uniform(5, 120)), now)
+    if status in (TicketStatus.PENDING, TicketStatus.HOLD):
+        history.append((TicketStatus.OPEN.value, status, changed))
+        return history, changed, None
+    history.append((TicketStatus.OPEN.value, TicketStatus.SOLVED.value, changed))
+    if status == TicketStatus.SOLVED:
+        return history, changed, changed
+    closed = min(changed + timedelta(days=4), now - timedelta(minutes=1))
+    history.append((TicketStatus.SOLVED.value, TicketStatus.CLOSED.value, max(closed, changed)))
+    return history, max(closed, changed), changed
+
+
+def _insert(plans: Sequence[_Plan], core: CoreDemo, now: datetime, batch_size: int) -> None:
+    """One batch: four bulk inserts (tickets, tags, comments, events), ids come back from RETURNING."""
+    Ticket.objects.bulk_create([p.ticket for p in plans], batch_size=batch_size)
+    tags = [TicketTag(ticket_id=p.ticket.pk, name=name) for p in plans for name in p.tags]
+    TicketTag.objects.bulk_create(tags, batch_size=batch_size)
+    comments: list[tuple[_Plan, Comment]] = []
+    for plan in plans:
+        comments.extend((plan, _comment(plan, message, index, now)) for index, message in enumerate(plan.messages))
+    Comment.objects.bulk_create([c for _, c in comments], batch_size=batch_size)
+    rows = []
+    for plan in plans:
+        ticket = plan.ticket
+        rows.append(
+            Event(
+                ticket_id=ticket.pk,
+                type=events.TICKET_CREATED,
+                actor_id=plan.creator_id,
+                created_at=ticket.created_at,
+                data={
+                    "subject": ticket.subject,
+                    "via": ticket.via,
+                    "status": plan.initial_status.value,
+                    "requester_id": ticket.requester_id,
+                    "follow_up_of": None,
+                },
+            )
+        )
+        rows.extend(
+            Event(
+                ticket_id=ticket.pk,
+                type=events.FIELD_CHANGED,
+                actor_id=ticket.assignee_id,
+                created_at=at,
+                data={"field": "status", "from": old, "to": new},
+            )
+            for old, new, at in plan.status_history
+        )
+    rows.extend(
+        Event(
+            ticket_id=comment.ticket_id,
+            type=events.COMMENT_ADDED,
+            actor_id=comment.author_user_id,
+            created_at=comment.created_at,
+            data={
+                "comment_id": comment.pk,
+                "public": comment.public,
+                "author_role": comment.author_role,
+                "via": comment.via,
+                "attachments": 0,
+            },
+        )
+        for _, comment in comments
+    )
+    Event.objects.bulk_create(rows, batch_size=batch_size)
+    core.tickets += len(plans)
+    core.comments += len(comments)
+    core.events += len(rows)
+    core.tags += len(tags)
+    core.ticket_ids.extend(p.ticket.pk for p in plans)
+
+
+def _comment(plan: _Plan, message: _Message, index: int, now: datetime) -> Comment:
+    ticket = plan.ticket
+    whatsapp = ticket.via == Via.WHATSAPP
+    comment = Comment(ticket_id=ticket.pk, body=message.body, created_at=message.at)
+    if message.kind == "customer":
+        comment.author_role = AuthorRole.END_USER
+        comment.author_contact_id = ticket.requester_id
+        comment.via = ticket.via
+        comment.channel_sent_at = message.at
+        if whatsapp:
+            comment.channel_message_id = f"wamid.DEMO.{ticket.pk}.{index}"
+            comment.message_type = "text"
+        return comment
+    comment.author_role = AuthorRole.AGENT
+    comment.author_user_id = message.author_id
+    comment.via = Via.WEB
+    comment.public = message.kind == "reply"
+    if whatsapp and comment.public:
+        # An agent's reply on a WhatsApp ticket leaves through the channel and reports its delivery.
+        digest = (ticket.pk * 7919 + index) % 100
+        status = (
+            DeliveryStatus.READ
+            if digest < 60
+            else DeliveryStatus.DELIVERED
+            if digest < 85
+            else DeliveryStatus.SENT
+            if digest < 96
+            else DeliveryStatus.FAILED
+        )
+        comment.channel_message_id = f"wamid.DEMO.{ticket.pk}.{index}"
+        comment.message_type = "text"
+        comment.delivery_status = status
+        comment.delivery_updated_at = min(now, message.at + timedelta(seconds=5 + digest * 3))
+        if status == DeliveryStatus.FAILED:
+            comment.delivery_error_code = FAILED_DELIVERY["code"]
+            comment.delivery_error_title = FAILED_DELIVERY["title"]
+            comment.delivery_error_detail = FAILED_DELIVERY["detail"]
+    return comment
+
+
+@contextmanager
+def _explicit_timestamps(*model_classes: type[models.Model]) -> Iterator[None]:
+    """Let bulk_create keep the timestamps we planned instead of stamping `auto_now`/`auto_now_add` with now.
+
+    The flags are switched off on the model fields for the duration of the block and always restored. This is
+    process-wide, which is fine for a management command, but keep it out of request handling.
+    """
+    saved = []
+    for model in model_classes:
+        for f in model._meta.concrete_fields:
+            if isinstance(f, models.DateTimeField) and (f.auto_now or f.auto_now_add):
+                saved.append((f, f.auto_now, f.auto_now_add))
+                f.auto_now = f.auto_now_add = False
+    try:
+        yield
+    finally:
+        for f, auto_now, auto_now_add in saved:
+            f.auto_now, f.auto_now_add = auto_now, auto_now_add

@@ -1,0 +1,72 @@
+"""`manage.py seed_demo [--tickets N] [--seed S] [--if-empty]`: demo logins, groups, contacts and N more tickets."""
+
+import random
+import time
+
+from django.core.management.base import BaseCommand, CommandError, OutputWrapper
+
+from tickets import demo
+
+
+class TextProgressBar:
+    """`[#####     ] 50000/100000`, redrawn in place on a terminal; every 10% on a line of its own otherwise."""
+
+    def __init__(self, stream: OutputWrapper, width: int = 30):
+        self.stream = stream
+        self.width = width
+        self.interactive = stream.isatty()
+        self.last_tenth = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        filled = self.width * done // total
+        line = f"[{'#' * filled}{' ' * (self.width - filled)}] {done}/{total}"
+        if self.interactive:
+            self.stream.write(f"\r{line}", ending="\n" if done >= total else "")
+            self.stream.flush()
+        elif (tenth := 10 * done // total) > self.last_tenth or done >= total:
+            self.last_tenth = tenth
+            self.stream.write(line)
+
+
+class Command(BaseCommand):
+    help = (
+        "Seed demo data: the logins admin/admin and agent/agent plus more agents, three groups, contacts and "
+        "N more tickets with conversations and audit events. Users and groups are reused on later runs."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--tickets", type=int, default=40, help="How many tickets to add (default 40).")
+        parser.add_argument(
+            "--seed", type=int, default=demo.DEFAULT_SEED, help="Random seed, for reproducible data (default fixed)."
+        )
+        parser.add_argument(
+            "--batch-size", type=int, default=demo.DEFAULT_BATCH_SIZE, help="Tickets per bulk insert (default 2000)."
+        )
+        parser.add_argument("--if-empty", action="store_true", help="Do nothing when the database already has tickets.")
+
+    def handle(self, *args, tickets: int, seed: int, batch_size: int, if_empty: bool, **options):
+        if tickets < 0:
+            raise CommandError(f"--tickets must be 0 or more, got {tickets}.")
+        if batch_size < 1:
+            raise CommandError(f"--batch-size must be 1 or more, got {batch_size}.")
+        if if_empty and demo.tickets_exist():
+            self.stdout.write("Tickets already exist, nothing seeded (--if-empty).")
+            return
+
+        started = time.monotonic()
+        rng = random.Random(seed)
+        progress = TextProgressBar(self.stdout) if tickets > batch_size else None
+        core = demo.seed_core(tickets=tickets, rng=rng, batch_size=batch_size, progress=progress)
+        extra = [line for _, seeder in demo.registered_seeders() if (line := seeder(core, rng))]
+        elapsed = time.monotonic() - started
+
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Seeded {core.tickets} tickets, {core.comments} comments, {core.events} events, {core.tags} tags "
+                f"and {len(core.contacts)} contacts in {elapsed:.1f} s."
+            )
+        )
+        self.stdout.write(f"{len(core.agents)} agents in the groups {', '.join(core.groups)}.")
+        for line in extra:
+            self.stdout.write(line)
+        self.stdout.write("Log in with admin / admin (administrator) or agent / agent (Alex Agent).")
