@@ -6,9 +6,11 @@ class ChannelsWhatsappConfig(AppConfig):
     verbose_name = "WhatsApp"
 
     def ready(self) -> None:
+        from channels_whatsapp import demo as whatsapp_demo
         from channels_whatsapp import services
-        from tickets import hooks
+        from tickets import demo, hooks
 
         hooks.register_outbound_handler("whatsapp", services.outbound_handle)
         hooks.register_channel_info("whatsapp", services.channel_info)
         hooks.register_ticket_related("whatsapp")
+        demo.register_seeder("whatsapp", whatsapp_demo.seed)
