@@ -8,8 +8,8 @@ from collections.abc import Callable
 from django.db import transaction
 from django.utils import timezone
 
-from tickets import events
-from tickets.models import Comment, DeliveryStatus
+from tickets import events, realtime
+from tickets.models import AuthorRole, Comment, DeliveryStatus, Notification
 
 # Progress only moves forward; `failed` is terminal.
 RANK = {
@@ -51,6 +51,10 @@ def delivery_advance(*, comment: Comment, status: str) -> bool:
     comment.delivery_updated_at = timezone.now()
     comment.save(update_fields=["delivery_status", "delivery_updated_at"])
     events.delivery_status(comment=comment, status=status, previous=current)
+    realtime.broadcast_on_commit(
+        [realtime.ticket_group(comment.ticket_id)],
+        {"type": "delivery.status", "ticket_id": comment.ticket_id, "comment_id": comment.pk, "status": status},
+    )
     return True
 
 
@@ -85,6 +89,57 @@ def delivery_fail(*, comment: Comment, code: str, title: str, detail: str = "") 
         ]
     )
     event = events.delivery_failed(comment=comment, code=comment.delivery_error_code, title=title, detail=detail)
+    _notify_failure(comment=comment, occurred_at=event.created_at)
     for listener in list(_failure_listeners):
         listener(comment, event)
     return True
+
+
+def failure_recipient(comment: Comment):
+    """The agent who wrote the message; for a trigger's or automation's message, the ticket's assignee."""
+    author = comment.author_user if comment.author_role == AuthorRole.AGENT else None
+    if author is not None and author.is_active:
+        return author
+    assignee = comment.ticket.assignee
+    return assignee if assignee is not None and assignee.is_active else None
+
+
+def _notify_failure(*, comment: Comment, occurred_at) -> None:
+    """One stored notification for the recipient; one live frame to them and to everyone with the ticket open."""
+    recipient = failure_recipient(comment)
+    groups = [realtime.ticket_group(comment.ticket_id)]
+    if recipient is not None:
+        Notification.objects.get_or_create(
+            user=recipient,
+            comment=comment,
+            type=events.DELIVERY_FAILED,
+            defaults={
+                "ticket_id": comment.ticket_id,
+                "error_code": comment.delivery_error_code,
+                "error_title": comment.delivery_error_title,
+                "error_detail": comment.delivery_error_detail,
+            },
+        )
+        groups.insert(0, realtime.agent_group(recipient.pk))
+    frame = realtime.delivery_failed_frame(
+        ticket_id=comment.ticket_id,
+        comment_id=comment.pk,
+        code=comment.delivery_error_code,
+        title=comment.delivery_error_title,
+        detail=comment.delivery_error_detail,
+        occurred_at=occurred_at,
+    )
+    realtime.broadcast_on_commit(groups, frame)
+
+
+@transaction.atomic
+def notification_dismiss(*, user, comment_id: int | None = None, notification_id: int | None = None) -> int:
+    """Dismiss the user's notifications for one message (or one notification). Returns how many."""
+    qs = Notification.objects.filter(user=user, dismissed_at__isnull=True)
+    if notification_id is not None:
+        qs = qs.filter(pk=notification_id)
+    elif comment_id is not None:
+        qs = qs.filter(comment_id=comment_id)
+    else:
+        return 0
+    return qs.update(dismissed_at=timezone.now())

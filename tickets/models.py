@@ -263,3 +263,27 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} on ticket {self.ticket_id}"
+
+
+class Notification(models.Model):
+    """A delivery failure told to one agent: shown live, stored so it is shown again until dismissed."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notifications")
+    comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    type = models.CharField(max_length=40, default="delivery.failed")
+    error_code = models.CharField(max_length=40, blank=True)
+    error_title = models.CharField(max_length=255, blank=True)
+    error_detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "dismissed_at", "-created_at"], name="notification_user_open")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "comment", "type"], name="notification_once_per_comment"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} for {self.user_id} on ticket {self.ticket_id}"

@@ -162,3 +162,27 @@ def agents_for_assignment() -> QuerySet:
 
 def groups_all() -> QuerySet[Group]:
     return Group.objects.all().order_by("name")
+
+
+def open_notifications(*, user, limit: int = 20):
+    from tickets.models import Notification
+
+    return Notification.objects.filter(user=user, dismissed_at__isnull=True).order_by("-created_at", "-id")[:limit]
+
+
+def open_notification_frames(*, user, limit: int = 20) -> list[dict]:
+    """Undismissed notifications as the same frames the WebSocket sends, oldest first."""
+    from tickets import realtime
+
+    frames = [
+        realtime.delivery_failed_frame(
+            ticket_id=n.ticket_id,
+            comment_id=n.comment_id,
+            code=n.error_code,
+            title=n.error_title,
+            detail=n.error_detail,
+            occurred_at=n.created_at,
+        )
+        for n in open_notifications(user=user, limit=limit)
+    ]
+    return frames[::-1]

@@ -13,7 +13,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from tickets import events
+from tickets import events, realtime
 from tickets.errors import DomainError
 from tickets.hooks import TicketChange, notify_change, outbound_handler_for
 from tickets.models import (
@@ -295,7 +295,16 @@ def _add_agent_comment(*, ticket: Ticket, author, new: NewComment, via: str) -> 
     events.comment_added(comment=comment, actor=author)
     if new.public:
         _deliver_public_reply(comment)
+    _announce_comment(comment)
     return comment
+
+
+def _announce_comment(comment: Comment) -> None:
+    """Agents with the ticket open see new messages without reloading."""
+    realtime.broadcast_on_commit(
+        [realtime.ticket_group(comment.ticket_id)],
+        {"type": "comment.added", "ticket_id": comment.ticket_id, "comment_id": comment.pk},
+    )
 
 
 def _deliver_public_reply(comment: Comment) -> None:
@@ -407,6 +416,7 @@ def end_user_message_add(
         ticket.last_customer_message_at = sent_at  # a late, older message never moves it back
     ticket.save()
     events.comment_added(comment=comment)
+    _announce_comment(comment)
     notify_change(
         TicketChange(
             ticket=ticket,
@@ -434,6 +444,7 @@ def system_note_add(*, ticket: Ticket, body: str, data: dict | None = None) -> C
         ticket=ticket, author_role=AuthorRole.SYSTEM, body=body, public=False, via=ticket.via, channel_data=data or {}
     )
     events.comment_added(comment=comment)
+    _announce_comment(comment)
     return comment
 
 

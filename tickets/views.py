@@ -3,13 +3,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tickets import selectors, services
+from tickets import delivery, selectors, services
 from tickets.errors import DomainError
 from tickets.forms import TicketFilterForm, TicketUpdateForm, user_label
 from tickets.templatetags.ticket_tags import INLINE_IMAGE_TYPES
@@ -130,3 +130,18 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> FileRespons
     # Files come from customers: never let one run as a page of ours.
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     return response
+
+
+@login_required
+@require_POST
+def notification_dismiss(request: HttpRequest) -> JsonResponse:
+    """Dismiss the agent's banner for one message (`comment_id`) or one notification (`notification_id`)."""
+    try:
+        comment_id = int(request.POST["comment_id"]) if request.POST.get("comment_id") else None
+        notification_id = int(request.POST["notification_id"]) if request.POST.get("notification_id") else None
+    except ValueError:
+        return JsonResponse({"error": "comment_id and notification_id must be numbers."}, status=400)
+    if comment_id is None and notification_id is None:
+        return JsonResponse({"error": "Give comment_id or notification_id."}, status=400)
+    dismissed = delivery.notification_dismiss(user=request.user, comment_id=comment_id, notification_id=notification_id)
+    return JsonResponse({"dismissed": dismissed})

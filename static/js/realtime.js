@@ -1,41 +1,107 @@
-/* Live agent events over /ws/agent/: subscribes to the open ticket and shows delivery failures as banners. */
+/* Live agent events over /ws/agent/: delivery-failure banners on every page, and, on a ticket page, delivery
+   ticks and new messages updated in place. Text from the server is only ever set with textContent. */
 (function () {
   "use strict";
 
   if (!("WebSocket" in window)) return;
-  var MAX_DELAY_MS = 60000;
+  var MAX_DELAY_MS = 30000;
   var delay = 1000;
+  var shown = {}; // comment id -> banner, so a frame that arrives twice shows one banner
 
   function ticketId() {
     var id = parseInt(document.body.dataset.ticketId || "", 10);
     return isNaN(id) ? null : id;
   }
 
-  function markFailed(message) {
-    var tick = document.querySelector('.delivery[data-comment-id="' + message.comment_id + '"]');
-    if (!tick) return;
-    var error = message.error || {};
-    var text = "Failed: " + [error.code, error.title].filter(Boolean).join(" ");
-    tick.className = "delivery delivery-failed";
-    tick.title = text + (error.detail ? " (" + error.detail + ")" : "");
-    tick.innerHTML = "";
-    var symbol = document.createElement("span");
-    symbol.className = "delivery-symbol";
-    symbol.setAttribute("aria-hidden", "true");
-    symbol.textContent = "\u2717";
-    var label = document.createElement("span");
-    label.className = "delivery-text";
-    label.textContent = text;
-    tick.appendChild(symbol);
-    tick.appendChild(label);
+  function csrfToken() {
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+    } catch (e) {
+      return "";
+    }
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function dismissOnServer(commentId) {
+    var body = new URLSearchParams();
+    body.set("comment_id", String(commentId));
+    return fetch("/notifications/dismiss/", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken() },
+      body: body,
+    });
+  }
+
+  function showFailure(frame) {
+    var key = String(frame.comment_id);
+    if (shown[key] && shown[key].parentNode) return;
+    var area = document.getElementById("banner-area");
+    if (!area) return;
+    var banner = el("div", "banner banner-failed banner-delivery");
+    banner.setAttribute("role", "alert");
+    banner.dataset.commentId = key;
+    banner.dataset.ticketId = String(frame.ticket_id);
+    var content = el("div", "banner-content");
+    content.appendChild(el("p", "banner-title", "Message not delivered"));
+    content.appendChild(el("p", "banner-text", window.SupportDeskReasons.reasonFor(frame.error)));
+    var meta = el("p", "banner-meta");
+    var link = el("a", "banner-link", "Ticket #" + frame.ticket_id);
+    link.href = frame.ticket_url || "/tickets/" + frame.ticket_id + "/";
+    meta.appendChild(link);
+    var when = new Date(frame.occurred_at);
+    if (!isNaN(when.getTime())) {
+      var time = el("time", "banner-time", " \u00b7 " + when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+      time.dateTime = frame.occurred_at;
+      meta.appendChild(time);
+    }
+    if (frame.error && frame.error.code) meta.appendChild(el("span", "banner-code", " \u00b7 code " + frame.error.code));
+    content.appendChild(meta);
+    var close = el("button", "banner-close", "\u00d7");
+    close.type = "button";
+    close.setAttribute("aria-label", "Dismiss notification");
+    close.addEventListener("click", function () {
+      dismissOnServer(frame.comment_id);
+      if (banner.parentNode) banner.parentNode.removeChild(banner);
+    });
+    banner.appendChild(content);
+    banner.appendChild(close);
+    area.appendChild(banner);
+    shown[key] = banner;
+  }
+
+  var refreshTimer = null;
+  function refreshTicket() {
+    // Re-render the conversation and the event log from the server: the markup lives in one place.
+    if (refreshTimer) clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(function () {
+      if (!window.htmx) return;
+      var url = window.location.pathname + window.location.search;
+      if (document.getElementById("comments")) {
+        window.htmx.ajax("GET", url, { target: "#comments", select: "#comments", swap: "outerHTML" });
+      }
+      if (document.getElementById("event-log")) {
+        window.htmx.ajax("GET", url, { target: "#event-log", select: "#event-log", swap: "outerHTML" });
+      }
+    }, 150);
   }
 
   var handlers = {
-    "delivery.failed": function (message) {
-      var error = message.error || {};
-      var text = "Delivery failed on ticket #" + message.ticket_id + ": " + [error.code, error.title].filter(Boolean).join(" ");
-      if (window.SupportDesk) window.SupportDesk.showBanner(text, { kind: "failed", href: message.ticket_url });
-      if (message.ticket_id === ticketId()) markFailed(message);
+    "delivery.failed": function (frame) {
+      showFailure(frame);
+      if (frame.ticket_id === ticketId()) refreshTicket();
+    },
+    "delivery.status": function (frame) {
+      if (frame.ticket_id === ticketId()) refreshTicket();
+    },
+    "comment.added": function (frame) {
+      if (frame.ticket_id === ticketId() && !document.getElementById("comment-" + frame.comment_id)) refreshTicket();
     },
   };
 
@@ -44,21 +110,24 @@
     var socket = new WebSocket(scheme + window.location.host + "/ws/agent/");
     socket.addEventListener("open", function () {
       delay = 1000;
+      document.body.dataset.live = "connected";
       var id = ticketId();
       if (id !== null) socket.send(JSON.stringify({ type: "ticket.subscribe", ticket_id: id }));
     });
     socket.addEventListener("message", function (event) {
-      var message;
+      var frame;
       try {
-        message = JSON.parse(event.data);
+        frame = JSON.parse(event.data);
       } catch (e) {
         return;
       }
-      var handler = handlers[message.type];
-      if (handler) handler(message);
+      var handler = frame && handlers[frame.type];
+      if (handler) handler(frame);
     });
     socket.addEventListener("close", function () {
-      setTimeout(connect, delay);
+      document.body.dataset.live = "disconnected";
+      // Reconnect with backoff and jitter; stored notifications are sent again on connect.
+      setTimeout(connect, delay + Math.floor(Math.random() * 500));
       delay = Math.min(delay * 2, MAX_DELAY_MS);
     });
   }

@@ -87,7 +87,8 @@ def describe_event(event: Event, names: dict | None = None) -> str:
         return f"Comment added ({what}{files})"
     if kind == events.DELIVERY_FAILED:
         reason = " ".join(part for part in (str(data.get("code") or ""), str(data.get("title") or "")) if part)
-        return f"Delivery failed: {reason}" if reason else "Delivery failed"
+        text = f"Delivery failed: {reason}" if reason else "Delivery failed"
+        return f"{text}. {data['detail']}" if data.get("detail") else text
     if kind == events.DELIVERY_STATUS:
         status, previous = data.get("status"), data.get("previous")
         if previous:
@@ -100,6 +101,11 @@ def describe_event(event: Event, names: dict | None = None) -> str:
         title = _titled(data, "title", "name", f"{noun}_title") or (f"#{ident}" if ident else "")
         return f"{noun.capitalize()} {verb}: {title}" if title else f"{noun.capitalize()} {verb}"
     if kind == events.REDACTION_APPLIED:
+        count = data.get("count")
+        if count:
+            where = {"comment": "the customer's message", "filename": "a file name"}.get(data.get("where"), "a message")
+            noun = "credit card number" if count == 1 else "credit card numbers"
+            return f"{count} {noun} masked in {where}"
         what = _titled(data, "kind", "what", "reason")
         return f"Sensitive data redacted ({what})" if what else "Sensitive data redacted"
     if kind == events.NOTIFICATION_SENT:

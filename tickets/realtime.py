@@ -1,0 +1,55 @@
+"""Everything that leaves for the browsers: group names and frames. Called only from services, after commit."""
+
+import logging
+from datetime import datetime
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+
+logger = logging.getLogger(__name__)
+
+
+def agent_group(user_id: int) -> str:
+    return f"agent.{user_id}"
+
+
+def ticket_group(ticket_id: int) -> str:
+    return f"ticket.{ticket_id}"
+
+
+def ticket_url(ticket_id: int) -> str:
+    return f"{settings.SITE_URL}{reverse('tickets:ticket', args=[ticket_id])}"
+
+
+def delivery_failed_frame(
+    *, ticket_id: int, comment_id: int | None, code: str, title: str, detail: str, occurred_at: datetime
+) -> dict:
+    """The contract's `delivery.failed` frame, exactly."""
+    return {
+        "type": "delivery.failed",
+        "ticket_id": ticket_id,
+        "comment_id": comment_id,
+        "error": {"code": code, "title": title, "detail": detail},
+        "occurred_at": occurred_at.isoformat(),
+        "ticket_url": ticket_url(ticket_id),
+    }
+
+
+def send_to_groups(groups: list[str], frame: dict) -> None:
+    """group_send to each group. A channel-layer outage must not break the write that caused it: the stored
+    notifications fill the gap when the layer is back."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for group in dict.fromkeys(groups):
+        try:
+            async_to_sync(layer.group_send)(group, {"type": "agent.frame", "frame": frame})
+        except Exception:
+            logger.warning("Could not broadcast %s to %s", frame.get("type"), group, exc_info=True)
+
+
+def broadcast_on_commit(groups: list[str], frame: dict) -> None:
+    transaction.on_commit(lambda: send_to_groups(groups, frame))
