@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")
+# The longest identifiers we keep: the widths of the columns that store them (a wa_id is also kept as "+wa_id" in 32).
+WA_ID_MAX, USER_ID_MAX, WAMID_MAX, SHA256_MAX = 31, 64, 200, 64
 
 
 def _d(value: Any) -> dict:
@@ -25,6 +27,12 @@ def _s(value: Any) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     return ""
+
+
+def _id(value: Any, max_length: int) -> str:
+    """An identifier as text; one longer than any real one (and than the columns that keep it) counts as missing."""
+    text = _s(value)
+    return text if len(text) <= max_length else ""
 
 
 def _ts(value: Any) -> datetime | None:
@@ -158,8 +166,8 @@ def _parse_change(waba_id: str, field_name: str, value: dict) -> Change:
         )
     contacts = tuple(
         ContactProfile(
-            wa_id=_s(c.get("wa_id")),
-            user_id=_s(c.get("user_id")),
+            wa_id=_id(c.get("wa_id"), WA_ID_MAX),
+            user_id=_id(c.get("user_id"), USER_ID_MAX),
             name=_s(_d(c.get("profile")).get("name")),
         )
         for c in map(_d, _l(value.get("contacts")))
@@ -173,12 +181,12 @@ def _parse_change(waba_id: str, field_name: str, value: dict) -> Change:
             messages.append(message)
     statuses = []
     for raw in map(_d, _l(value.get("statuses"))):
-        if not _s(raw.get("id")) or not _s(raw.get("status")):
+        if not _id(raw.get("id"), WAMID_MAX) or not _s(raw.get("status")):
             problems.append(f"status without id or status: {str(raw)[:200]}")
             continue
         statuses.append(
             StatusUpdate(
-                wamid=_s(raw.get("id")),
+                wamid=_id(raw.get("id"), WAMID_MAX),
                 status=_s(raw.get("status")),
                 sent_at=_ts(raw.get("timestamp")),
                 recipient_id=_s(raw.get("recipient_id")),
@@ -202,9 +210,9 @@ def _parse_change(waba_id: str, field_name: str, value: dict) -> Change:
 
 def _media(obj: dict) -> Media:
     return Media(
-        id=_s(obj.get("id")),
+        id=_id(obj.get("id"), WAMID_MAX),
         mime_type=_s(obj.get("mime_type")),
-        sha256=_s(obj.get("sha256")),
+        sha256=_id(obj.get("sha256"), SHA256_MAX),
         caption=_s(obj.get("caption")),
         filename=_s(obj.get("filename")),
         voice=obj.get("voice") is True,
@@ -214,7 +222,7 @@ def _media(obj: dict) -> Media:
 
 
 def _parse_message(raw: dict) -> InboundMessage | None:
-    wamid = _s(raw.get("id"))
+    wamid = _id(raw.get("id"), WAMID_MAX)
     if not wamid:
         return None
     type_ = _s(raw.get("type")) or "unknown"
@@ -256,14 +264,17 @@ def _parse_message(raw: dict) -> InboundMessage | None:
         kwargs["original_id"] = _s(body.get("original_message_id"))
     elif type_ == "system":
         kwargs["text"] = _s(body.get("body"))
-        kwargs["details"] = {"kind": _s(body.get("type")), "wa_id": _s(body.get("wa_id") or body.get("new_wa_id"))}
+        kwargs["details"] = {
+            "kind": _s(body.get("type")),
+            "wa_id": _id(body.get("wa_id") or body.get("new_wa_id"), WA_ID_MAX),
+        }
     elif type_ == "unsupported":
         kwargs["details"] = {"unsupported_type": _s(_d(raw.get("unsupported")).get("type"))}
     return InboundMessage(
         wamid=wamid,
         type=type_,
-        sender_wa_id=_s(raw.get("from")),
-        sender_user_id=_s(raw.get("from_user_id")),
+        sender_wa_id=_id(raw.get("from"), WA_ID_MAX),
+        sender_user_id=_id(raw.get("from_user_id"), USER_ID_MAX),
         sent_at=_ts(raw.get("timestamp")),
         forwarded=context.get("forwarded") is True or context.get("frequently_forwarded") is True,
         frequently_forwarded=context.get("frequently_forwarded") is True,

@@ -1,5 +1,6 @@
 """The Cloud API webhook: `/whatsapp/webhook/`. Signature first, store, acknowledge; the worker does the rest."""
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -12,8 +13,17 @@ from channels_whatsapp import services
 def webhook(request):
     if request.method == "GET":
         return _handshake(request)
+    too_big = JsonResponse({"error": "Body larger than 3 MiB."}, status=400)
+    if (request.headers.get("Content-Length") or "0").isdigit() and int(request.headers["Content-Length"] or 0) > (
+        services.MAX_WEBHOOK_BYTES
+    ):
+        return too_big
     try:
-        services.webhook_receive(body=request.body, signature=request.headers.get("X-Hub-Signature-256", ""))
+        body = request.body
+    except RequestDataTooBig:
+        return too_big
+    try:
+        services.webhook_receive(body=body, signature=request.headers.get("X-Hub-Signature-256", ""))
     except services.WebhookRefused as refused:
         return JsonResponse({"error": refused.reason}, status=refused.status)
     return JsonResponse({"status": "received"})
