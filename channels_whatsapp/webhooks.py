@@ -14,10 +14,9 @@ def webhook(request):
     if request.method == "GET":
         return _handshake(request)
     too_big = JsonResponse({"error": "Body larger than 3 MiB."}, status=400)
-    if (request.headers.get("Content-Length") or "0").isdigit() and int(request.headers["Content-Length"] or 0) > (
-        services.MAX_WEBHOOK_BYTES
-    ):
-        return too_big
+    declared = request.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > services.MAX_WEBHOOK_BYTES:
+        return too_big  # refused before reading the body
     try:
         body = request.body
     except RequestDataTooBig:
