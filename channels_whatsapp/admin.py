@@ -1,13 +1,14 @@
 import json
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from channels_whatsapp import services
+from channels_whatsapp import services, templates
 from channels_whatsapp.models import (
     AccountChange,
     InboundReceipt,
+    MessageTemplate,
     OutboundSend,
     StatusReceipt,
     WebhookDelivery,
@@ -59,6 +60,13 @@ class WhatsAppAccountAdmin(admin.ModelAdmin):
     ]
     list_filter = ["active", "templates_enabled", "redact_credit_cards"]
     search_fields = ["name", "phone_number_id", "display_phone_number", "waba_id"]
+    actions = ["sync_templates"]
+
+    @admin.action(description="Sync templates from WhatsApp", permissions=["change"])
+    def sync_templates(self, request, queryset):
+        for outcome in templates.templates_sync_accounts(accounts=queryset.order_by("id")):
+            level = messages.ERROR if outcome.error is not None else messages.SUCCESS
+            self.message_user(request, str(outcome), level=level)
 
     def save_model(self, request, obj, form, change):
         data = dict(form.cleaned_data)
@@ -148,3 +156,61 @@ class InboundReceiptAdmin(ReadOnlyAdmin):
 class AccountChangeAdmin(ReadOnlyAdmin):
     list_display = ["account", "actor", "created_at", "changes"]
     list_select_related = ["account", "actor"]
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    """Templates come from WhatsApp (sync); the admin shows them and allows a manual status or category fix."""
+
+    list_display = ["name", "language", "category", "status", "account", "body_parameter_count", "synced_at"]
+    list_filter = ["status", "category", "language", "header_format", "account"]
+    list_select_related = ["account"]
+    search_fields = ["name", "body", "external_id"]
+    fields = [
+        "account",
+        "name",
+        "language",
+        "category",
+        "status",
+        "rejected_reason",
+        "external_id",
+        "parameter_format",
+        "body",
+        "header_format",
+        "body_parameter_count",
+        "buttons_pretty",
+        "components_pretty",
+        "synced_at",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = [
+        "account",
+        "name",
+        "language",
+        "external_id",
+        "parameter_format",
+        "body",
+        "header_format",
+        "body_parameter_count",
+        "buttons_pretty",
+        "components_pretty",
+        "synced_at",
+        "created_at",
+        "updated_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False  # templates are created in WhatsApp Manager, then synced (or through the API)
+
+    @admin.display(description="buttons")
+    def buttons_pretty(self, obj):
+        return format_html("<pre>{}</pre>", json.dumps(obj.buttons, indent=2, ensure_ascii=False))
+
+    @admin.display(description="components")
+    def components_pretty(self, obj):
+        return format_html("<pre>{}</pre>", json.dumps(obj.components, indent=2, ensure_ascii=False))
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in ("category", "status", "rejected_reason")}
+        obj.pk = templates.template_update(template=obj, actor=request.user, **fields).pk

@@ -1,11 +1,16 @@
 """`/api/whatsapp/accounts/`: connected numbers. Admins change them; agents may read. The token is write-only."""
 
-from rest_framework import mixins, serializers, viewsets
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from channels_whatsapp import services
-from channels_whatsapp.models import WhatsAppAccount
-from tickets.permissions import IsAdminOrReadOnly
+from channels_whatsapp import services, templates
+from channels_whatsapp.models import MessageTemplate, WhatsAppAccount
+from tickets.api.filters import IdFilter
+from tickets.permissions import IsAdmin, IsAdminOrReadOnly
 
 
 class AccountSerializer(serializers.ModelSerializer):
@@ -41,6 +46,19 @@ class AccountSerializer(serializers.ModelSerializer):
         return value
 
 
+class TemplateSyncCountsSerializer(serializers.Serializer):
+    account_id = serializers.IntegerField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    missing = serializers.IntegerField(help_text="No longer listed by WhatsApp: marked DELETED.")
+
+
+class TemplateSyncErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    error = serializers.DictField(help_text="{code, title, detail} from the Cloud API.")
+
+
 class AccountViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -61,7 +79,115 @@ class AccountViewSet(
             account=serializer.instance, actor=self.request.user, **serializer.validated_data
         )
 
+    @extend_schema(
+        summary="Sync the account's message templates from WhatsApp now",
+        request=None,
+        responses={200: TemplateSyncCountsSerializer, 502: TemplateSyncErrorSerializer},
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsAdmin])
+    def sync_templates(self, request, pk=None):
+        account = self.get_object()
+        try:
+            counts = templates.templates_sync(account=account)
+        except templates.TemplateSyncError as exc:
+            return Response({"detail": str(exc), "error": exc.as_dict()}, status=status.HTTP_502_BAD_GATEWAY)
+        return Response({"account_id": account.pk, **counts})
+
+
+# --- Message templates -------------------------------------------------------------------------------------
+
+
+class MessageTemplateSerializer(serializers.Serializer):
+    """Read by everyone, written by admins. One class for both ways, so the schema has one component (and one
+    status enum). The rules beyond types (unique name + language, the components' shape) live in the service."""
+
+    id = serializers.IntegerField(read_only=True)
+    account_id = serializers.PrimaryKeyRelatedField(source="account", queryset=WhatsAppAccount.objects.all())
+    name = serializers.RegexField(
+        templates.NAME_PATTERN.pattern,
+        max_length=512,
+        error_messages={"invalid": "Use lowercase letters, digits and underscores (at most 512)."},
+    )
+    language = serializers.CharField(max_length=16, help_text="WhatsApp locale code; en-US is stored as en_US.")
+    category = serializers.ChoiceField(choices=MessageTemplate.Category.choices)
+    status = serializers.ChoiceField(
+        choices=MessageTemplate.Status.choices, required=False, help_text="Only APPROVED templates can be sent."
+    )
+    body = serializers.CharField(
+        required=False, max_length=templates.BODY_LIMIT, trim_whitespace=False, help_text="The BODY text."
+    )
+    body_parameter_count = serializers.IntegerField(read_only=True, help_text="The highest {{n}} in the body.")
+    header_format = serializers.CharField(read_only=True, help_text='"", TEXT, IMAGE, VIDEO, DOCUMENT or LOCATION.')
+    components = serializers.JSONField(required=False, help_text="Meta's components (HEADER, BODY, FOOTER, BUTTONS).")
+    buttons = serializers.JSONField(read_only=True, help_text="[{index, type, has_url_parameter}]")
+    rejected_reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    synced_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+    def validate_language(self, value: str) -> str:
+        value = templates.normalize_language(value)
+        if not templates.LANGUAGE_PATTERN.match(value):
+            raise serializers.ValidationError("A WhatsApp language code such as en, en_US or pt_BR.")
+        return value
+
+
+class TemplateFilter(filters.FilterSet):
+    account_id = IdFilter(field_name="account_id")
+    status = filters.ChoiceFilter(choices=MessageTemplate.Status.choices)
+    category = filters.ChoiceFilter(choices=MessageTemplate.Category.choices)
+    language = filters.CharFilter(method="filter_language", help_text="en_US or en-US.")
+    search = filters.CharFilter(method="filter_search", help_text="In the name and the body.")
+
+    class Meta:
+        model = MessageTemplate
+        fields = ["account_id", "status", "category", "language", "search"]
+
+    def filter_language(self, queryset, name, value):
+        return queryset.filter(language=templates.normalize_language(value))
+
+    def filter_search(self, queryset, name, value):
+        return queryset & templates.templates_list(search=value)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List message templates"),
+    retrieve=extend_schema(summary="Show a message template"),
+    create=extend_schema(summary="Register a message template (admins)"),
+    partial_update=extend_schema(summary="Change a message template (admins)"),
+)
+class TemplateViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Pre-approved message templates per connected number. Agents read; admins write. Meta stays the source of
+    truth: `POST /api/whatsapp/accounts/{id}/sync_templates/` (and a daily schedule) reconcile with it."""
+
+    serializer_class = MessageTemplateSerializer
+    permission_classes = [IsAdminOrReadOnly]
+    filterset_class = TemplateFilter
+    lookup_value_regex = r"\d+"
+    queryset = MessageTemplate.objects.none()  # for the schema generator; requests use the selector
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return templates.templates_list()
+
+    def create(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        template = templates.template_create(actor=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(template).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        template = self.get_object()
+        serializer = self.get_serializer(template, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        template = templates.template_update(template=template, actor=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(template).data)
+
 
 router = DefaultRouter()
 router.register("accounts", AccountViewSet, basename="whatsapp-account")
+router.register("templates", TemplateViewSet, basename="whatsapp-template")
 urlpatterns = router.urls

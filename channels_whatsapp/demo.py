@@ -8,7 +8,7 @@ DEMO_WABA_ID = "SIMWABA1"
 
 
 def demo_account() -> tuple[WhatsAppAccount, bool]:
-    return WhatsAppAccount.objects.get_or_create(
+    account, created = WhatsAppAccount.objects.get_or_create(
         phone_number_id=DEMO_PHONE_NUMBER_ID,
         defaults={
             "name": "Demo support line (simulator)",
@@ -18,6 +18,26 @@ def demo_account() -> tuple[WhatsAppAccount, bool]:
             "templates_enabled": True,
         },
     )
+    demo_templates_load(account)
+    return account, created
+
+
+def demo_templates_load(account: WhatsAppAccount) -> dict | None:
+    """The simulator's template registry, read in-process (seeding runs before the server can answer HTTP).
+
+    Only when the account has no templates yet; afterwards the daily sync, the admin action "Sync templates
+    from WhatsApp" or `manage.py sync_whatsapp_templates` keep them current, over HTTP like with Meta.
+    """
+    from channels_whatsapp import templates
+    from channels_whatsapp.simulator import protocol
+    from channels_whatsapp.simulator import selectors as sim_selectors
+    from channels_whatsapp.simulator import services as sim_services
+
+    if account.templates.exists():
+        return None
+    sim_services.templates_ensure_seeded()
+    listing = [protocol.template_json(t) for t in sim_selectors.templates_for_waba(account.waba_id).order_by("pk")]
+    return templates.templates_store(account=account, listing=listing)
 
 
 def link_whatsapp_tickets(account: WhatsAppAccount, batch_size: int = 2000) -> int:

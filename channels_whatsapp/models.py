@@ -139,3 +139,71 @@ class AccountChange(models.Model):
 
     def __str__(self) -> str:
         return f"Change of {self.account_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class MessageTemplate(models.Model):
+    """A message template as Meta holds it for the account's WABA; the registry the composer and sends rely on.
+
+    Meta is the source of truth: `templates_sync` refreshes these rows from the Cloud API listing and the
+    `message_template_status_update` webhook moves `status` in between. Rows are never deleted; a template Meta
+    no longer lists becomes DELETED, so old comments that name it keep their meaning.
+    """
+
+    class Category(models.TextChoices):
+        MARKETING = "MARKETING", "Marketing"
+        UTILITY = "UTILITY", "Utility"
+        AUTHENTICATION = "AUTHENTICATION", "Authentication"
+
+    class Status(models.TextChoices):
+        APPROVED = "APPROVED", "Approved"
+        PENDING = "PENDING", "Pending review"
+        REJECTED = "REJECTED", "Rejected"
+        PAUSED = "PAUSED", "Paused"
+        DISABLED = "DISABLED", "Disabled"
+        IN_APPEAL = "IN_APPEAL", "In appeal"
+        FLAGGED = "FLAGGED", "Flagged (low quality)"
+        REINSTATED = "REINSTATED", "Reinstated"
+        LIMIT_EXCEEDED = "LIMIT_EXCEEDED", "Limit exceeded"
+        LOCKED = "LOCKED", "Locked"
+        ARCHIVED = "ARCHIVED", "Archived"
+        PENDING_DELETION = "PENDING_DELETION", "Pending deletion"
+        DELETED = "DELETED", "Deleted"
+        UNKNOWN = "UNKNOWN", "Unknown"
+
+    class HeaderFormat(models.TextChoices):
+        NONE = "", "No header"
+        TEXT = "TEXT", "Text"
+        IMAGE = "IMAGE", "Image"
+        VIDEO = "VIDEO", "Video"
+        DOCUMENT = "DOCUMENT", "Document"
+        LOCATION = "LOCATION", "Location"
+
+    account = models.ForeignKey(WhatsAppAccount, on_delete=models.CASCADE, related_name="templates")
+    name = models.CharField(max_length=512)
+    language = models.CharField(max_length=16, help_text="WhatsApp locale code with an underscore, e.g. en_US.")
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.UTILITY)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    external_id = models.CharField("Meta template id", max_length=64, blank=True, db_index=True)
+    parameter_format = models.CharField(max_length=20, blank=True, default="POSITIONAL")
+    components = models.JSONField(default=list, blank=True, help_text="The components exactly as Meta lists them.")
+    body = models.TextField(blank=True, help_text="The BODY component's text.")
+    header_format = models.CharField(max_length=10, choices=HeaderFormat.choices, blank=True, default="")
+    body_parameter_count = models.PositiveSmallIntegerField(default=0)
+    buttons = models.JSONField(default=list, blank=True, help_text="[{index, type, has_url_parameter}]")
+    rejected_reason = models.CharField(max_length=200, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "language", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "name", "language"], name="message_template_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language}, {self.status})"
+
+    @property
+    def is_sendable(self) -> bool:
+        return self.status == self.Status.APPROVED

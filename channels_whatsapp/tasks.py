@@ -28,3 +28,17 @@ def sweep() -> str:
     requeued = services.pending_work_requeue()
     unconfirmed = services.unconfirmed_sends_fail()
     return f"requeued {requeued}, unconfirmed {unconfirmed}"
+
+
+def sync_templates() -> str:
+    """Daily (schedule "whatsapp-template-sync"): refresh every active account's templates from the Cloud API.
+
+    One account's failure does not stop the others; any failure then fails the task, so it shows in the admin.
+    """
+    from channels_whatsapp import templates
+
+    outcomes = templates.templates_sync_accounts()
+    summary = "; ".join(str(outcome) for outcome in outcomes) or "no active account"
+    if any(outcome.error is not None for outcome in outcomes):
+        raise RuntimeError(summary)
+    return summary

@@ -1,0 +1,31 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from channels_whatsapp import templates
+from channels_whatsapp.models import WhatsAppAccount
+
+
+class Command(BaseCommand):
+    help = "Copy the message templates of WhatsApp accounts from the Cloud API (every active account, or --account)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--account", type=int, help="Only this account id (synced even when inactive).")
+
+    def handle(self, *args, **options):
+        if options["account"] is not None:
+            account = WhatsAppAccount.objects.filter(pk=options["account"]).first()
+            if account is None:
+                raise CommandError(f"No WhatsApp account with id {options['account']}.")
+            outcomes = templates.templates_sync_accounts(accounts=[account])
+        else:
+            outcomes = templates.templates_sync_accounts()
+            if not outcomes:
+                self.stdout.write("No active WhatsApp account.")
+        failures = []
+        for outcome in outcomes:
+            if outcome.error is None:
+                self.stdout.write(str(outcome))
+            else:
+                failures.append(str(outcome.error))
+                self.stderr.write(str(outcome.error))
+        if failures:
+            raise CommandError(f"{len(failures)} of {len(outcomes)} account(s) could not be synced.")

@@ -1,0 +1,615 @@
+"""The template registry: pure helpers, the sync against a real HTTP stand-in of the Cloud API, the status webhook,
+the daily schedule, the management command, the task, the admin, the demo data and a live run against the simulator."""
+
+import functools
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django_q.models import Schedule
+
+from channels_whatsapp import client, demo, tasks, templates
+from channels_whatsapp.models import MessageTemplate, WebhookDelivery, WhatsAppAccount
+from channels_whatsapp.templates import TemplateSyncError
+from tests.channels_whatsapp.graph_server import GraphStandIn, meta_error, start
+
+Status = MessageTemplate.Status
+TOKEN = "EAAG-secret-token"  # the `account` fixture's
+
+
+# --- Listing samples (Meta's shape) ---------------------------------------------------------------------------
+
+
+def order_update(status="APPROVED", body="Hi {{1}}, your order {{2}} has shipped."):
+    return {
+        "name": "order_update",
+        "parameter_format": "POSITIONAL",
+        "components": [{"type": "BODY", "text": body, "example": {"body_text": [["Ana", "A-1"]]}}],
+        "language": "en_US",
+        "status": status,
+        "category": "UTILITY",
+        "id": "1001",
+    }
+
+
+ORDER_RECEIPT = {
+    "name": "order_receipt",
+    "parameter_format": "POSITIONAL",
+    "components": [
+        {"type": "HEADER", "format": "DOCUMENT", "example": {"header_handle": ["4::aW1hZ2U="]}},
+        {"type": "BODY", "text": "Hi {{1}}, here is the receipt for order {{2}}. Total {{3}}."},
+        {"type": "FOOTER", "text": "Thanks for shopping"},
+        {
+            "type": "BUTTONS",
+            "buttons": [
+                {"type": "URL", "text": "Track", "url": "https://shop.example/track/{{1}}", "example": ["A-1"]},
+                {"type": "QUICK_REPLY", "text": "Talk to us"},
+                {"type": "URL", "text": "Shop", "url": "https://shop.example/"},
+            ],
+        },
+    ],
+    "language": "en_US",
+    "status": "APPROVED",
+    "category": "UTILITY",
+    "id": "1002",
+}
+
+PROMO_ES = {
+    "name": "spring_promo",
+    "parameter_format": "POSITIONAL",
+    "components": [
+        {"type": "HEADER", "format": "TEXT", "text": "Primavera"},
+        {"type": "BODY", "text": "¡Hola {{1}}! {{2}} de descuento."},
+    ],
+    "language": "es_MX",
+    "status": "PENDING",
+    "category": "MARKETING",
+    "id": "1003",
+}
+
+HELLO = {
+    "name": "hello_world",
+    "components": [{"type": "BODY", "text": "Hello World"}],
+    "language": "en_US",
+    "status": "IN_REVIEW_SOMETHING_NEW",
+    "category": "UTILITY",
+    "id": "1004",
+}
+
+
+# --- The HTTP stand-in -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def graph(settings):
+    state = GraphStandIn()
+    server = start(state)
+    settings.WHATSAPP_GRAPH_URL = state.url
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+def serve_listing(graph: GraphStandIn, waba_id: str, *pages: list[dict]) -> None:
+    """Script one listing: each page links the next one through `paging.next`, as Meta does."""
+    for number, page in enumerate(pages, start=1):
+        body: dict = {"data": page, "paging": {"cursors": {"before": f"b{number}", "after": f"a{number}"}}}
+        if number < len(pages):
+            body["paging"]["next"] = f"{graph.url}/{waba_id}/message_templates?limit=100&after=a{number}"
+        graph.script.append((200, body))
+
+
+def header(recorded, name: str) -> str:
+    return {k.lower(): v for k, v in recorded.headers.items()}.get(name.lower(), "")
+
+
+# --- Pure helpers -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("en-US", "en_US"),
+        ("en_US", "en_US"),
+        ("en_us", "en_US"),
+        (" pt-br ", "pt_BR"),
+        ("en", "en"),
+        ("EN", "en"),
+        ("prs_AF", "prs_AF"),
+        ("zh-Hant", "zh_Hant"),
+        ("", ""),
+    ],
+)
+def test_normalize_language(code, expected):
+    assert templates.normalize_language(code) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("Hello World", 0),
+        ("Hi {{1}}", 1),
+        ("Hi {{1}}, order {{2}}, again {{1}}", 2),
+        ("{{3}} only", 3),
+        ("Hi {{ 2 }} and {{1}}", 2),
+        ("named {{first_name}}", 0),
+        ("", 0),
+    ],
+)
+def test_body_parameter_count_is_the_highest_placeholder(text, count):
+    assert templates.body_parameter_count(text) == count
+
+
+def test_render_body_substitutes_explicitly():
+    body = "Hi {{1}}, your order {{2}} has shipped. {{1}}!"
+    assert templates.render_body(body, ["Ana", "A-1"]) == "Hi Ana, your order A-1 has shipped. Ana!"
+    assert templates.render_body(body, ["Ana"]) == "Hi Ana, your order {{2}} has shipped. Ana!"  # missing stays
+    assert templates.render_body("{{1}} {{2}}", ["{{2}}", "x"]) == "{{2}} x"  # a value is never filled again
+    assert templates.render_body("{{1}}", ["{% debug %} {{ settings.SECRET_KEY }}"]) == (
+        "{% debug %} {{ settings.SECRET_KEY }}"
+    )
+    assert templates.render_body("Hello World", ("unused",)) == "Hello World"
+    assert templates.render_body("{{0}} {{ 1 }}", ["a"]) == "{{0}} a"
+
+
+def test_template_fields_summarize_meta_listing_entries():
+    fields = templates.template_fields(ORDER_RECEIPT)
+    assert fields["body"] == "Hi {{1}}, here is the receipt for order {{2}}. Total {{3}}."
+    assert fields["body_parameter_count"] == 3
+    assert fields["header_format"] == "DOCUMENT"
+    assert fields["buttons"] == [
+        {"index": 0, "type": "URL", "has_url_parameter": True},
+        {"index": 1, "type": "QUICK_REPLY", "has_url_parameter": False},
+        {"index": 2, "type": "URL", "has_url_parameter": False},
+    ]
+    assert fields["external_id"] == "1002"
+    assert templates.template_fields({**HELLO, "language": "en-US"})["language"] == "en_US"
+    assert templates.template_fields(HELLO)["status"] == Status.UNKNOWN
+    assert templates.template_fields({"name": "x"}) is None
+    named = {
+        "name": "named",
+        "language": "en",
+        "parameter_format": "NAMED",
+        "components": [{"type": "BODY", "text": "Hi {{first_name}}, order {{order_id}} ({{first_name}})"}],
+    }
+    assert templates.template_fields(named)["body_parameter_count"] == 2
+
+
+def test_only_approved_is_sendable():
+    assert MessageTemplate(status=Status.APPROVED).is_sendable
+    for status in Status.values:
+        if status != Status.APPROVED:
+            assert not MessageTemplate(status=status).is_sendable
+
+
+# --- Sync over HTTP ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_sync_follows_paging_and_stores_every_template(graph, account):
+    serve_listing(graph, account.waba_id, [order_update(), ORDER_RECEIPT], [PROMO_ES, HELLO])
+
+    counts = templates.templates_sync(account=account)
+
+    assert counts == {"created": 4, "updated": 0, "unchanged": 0, "missing": 0}
+    assert [r.path for r in graph.requests] == [
+        f"/v23.0/{account.waba_id}/message_templates?limit=100",
+        f"/v23.0/{account.waba_id}/message_templates?limit=100&after=a1",
+    ]
+    assert all(header(r, "Authorization") == f"Bearer {TOKEN}" for r in graph.requests)
+    receipt = MessageTemplate.objects.get(account=account, name="order_receipt", language="en_US")
+    assert receipt.body == "Hi {{1}}, here is the receipt for order {{2}}. Total {{3}}."
+    assert receipt.body_parameter_count == 3
+    assert receipt.header_format == "DOCUMENT"
+    assert receipt.buttons[0] == {"index": 0, "type": "URL", "has_url_parameter": True}
+    assert receipt.components == ORDER_RECEIPT["components"]
+    assert receipt.external_id == "1002"
+    assert receipt.synced_at is not None
+    assert receipt.is_sendable
+    promo = MessageTemplate.objects.get(name="spring_promo")
+    assert (promo.language, promo.category, promo.status, promo.header_format) == (
+        "es_MX",
+        "MARKETING",
+        "PENDING",
+        "TEXT",
+    )
+    assert promo.body_parameter_count == 2
+    assert MessageTemplate.objects.get(name="hello_world").status == Status.UNKNOWN
+
+
+@pytest.mark.django_db
+def test_a_second_sync_updates_statuses_and_marks_vanished_templates_deleted(graph, account):
+    serve_listing(graph, account.waba_id, [order_update(), ORDER_RECEIPT], [PROMO_ES])
+    templates.templates_sync(account=account)
+    first_synced = MessageTemplate.objects.get(name="order_update").synced_at
+
+    serve_listing(graph, account.waba_id, [order_update(status="PAUSED"), {**PROMO_ES, "status": "APPROVED"}])
+    counts = templates.templates_sync(account=account)
+
+    assert counts == {"created": 0, "updated": 2, "unchanged": 0, "missing": 1}
+    rows = {t.name: t for t in MessageTemplate.objects.filter(account=account)}
+    assert rows["order_update"].status == Status.PAUSED
+    assert rows["order_update"].synced_at > first_synced
+    assert rows["spring_promo"].status == Status.APPROVED
+    assert rows["order_receipt"].status == Status.DELETED  # kept, not deleted
+    assert not rows["order_receipt"].is_sendable
+
+    serve_listing(graph, account.waba_id, [order_update(status="PAUSED"), {**PROMO_ES, "status": "APPROVED"}])
+    assert templates.templates_sync(account=account) == {"created": 0, "updated": 0, "unchanged": 2, "missing": 0}
+
+    serve_listing(graph, account.waba_id, [order_update(status="PAUSED"), ORDER_RECEIPT])
+    counts = templates.templates_sync(account=account)
+    assert counts["updated"] == 1 and counts["missing"] == 1  # a template that comes back is live again
+    assert MessageTemplate.objects.get(name="order_receipt").status == Status.APPROVED
+
+
+@pytest.mark.django_db
+def test_sync_keeps_accounts_apart(graph, account):
+    other = WhatsAppAccount.objects.create(
+        name="Other", phone_number_id="999", waba_id="888", access_token="EAAG-other-token"
+    )
+    serve_listing(graph, other.waba_id, [order_update()])
+    templates.templates_sync(account=other)
+    serve_listing(graph, account.waba_id, [ORDER_RECEIPT])
+    templates.templates_sync(account=account)
+
+    assert header(graph.requests[0], "Authorization") == "Bearer EAAG-other-token"
+    assert graph.requests[1].path.startswith(f"/v23.0/{account.waba_id}/")
+    assert list(MessageTemplate.objects.filter(account=other).values_list("name", "status")) == [
+        ("order_update", "APPROVED")
+    ]
+    assert templates.template_for(account=account, name="order_update", language="en_US") is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("failing_page", [1, 2])
+def test_a_graph_error_is_clear_and_nothing_is_half_written(graph, account, failing_page):
+    serve_listing(graph, account.waba_id, [order_update()])
+    templates.templates_sync(account=account)
+    before = list(MessageTemplate.objects.values_list("name", "status", "synced_at"))
+
+    error = meta_error(190, "Error validating access token: Session has expired", status=401)
+    if failing_page == 1:
+        graph.script.append(error)
+    else:
+        serve_listing(graph, account.waba_id, [order_update(status="DISABLED"), ORDER_RECEIPT], [PROMO_ES])
+        graph.script[-1] = error
+    with pytest.raises(TemplateSyncError) as caught:
+        templates.templates_sync(account=account)
+
+    assert caught.value.code == "190"
+    assert "(190)" in str(caught.value)
+    assert "Session has expired" in str(caught.value)
+    assert str(account.pk) in str(caught.value)
+    assert TOKEN not in str(caught.value)
+    assert list(MessageTemplate.objects.values_list("name", "status", "synced_at")) == before
+
+
+@pytest.mark.django_db
+def test_an_unreachable_graph_is_a_sync_error(settings, account):
+    settings.WHATSAPP_GRAPH_URL = "http://127.0.0.1:9/v23.0"  # discard port: refused
+    with pytest.raises(TemplateSyncError) as caught:
+        templates.templates_sync(account=account)
+    assert caught.value.code == "connect_error"
+    assert TOKEN not in str(caught.value)
+
+
+# --- Selectors ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_template_for_and_templates_for_account(graph, account):
+    serve_listing(graph, account.waba_id, [order_update(), ORDER_RECEIPT, {**PROMO_ES, "status": "REJECTED"}])
+    templates.templates_sync(account=account)
+
+    found = templates.template_for(account=account, name="order_update", language="en-US")
+    assert found is not None and found.name == "order_update" and found.is_sendable
+    assert templates.template_for(account=account.pk, name="order_update", language="en_us") == found
+    assert templates.template_for(account=account, name="order_update", language="pt_BR") is None
+    assert templates.template_for(account=account, name="", language="en_US") is None
+    rejected = templates.template_for(account=account, name="spring_promo", language="es_MX")
+    assert rejected is not None and not rejected.is_sendable  # found, but not sendable
+
+    assert [t.name for t in templates.templates_for_account(account=account)] == [
+        "order_receipt",
+        "order_update",
+        "spring_promo",
+    ]
+    approved = templates.templates_for_account(account=account, status=Status.APPROVED)
+    assert [t.name for t in approved] == ["order_receipt", "order_update"]
+    assert [t.name for t in templates.templates_for_account(account=account, search="RECEIPT")] == ["order_receipt"]
+    assert [t.name for t in templates.templates_for_account(account=account, search="descuento")] == ["spring_promo"]
+
+
+# --- The status webhook, through the real view ------------------------------------------------------------------
+
+
+def status_update(waba_id: str, **value) -> dict:
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "id": waba_id,
+                "time": 1750000000,
+                "changes": [{"field": "message_template_status_update", "value": value}],
+            }
+        ],
+    }
+
+
+@pytest.fixture
+def synced(graph, account):
+    serve_listing(graph, account.waba_id, [order_update(), ORDER_RECEIPT, PROMO_ES])
+    templates.templates_sync(account=account)
+    return account
+
+
+@pytest.fixture
+def deliver(post_webhook, django_capture_on_commit_callbacks):
+    def run(payload: dict) -> WebhookDelivery:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post_webhook(payload)
+        assert response.status_code == 200
+        delivery = WebhookDelivery.objects.get()
+        assert delivery.state == WebhookDelivery.State.PROCESSED, delivery.error
+        WebhookDelivery.objects.all().delete()
+        return delivery
+
+    return run
+
+
+@pytest.mark.django_db
+def test_status_webhook_moves_the_status_and_records_the_reason(synced, deliver):
+    delivery = deliver(
+        status_update(
+            synced.waba_id,
+            event="REJECTED",
+            message_template_id=1001,
+            message_template_name="order_update",
+            message_template_language="en_US",
+            reason="INCORRECT_CATEGORY",
+        )
+    )
+    template = MessageTemplate.objects.get(name="order_update")
+    assert (template.status, template.rejected_reason) == (Status.REJECTED, "INCORRECT_CATEGORY")
+    assert delivery.notes == []
+
+    deliver(
+        status_update(
+            synced.waba_id,
+            event="APPROVED",
+            message_template_id=1001,
+            message_template_name="order_update",
+            message_template_language="en_US",
+            reason="NONE",
+        )
+    )
+    template.refresh_from_db()
+    assert (template.status, template.rejected_reason) == (Status.APPROVED, "")
+
+
+@pytest.mark.django_db
+def test_paused_then_reinstated_is_approved_again(synced, deliver):
+    common = {
+        "message_template_id": 1002,
+        "message_template_name": "order_receipt",
+        "message_template_language": "en_US",
+    }
+    deliver(status_update(synced.waba_id, event="PAUSED", reason="NONE", **common))
+    assert MessageTemplate.objects.get(name="order_receipt").status == Status.PAUSED
+    deliver(status_update(synced.waba_id, event="FLAGGED", reason="NONE", **common))
+    assert MessageTemplate.objects.get(name="order_receipt").status == Status.FLAGGED
+    deliver(status_update(synced.waba_id, event="REINSTATED", reason="NONE", **common))
+    template = MessageTemplate.objects.get(name="order_receipt")
+    assert template.status == Status.APPROVED and template.is_sendable
+
+
+@pytest.mark.django_db
+def test_status_webhook_matches_name_and_dashed_language_when_the_id_is_unknown(synced, deliver):
+    deliver(
+        status_update(
+            synced.waba_id,
+            event="DISABLED",
+            message_template_id=555,
+            message_template_name="spring_promo",
+            message_template_language="es-MX",
+            reason="SCAM",
+            message_template_category="MARKETING",
+        )
+    )
+    template = MessageTemplate.objects.get(name="spring_promo")
+    assert (template.status, template.rejected_reason) == (Status.DISABLED, "SCAM")
+
+
+@pytest.mark.django_db
+def test_status_webhook_for_an_unknown_template_or_event_is_a_note(synced, deliver):
+    delivery = deliver(
+        status_update(
+            synced.waba_id,
+            event="APPROVED",
+            message_template_id=777,
+            message_template_name="brand_new",
+            message_template_language="en_US",
+            reason="NONE",
+        )
+    )
+    assert len(delivery.notes) == 1
+    assert "unknown template brand_new (en_US, id 777)" in delivery.notes[0]
+
+    # Another WABA's template of the same name is not ours to change.
+    delivery = deliver(
+        status_update(
+            "other-waba",
+            event="DISABLED",
+            message_template_id=1001,
+            message_template_name="order_update",
+            message_template_language="en_US",
+        )
+    )
+    assert "unknown template" in delivery.notes[0]
+    assert MessageTemplate.objects.get(name="order_update").status == Status.APPROVED
+
+    delivery = deliver(
+        status_update(
+            synced.waba_id,
+            event="SOMETHING_NEW",
+            message_template_id=1001,
+            message_template_name="order_update",
+            message_template_language="en_US",
+        )
+    )
+    assert "unknown status event 'SOMETHING_NEW'" in delivery.notes[0]
+    assert MessageTemplate.objects.get(name="order_update").status == Status.UNKNOWN
+
+
+@pytest.mark.django_db
+def test_status_update_service_reaches_every_account_of_the_waba(graph, account):
+    twin = WhatsAppAccount.objects.create(
+        name="Twin", phone_number_id="107", waba_id=account.waba_id, access_token="EAAG-twin"
+    )
+    for acc in (account, twin):
+        serve_listing(graph, acc.waba_id, [order_update()])
+        templates.templates_sync(account=acc)
+    from channels_whatsapp.parsing import TemplateStatusUpdate
+
+    notes = templates.template_status_update(
+        waba_id=account.waba_id,
+        update=TemplateStatusUpdate("1001", "order_update", "en_US", "PAUSED", "NONE", ""),
+    )
+    assert notes == []
+    assert set(MessageTemplate.objects.values_list("account_id", "status")) == {
+        (account.pk, "PAUSED"),
+        (twin.pk, "PAUSED"),
+    }
+
+
+# --- Schedule, task, command ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_daily_schedule_exists_after_migrate():
+    schedule = Schedule.objects.get(name="whatsapp-template-sync")
+    assert schedule.func == "channels_whatsapp.tasks.sync_templates"
+    assert schedule.schedule_type == Schedule.DAILY
+    assert schedule.repeats == -1
+
+
+@pytest.mark.django_db
+def test_the_task_syncs_every_active_account_and_fails_visibly(graph, account):
+    WhatsAppAccount.objects.create(name="Off", phone_number_id="off", waba_id="off", access_token="x", active=False)
+    serve_listing(graph, account.waba_id, [order_update()])
+    assert "1 created" in tasks.sync_templates()
+    assert [r.path.split("/")[2] for r in graph.requests] == [account.waba_id]  # not the inactive one
+
+    graph.script.append(meta_error(100, "Invalid parameter"))
+    with pytest.raises(RuntimeError, match=r"\(100\)"):
+        tasks.sync_templates()
+
+
+@pytest.mark.django_db
+def test_command_prints_counts_per_account(graph, account):
+    serve_listing(graph, account.waba_id, [order_update(), ORDER_RECEIPT])
+    out = StringIO()
+    call_command("sync_whatsapp_templates", stdout=out)
+    assert "Support line" in out.getvalue()
+    assert "2 created" in out.getvalue()
+
+    serve_listing(graph, account.waba_id, [order_update()])
+    out = StringIO()
+    call_command("sync_whatsapp_templates", "--account", str(account.pk), stdout=out)
+    assert "1 no longer listed" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_command_exits_non_zero_on_a_graph_error(graph, account):
+    graph.script.append(meta_error(190, "Invalid OAuth access token", status=401))
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("sync_whatsapp_templates", stdout=StringIO(), stderr=err)
+    assert "(190) Invalid OAuth access token" in err.getvalue() or "(#190)" in err.getvalue()
+    assert TOKEN not in err.getvalue()
+    with pytest.raises(CommandError, match="No WhatsApp account with id 424242"):
+        call_command("sync_whatsapp_templates", "--account", "424242")
+
+
+# --- Admin ------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_admin_action_syncs_and_template_pages_render(graph, account, admin_user, client):
+    client.force_login(admin_user)
+    serve_listing(graph, account.waba_id, [order_update(), ORDER_RECEIPT])
+    response = client.post(
+        "/admin/channels_whatsapp/whatsappaccount/",
+        {"action": "sync_templates", "_selected_action": [account.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "2 created" in response.content.decode()
+    assert MessageTemplate.objects.count() == 2
+
+    graph.script.append(meta_error(190, "Invalid OAuth access token", status=401))
+    response = client.post(
+        "/admin/channels_whatsapp/whatsappaccount/",
+        {"action": "sync_templates", "_selected_action": [account.pk]},
+        follow=True,
+    )
+    assert "(190)" in response.content.decode()
+    assert TOKEN not in response.content.decode()
+
+    assert client.get("/admin/channels_whatsapp/messagetemplate/").status_code == 200
+    receipt = MessageTemplate.objects.get(name="order_receipt")
+    page = client.get(f"/admin/channels_whatsapp/messagetemplate/{receipt.pk}/change/")
+    assert page.status_code == 200
+    assert "header_handle" in page.content.decode()  # the components, pretty-printed
+    assert client.get("/admin/django_q/schedule/").status_code == 200
+    assert "whatsapp-template-sync" in client.get("/admin/django_q/schedule/").content.decode()
+
+
+# --- Demo --------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_demo_account_gets_the_simulator_templates_at_once():
+    account, _ = demo.demo_account()
+    names = set(account.templates.values_list("name", "language"))
+    assert {("order_update", "en_US"), ("ticket_followup", "pt_BR"), ("order_receipt", "en_US")} <= names
+    assert templates.template_for(account=account, name="spring_sale", language="en_US").status == Status.REJECTED
+    assert templates.template_for(account=account, name="order_receipt", language="en_US").header_format == "DOCUMENT"
+    count = account.templates.count()
+    demo.demo_account()  # idempotent
+    assert account.templates.count() == count
+
+
+# --- Live: the bundled simulator over HTTP ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sync_against_the_simulator(live_server, settings, monkeypatch):
+    from channels_whatsapp.simulator import services as sim_services
+
+    settings.WHATSAPP_GRAPH_URL = live_server.url + "/simulator/graph/v23.0"
+    sim_services.templates_seed()
+    sim_services.template_create(
+        name="ticket_solved",
+        language="en_US",
+        body="Hi {{1}}, ticket {{2}} is solved.",
+        header_format="TEXT",
+        header_text="Solved",
+        buttons=[{"type": "URL", "text": "Rate", "url": "https://desk.example/rate/{{1}}"}],
+    )
+    # Small pages so the simulator's cursor paging is followed for real.
+    monkeypatch.setattr(client, "list_templates", functools.partial(client.list_templates, limit=3))
+    account = WhatsAppAccount.objects.create(
+        name="Sim", phone_number_id="SIMPHONE1", waba_id="SIMWABA1", access_token="live-token"
+    )
+
+    counts = templates.templates_sync(account=account)
+
+    assert counts["created"] == len(sim_services.SEED_TEMPLATES) + 1
+    solved = templates.template_for(account=account, name="ticket_solved", language="en_US")
+    assert (solved.header_format, solved.body_parameter_count) == ("TEXT", 2)
+    assert solved.buttons == [{"index": 0, "type": "URL", "has_url_parameter": True}]
+    assert templates.template_for(account=account, name="spring_sale", language="en_US").status == Status.REJECTED
+    assert json.dumps(solved.components)  # stored as Meta lists them
