@@ -7,9 +7,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from channels_whatsapp import services, templates
+from channels_whatsapp import services, template_replies, templates
 from channels_whatsapp.models import MessageTemplate, WhatsAppAccount
+from tickets import selectors as ticket_selectors
 from tickets.api.filters import IdFilter
+from tickets.api.serializers import TicketOutputSerializer
+from tickets.models import Contact
 from tickets.permissions import IsAdmin, IsAdminOrReadOnly
 
 
@@ -187,7 +190,40 @@ class TemplateViewSet(
         return Response(self.get_serializer(template).data)
 
 
+class ConversationStartSerializer(serializers.Serializer):
+    account_id = serializers.PrimaryKeyRelatedField(
+        queryset=WhatsAppAccount.objects.filter(active=True), source="account"
+    )
+    contact_id = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all(), source="contact")
+    body = serializers.CharField(
+        max_length=5000, help_text="Template shorthand, e.g. &((template=[[order_update]] language=[[en_US]] ...))&"
+    )
+
+
+@extend_schema_view(
+    create=extend_schema(
+        summary="Start a WhatsApp conversation with an approved template",
+        request=ConversationStartSerializer,
+        responses={201: TicketOutputSerializer},
+    )
+)
+class ConversationViewSet(viewsets.GenericViewSet):
+    """Proactive outreach: a new `via=whatsapp` ticket whose first message is an approved template."""
+
+    serializer_class = ConversationStartSerializer
+
+    def create(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ticket = template_replies.conversation_start(actor=request.user, **serializer.validated_data)
+        ticket = ticket_selectors.ticket_get(user=request.user, ticket_id=ticket.pk)
+        return Response(
+            TicketOutputSerializer(ticket, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
+
+
 router = DefaultRouter()
 router.register("accounts", AccountViewSet, basename="whatsapp-account")
 router.register("templates", TemplateViewSet, basename="whatsapp-template")
+router.register("conversations", ConversationViewSet, basename="whatsapp-conversation")
 urlpatterns = router.urls

@@ -11,6 +11,7 @@ class ChannelsWhatsappConfig(AppConfig):
         from tickets import demo, hooks
 
         hooks.register_outbound_handler("whatsapp", services.outbound_handle)
+        hooks.register_reply_preparer("whatsapp", services.prepare_reply)
         hooks.register_channel_info("whatsapp", services.channel_info)
         hooks.register_ticket_related("whatsapp")
         demo.register_seeder("whatsapp", whatsapp_demo.seed)

@@ -26,7 +26,7 @@ from channels_whatsapp.models import (
 from tickets import delivery, events
 from tickets import services as ticket_services
 from tickets.errors import DomainError
-from tickets.models import Attachment, Comment, Contact, DeliveryStatus, Ticket, Via
+from tickets.models import Attachment, Comment, Contact, DeliveryStatus, Ticket, TicketStatus, Via
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +78,25 @@ def _json_float(text: str) -> float:
     return value
 
 
+MAX_JSON_DEPTH = 64  # Meta's payloads nest about 10 deep; much deeper only risks recursion limits downstream
+
+
+def _too_deep(body: bytes, payload) -> bool:
+    if body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH:
+        return False
+    level = [payload]  # the containers at depth 1, 2, ...
+    for _ in range(MAX_JSON_DEPTH):
+        level = [
+            item
+            for value in level
+            for item in (value.values() if isinstance(value, dict) else value)
+            if isinstance(item, dict | list)
+        ]
+        if not level:
+            return False
+    return True
+
+
 def _without_nul(value):
     """PostgreSQL stores no NUL character in text or jsonb: it becomes U+FFFD rather than losing the message."""
     if isinstance(value, str):
@@ -105,10 +124,83 @@ def webhook_receive(*, body: bytes, signature: str) -> WebhookDelivery:
         raise WebhookRefused(400, "Body is not valid JSON.") from exc
     if not isinstance(payload, dict):
         raise WebhookRefused(400, "Body must be a JSON object.")
+    if _too_deep(body, payload):
+        raise WebhookRefused(400, f"JSON nested deeper than {MAX_JSON_DEPTH} levels.")
+    _redact_payload(payload)  # before anything is stored: the webhook store never holds a full card number
     with transaction.atomic():
         stored = WebhookDelivery.objects.create(payload=payload)
         transaction.on_commit(lambda: enqueue_webhook(stored.pk))
     return stored
+
+
+# Keys whose values are identifiers, never customer text: never masked (a 13-digit phone id may pass Luhn).
+_IDENTIFIER_KEYS = frozenset(
+    {
+        "id",
+        "from",
+        "wa_id",
+        "user_id",
+        "from_user_id",
+        "recipient_id",
+        "timestamp",
+        "sha256",
+        "mime_type",
+        "type",
+        "phone_number_id",
+        "display_phone_number",
+        "message_id",
+        "original_message_id",
+        "catalog_id",
+        "product_retailer_id",
+        "url",
+        "link",
+        "href",
+        "code",
+    }
+)
+REDACTION_COUNT_KEY = "_supportdesk_redactions"
+
+
+def _redact_payload(payload: dict) -> None:
+    """Mask card numbers in every customer-written string of each message, in place, where the receiving account
+    redacts (unknown numbers are masked too). The count travels with the message for the `redaction.applied` event."""
+    for entry in payload.get("entry") or []:
+        for change in (entry.get("changes") or []) if isinstance(entry, dict) else []:
+            value = change.get("value") if isinstance(change, dict) else None
+            if not isinstance(value, dict) or not isinstance(value.get("messages"), list):
+                continue
+            phone_number_id = str((value.get("metadata") or {}).get("phone_number_id", ""))[:64]
+            account = (
+                WhatsAppAccount.objects.filter(phone_number_id=phone_number_id).only("redact_credit_cards").first()
+            )
+            if account is not None and not account.redact_credit_cards:
+                continue
+            for message in value["messages"]:
+                if isinstance(message, dict):
+                    count = _redact_strings(message)
+                    if count:
+                        message[REDACTION_COUNT_KEY] = count
+
+
+def _redact_strings(node, key: str = "") -> int:
+    count = 0
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if isinstance(v, str):
+                if k not in _IDENTIFIER_KEYS:
+                    node[k], found = redaction.redact(v)
+                    count += found
+            else:
+                count += _redact_strings(v, k)
+    elif isinstance(node, list):
+        for index, v in enumerate(node):
+            if isinstance(v, str):
+                if key not in _IDENTIFIER_KEYS:
+                    node[index], found = redaction.redact(v)
+                    count += found
+            else:
+                count += _redact_strings(v, key)
+    return count
 
 
 def enqueue_webhook(delivery_id: int) -> None:
@@ -141,7 +233,9 @@ def webhook_process(*, delivery_id: int) -> None:
 
 def _process_change(change: parsing.Change) -> list[str]:
     if change.field == "message_template_status_update" and change.template_status is not None:
-        return [f"template status update: {change.template_status.name} {change.template_status.event}"]
+        from channels_whatsapp import templates
+
+        return templates.template_status_update(waba_id=change.waba_id, update=change.template_status)
     if change.field != "messages":
         return [f"ignored change field '{change.field}'"]
     account = selectors.account_for_phone_number(change.phone_number_id)
@@ -152,8 +246,8 @@ def _process_change(change: parsing.Change) -> list[str]:
     for message in change.messages:
         try:
             note = inbound_message_handle(account=account, change=change, message=message)
-        except IntegrityError:
-            note = None  # a concurrent delivery of the same message won the race: nothing to do
+        except IntegrityError as exc:  # never silently: a lost race is harmless, anything else must be seen
+            note = f"message {message.wamid} not stored: {exc}"[:500]
         if note:
             notes.append(note)
     for status in change.statuses:
@@ -187,9 +281,10 @@ def _contact_for(*, change: parsing.Change, message: parsing.InboundMessage) -> 
     updates = {}
     if profile and profile.name and contact.name in ("", contact.wa_id, "WhatsApp user"):
         updates["name"] = profile.name[:200]
-    if user_id and not contact.whatsapp_user_id:
+    # An id another contact already holds stays there (the unique constraint would refuse the message).
+    if user_id and not contact.whatsapp_user_id and not Contact.objects.filter(whatsapp_user_id=user_id).exists():
         updates["whatsapp_user_id"] = user_id
-    if wa_id and not contact.wa_id:
+    if wa_id and not contact.wa_id and not Contact.objects.filter(wa_id=wa_id).exists():
         updates["wa_id"] = wa_id
     if updates:
         Contact.objects.filter(pk=contact.pk).update(**updates)
@@ -248,9 +343,10 @@ def _redaction_recorded(*, comment: Comment, count: int) -> None:
         type=events.REDACTION_APPLIED,
         data={"comment_id": comment.pk, "where": "comment", "count": count},
     )
-    ticket_services.ticket_update(
-        ticket=comment.ticket, changes={"add_tags": [REDACTION_TAG]}, source="whatsapp", run_listeners=False
-    )
+    if comment.ticket.status != TicketStatus.CLOSED:  # a closed ticket takes no change, not even a tag
+        ticket_services.ticket_update(
+            ticket=comment.ticket, changes={"add_tags": [REDACTION_TAG]}, source="whatsapp", run_listeners=False
+        )
 
 
 @transaction.atomic
@@ -275,6 +371,7 @@ def inbound_message_handle(
     conversation = selectors.latest_conversation(account=account, contact=contact)
     body = render_body(message)
     body, redactions = redact_inbound(account=account, text=body)
+    redactions += int(message.raw.get(REDACTION_COUNT_KEY) or 0) if isinstance(message.raw, dict) else 0
     details = dict(message.details)
     if message.frequently_forwarded:
         details["frequently_forwarded"] = True
@@ -298,6 +395,8 @@ def inbound_message_handle(
     )
     if redactions:
         _redaction_recorded(comment=comment, count=redactions)
+    if message.type in ("text", "button", "interactive"):
+        _opt_in_keyword(contact=contact, comment=comment, text=message.text)
     if message.media is not None and message.media.id:
         _attach_inbound_media(comment=comment, account=account, message=message)
     for error in message.errors:
@@ -307,6 +406,29 @@ def inbound_message_handle(
             data={"code": error.code, "title": error.title, "detail": error.detail},
         )
     return None
+
+
+def _keywords(setting: str) -> set[str]:
+    return {k.strip().upper() for k in getattr(settings, setting, []) if k.strip()}
+
+
+def _opt_in_keyword(*, contact: Contact, comment: Comment, text: str) -> None:
+    """A message that is just STOP (or START, configurable) records an opt-out (or opt-in)."""
+    word = " ".join(text.split()).upper().strip(".!")
+    if word in _keywords("WHATSAPP_OPT_OUT_KEYWORDS"):
+        opt_in, note = False, f"The customer opted out of WhatsApp marketing messages ({word})."
+    elif word in _keywords("WHATSAPP_OPT_IN_KEYWORDS"):
+        opt_in, note = True, f"The customer opted in to WhatsApp messages ({word})."
+    else:
+        return
+    ticket_services.contact_update(
+        contact=contact,
+        whatsapp_opt_in=opt_in,
+        whatsapp_opt_in_source=f"whatsapp keyword {word}",
+        whatsapp_opt_in_at=timezone.now(),
+        whatsapp_opt_in_by=None,
+    )
+    ticket_services.system_note_add(ticket=comment.ticket, body=note, data={"opt_in": opt_in, "keyword": word})
 
 
 def _inbound_error_note(error: parsing.GraphErrorInfo) -> str:
@@ -337,14 +459,17 @@ def _message_update(message: parsing.InboundMessage) -> str | None:
         target.save(update_fields=["channel_data"])
     elif message.type == "edit":
         account = WhatsAppConversation.objects.filter(ticket_id=target.ticket_id).values_list("account", flat=True)
-        new_text = message.text
+        new_text, redactions = message.text, 0
         acct = WhatsAppAccount.objects.filter(pk__in=list(account)).first()
         if acct is not None:
-            new_text, _ = redact_inbound(account=acct, text=new_text)
+            new_text, redactions = redact_inbound(account=acct, text=new_text)
+        redactions += int(message.raw.get(REDACTION_COUNT_KEY) or 0)
         events.record(ticket=target.ticket, type=events.MESSAGE_EDITED, data={"comment_id": target.pk})
         target.channel_data = {**target.channel_data, "edited": True, "original_body": target.body}
         target.body = new_text
         target.save(update_fields=["channel_data", "body"])
+        if redactions:
+            _redaction_recorded(comment=target, count=redactions)
     else:
         events.record(ticket=target.ticket, type=events.MESSAGE_REVOKED, data={"comment_id": target.pk})
         target.channel_data = {**target.channel_data, "revoked": True}
@@ -487,17 +612,26 @@ def outbound_handle(comment: Comment) -> None:
                 comment=comment, code="window_closed", title=WINDOW_CLOSED_TITLE, detail=WINDOW_CLOSED_DETAIL
             )
             return
-    elif not conversation.account.templates_enabled:
-        delivery.delivery_fail(
-            comment=comment,
-            code="templates_not_enabled",
-            title="Templates are not enabled",
-            detail="This WhatsApp account may not send message templates; an admin can enable them.",
-        )
-        return
+    else:
+        from channels_whatsapp.template_replies import template_refusal
+
+        refusal = template_refusal(comment=comment, conversation=conversation)
+        if refusal is not None:
+            code, title, detail = refusal
+            delivery.delivery_fail(comment=comment, code=code, title=title, detail=detail)
+            return
     delivery.delivery_queue(comment=comment)
     OutboundSend.objects.create(comment=comment, account=conversation.account)
     transaction.on_commit(lambda: enqueue_send(comment.pk))
+
+
+def prepare_reply(ticket: Ticket, body: str):
+    """Template shorthand in a public reply (see template_replies)."""
+    if "&((" not in body:
+        return None
+    from channels_whatsapp import template_replies
+
+    return template_replies.prepare_reply(ticket, body)
 
 
 def enqueue_send(comment_id: int) -> None:

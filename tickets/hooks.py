@@ -76,3 +76,25 @@ def register_ticket_related(name: str) -> None:
 
 def ticket_related() -> list[str]:
     return list(_ticket_related)
+
+
+@dataclass(frozen=True)
+class PreparedReply:
+    """What a channel made of a public reply's text before it is stored (e.g. a template shorthand)."""
+
+    body: str
+    template: dict | None = None
+
+
+ReplyPreparer = Callable[["Ticket", str], PreparedReply | None]
+_reply_preparers: dict[str, ReplyPreparer] = {}
+
+
+def register_reply_preparer(via: str, preparer: ReplyPreparer) -> None:
+    """`preparer(ticket, body)` may turn a public reply's text into something else, or raise DomainError (a 400)."""
+    _reply_preparers[via] = preparer
+
+
+def prepare_reply(ticket: "Ticket", body: str) -> PreparedReply | None:
+    preparer = _reply_preparers.get(ticket.via)
+    return preparer(ticket, body) if preparer else None

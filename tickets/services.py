@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from tickets import events, realtime
 from tickets.errors import DomainError
-from tickets.hooks import TicketChange, notify_change, outbound_handler_for
+from tickets.hooks import TicketChange, notify_change, outbound_handler_for, prepare_reply
 from tickets.models import (
     Attachment,
     AuthorRole,
@@ -130,8 +130,12 @@ def ticket_create(
     group: Group | None = None,
     follow_up_of: Ticket | None = None,
     source: str | None = None,
+    on_ticket_created: Callable[[Ticket], None] | None = None,
 ) -> Ticket:
-    """A ticket opened by an agent or API client (the first comment is theirs)."""
+    """A ticket opened by an agent or API client (the first comment is theirs).
+
+    `on_ticket_created(ticket)` lets a channel link its conversation before the first comment and the listeners.
+    """
     subject = (subject or "").strip()
     if not subject:
         raise DomainError("A ticket needs a subject.", field="subject")
@@ -156,6 +160,8 @@ def ticket_create(
     if tag_list:
         _set_tags(ticket, tag_list)
     events.ticket_created(ticket=ticket, actor=actor)
+    if on_ticket_created is not None:
+        on_ticket_created(ticket)
     added = None
     if comment is not None and comment.body.strip():
         added = _add_agent_comment(ticket=ticket, author=actor, new=comment, via=via)
@@ -282,14 +288,19 @@ def _store_attachments(*, ticket: Ticket, comment: Comment, files: Sequence[Uplo
 
 
 def _add_agent_comment(*, ticket: Ticket, author, new: NewComment, via: str) -> Comment:
+    body, template = new.body, new.template
+    if new.public and template is None:
+        prepared = prepare_reply(ticket, body)  # e.g. WhatsApp template shorthand -> rendered text + template
+        if prepared is not None:
+            body, template = prepared.body, prepared.template
     comment = Comment.objects.create(
         ticket=ticket,
         author_role=AuthorRole.AGENT if author is not None else AuthorRole.SYSTEM,
         author_user=author,
-        body=new.body,
+        body=body,
         public=new.public,
         via=via,
-        template=new.template,
+        template=template,
     )
     _store_attachments(ticket=ticket, comment=comment, files=new.attachments)
     events.comment_added(comment=comment, actor=author)
@@ -367,7 +378,7 @@ def end_user_message_add(
     in_reply_to: Comment | None = None,
     message_type: str = "",
     channel_data: dict | None = None,
-    on_ticket_created: "Callable[[Ticket], None] | None" = None,
+    on_ticket_created: Callable[[Ticket], None] | None = None,
 ) -> Comment:
     """A message from the customer, following Zendesk's status rules.
 

@@ -201,6 +201,8 @@ WHATSAPP_GRAPH_URL = env.str("WHATSAPP_GRAPH_URL", default="https://graph.facebo
 WHATSAPP_APP_SECRET = env.str("WHATSAPP_APP_SECRET", default="")
 WHATSAPP_VERIFY_TOKEN = env.str("WHATSAPP_VERIFY_TOKEN", default="")
 WHATSAPP_SIMULATOR_ENABLED = env.bool("WHATSAPP_SIMULATOR_ENABLED", default=DEBUG)
+WHATSAPP_OPT_OUT_KEYWORDS = env.list("WHATSAPP_OPT_OUT_KEYWORDS", default=["STOP", "UNSUBSCRIBE", "PARAR"])
+WHATSAPP_OPT_IN_KEYWORDS = env.list("WHATSAPP_OPT_IN_KEYWORDS", default=["START", "SUBSCRIBE"])
 # Where the simulator posts its signed webhooks (our own webhook, reached over real HTTP).
 WHATSAPP_SIMULATOR_WEBHOOK_URL = env.str("WHATSAPP_SIMULATOR_WEBHOOK_URL", default="")
 

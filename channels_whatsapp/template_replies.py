@@ -1,0 +1,189 @@
+"""Template replies: an agent's (or macro's) public reply written in template shorthand.
+
+The shorthand is parsed when the reply is saved (malformed -> 400, nothing saved); the ticket keeps the rendered
+template text with the template's name, language and Cloud API payload; the send rules are checked when the reply
+is handed to WhatsApp (refusals -> kept, failed with a product code and a live banner).
+"""
+
+from channels_whatsapp import selectors
+from channels_whatsapp import templates as registry
+from macros import shorthand
+from tickets.errors import DomainError
+from tickets.hooks import PreparedReply
+from tickets.models import Comment, Ticket
+
+MARKETING = "MARKETING"
+
+
+def prepare_reply(ticket: Ticket, body: str) -> PreparedReply | None:
+    if not shorthand.contains(body):
+        return None
+    conversation = selectors.conversation_for_ticket(ticket.pk)
+    return prepare_for_account(account=conversation.account if conversation else None, body=body)
+
+
+def parse_or_400(body: str) -> shorthand.Shorthand:
+    try:
+        return shorthand.parse(body)
+    except shorthand.ShorthandError as error:
+        raise DomainError(f"Template shorthand: {error.message}", field="body") from error
+
+
+def prepare_for_account(*, account, body: str) -> PreparedReply:
+    """Parse shorthand (malformed -> DomainError) into the rendered text and the template record to store."""
+    parsed = parse_or_400(body)
+    template = (
+        registry.template_for(account=account, name=parsed.template, language=parsed.language) if account else None
+    )
+    params = [shorthand.normalize_param(value) for value in parsed.body_text]
+    if template is not None and template.body:
+        text = registry.render_body(template.body, params)
+    else:
+        text = parsed.fallback or f"[Template {parsed.template} ({parsed.language})]"
+    return PreparedReply(
+        body=text,
+        template={
+            "name": parsed.template,
+            "language": parsed.language,
+            "parameters": params,
+            "category": template.category if template is not None else None,
+            "payload": shorthand.to_template_object(parsed),
+        },
+    )
+
+
+def template_refusal(*, comment: Comment, conversation) -> tuple[str, str, str] | None:
+    """Why this template reply may not go out, as (code, title, detail); None when it may."""
+    return refusal_for(account=conversation.account, contact=conversation.contact, meta=comment.template or {})
+
+
+def refusal_for(*, account, contact, meta: dict) -> tuple[str, str, str] | None:
+    """The send rules of a template message, checked in this order (the first that fails is the answer)."""
+    name, language = meta.get("name", ""), meta.get("language", "")
+    if not account.templates_enabled:
+        return (
+            "templates_not_enabled",
+            "Templates are not enabled",
+            f"The WhatsApp number {account.display_phone_number or account.phone_number_id} may not send message "
+            "templates; an admin can enable them.",
+        )
+    template = registry.template_for(account=account, name=name, language=language)
+    if template is None or not template.is_sendable:
+        state = "does not exist" if template is None else f"is {template.status}"
+        return (
+            "template_not_approved",
+            "Template not approved",
+            f"The template '{name}' in {language} {state}; only APPROVED templates can be sent.",
+        )
+    given = len(meta.get("parameters") or [])
+    if given != template.body_parameter_count:
+        return (
+            "template_params",
+            "Wrong number of template parameters",
+            f"The template '{name}' takes {template.body_parameter_count} body parameter(s); {given} given.",
+        )
+    if template.category == MARKETING and not contact.whatsapp_opt_in:
+        return (
+            "not_opted_in",
+            "Customer has not opted in",
+            f"{contact.name} has not opted in to marketing messages; marketing templates need consent.",
+        )
+    return None
+
+
+# --- The composer's checks (before the agent presses send) -------------------------------------------------
+
+
+def composer_check(*, ticket: Ticket, body: str, now) -> dict:
+    """What would happen to this public reply: free-form or template, and every reason it would not be delivered."""
+    from channels_whatsapp import window
+
+    conversation = selectors.conversation_for_ticket(ticket.pk)
+    win = window.window_at(ticket.last_customer_message_at, now)
+    result: dict = {
+        "window": {"open": win.open, "expires_at": win.expires_at},
+        "kind": "template" if shorthand.contains(body) else "text",
+        "deliverable": True,
+        "problems": [],
+        "rendered": None,
+        "template": None,
+    }
+
+    def problem(code: str, message: str) -> None:
+        result["deliverable"] = False
+        result["problems"].append({"code": code, "message": message})
+
+    if conversation is None:
+        problem("no_whatsapp_conversation", "This ticket is not linked to a WhatsApp number and contact.")
+        return result
+    if result["kind"] == "text":
+        if not win.open:
+            problem(
+                "window_closed",
+                "More than 24 hours since the customer's last message: this reply will be kept on the ticket but "
+                "not delivered. Only a template can reach them now.",
+            )
+        return result
+    try:
+        prepared = prepare_for_account(account=conversation.account, body=body)
+    except DomainError as error:
+        problem("shorthand", error.message)
+        return result
+    result["rendered"] = prepared.body
+    result["template"] = {k: prepared.template[k] for k in ("name", "language", "parameters", "category")}
+    refusal = refusal_for(account=conversation.account, contact=conversation.contact, meta=prepared.template)
+    if refusal is not None:
+        problem(refusal[0], f"{refusal[1]}: {refusal[2]}")
+    return result
+
+
+def shorthand_for(*, template, parameters: list[str]) -> str:
+    """Shorthand for a registry template and the agent's parameter values (escaped: values cannot inject keys)."""
+    return shorthand.format(
+        shorthand.Shorthand(
+            template=template.name,
+            language=template.language,
+            body_text=tuple(shorthand.escape_value(p) for p in parameters),
+        )
+    )
+
+
+# --- Proactive outreach -------------------------------------------------------------------------------------
+
+
+def conversation_start(*, account, contact, actor, body: str) -> Ticket:
+    """Reach a customer first: only with an approved template (and consent for marketing), on a new ticket."""
+    from django.db import transaction
+
+    from channels_whatsapp.models import WhatsAppConversation
+    from tickets import services as ticket_services
+    from tickets.models import Via
+
+    if not (contact.wa_id or contact.whatsapp_user_id):
+        raise DomainError("This contact has no WhatsApp id.", field="contact_id")
+    if not shorthand.contains(body):
+        raise DomainError(
+            "Only an approved message template can start a WhatsApp conversation: pick a template.", field="body"
+        )
+    prepared = prepare_for_account(account=account, body=body)
+    refusal = refusal_for(account=account, contact=contact, meta=prepared.template)
+    if refusal is not None:
+        raise DomainError(
+            f"{refusal[1]}: {refusal[2]}", errors={"body": [f"{refusal[1]}: {refusal[2]}"], "code": [refusal[0]]}
+        )
+
+    def link(ticket: Ticket) -> None:
+        WhatsAppConversation.objects.create(ticket=ticket, account=account, contact=contact)
+
+    with transaction.atomic():
+        ticket = ticket_services.ticket_create(
+            requester=contact,
+            subject=f"WhatsApp: {prepared.template['name']}",
+            via=Via.WHATSAPP,
+            actor=actor,
+            assignee=actor,
+            source="whatsapp",
+            on_ticket_created=link,
+        )
+        ticket_services.comment_add(ticket=ticket, author=actor, body=body, public=True, via=Via.WHATSAPP)
+    return ticket
