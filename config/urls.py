@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/", include("tickets.api.urls")),
     path("whatsapp/", include("channels_whatsapp.urls")),
     path("healthz/", healthz, name="healthz"),
+    path("macros/", include("macros.urls")),
     path("", include("tickets.urls")),
 ]
 
