@@ -109,7 +109,9 @@ def _notify_failure(*, comment: Comment, occurred_at) -> None:
     recipient = failure_recipient(comment)
     groups = [realtime.ticket_group(comment.ticket_id)]
     if recipient is not None:
-        Notification.objects.get_or_create(
+        # A message can fail again after a revive (timeout, then accepted, then failed): the one notification per
+        # message then carries the new failure and is shown again, even if the first one was dismissed.
+        Notification.objects.update_or_create(
             user=recipient,
             comment=comment,
             type=events.DELIVERY_FAILED,
@@ -118,6 +120,8 @@ def _notify_failure(*, comment: Comment, occurred_at) -> None:
                 "error_code": comment.delivery_error_code,
                 "error_title": comment.delivery_error_title,
                 "error_detail": comment.delivery_error_detail,
+                "created_at": occurred_at,  # on an update; a new row takes auto_now_add's "now"
+                "dismissed_at": None,
             },
         )
         groups.insert(0, realtime.agent_group(recipient.pk))

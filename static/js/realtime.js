@@ -41,13 +41,19 @@
 
   function showFailure(frame) {
     var key = String(frame.comment_id);
-    if (shown[key] && shown[key].parentNode) return;
+    var code = String((frame.error && frame.error.code) || "");
+    var existing = shown[key];
+    if (existing && existing.parentNode) {
+      if (existing.dataset.code === code) return; // the same failure again (agent and ticket group, replay)
+      existing.parentNode.removeChild(existing); // the message failed again, for another reason: show that one
+    }
     var area = document.getElementById("banner-area");
     if (!area) return;
     var banner = el("div", "banner banner-failed banner-delivery");
     banner.setAttribute("role", "alert");
     banner.dataset.commentId = key;
     banner.dataset.ticketId = String(frame.ticket_id);
+    banner.dataset.code = code;
     var content = el("div", "banner-content");
     content.appendChild(el("p", "banner-title", "Message not delivered"));
     content.appendChild(el("p", "banner-text", window.SupportDeskReasons.reasonFor(frame.error)));
@@ -105,6 +111,7 @@
     },
   };
 
+  var reconnecting = false;
   function connect() {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + window.location.host + "/ws/agent/");
@@ -112,7 +119,11 @@
       delay = 1000;
       document.body.dataset.live = "connected";
       var id = ticketId();
-      if (id !== null) socket.send(JSON.stringify({ type: "ticket.subscribe", ticket_id: id }));
+      if (id !== null) {
+        socket.send(JSON.stringify({ type: "ticket.subscribe", ticket_id: id }));
+        if (reconnecting) refreshTicket(); // frames sent while we were away are lost: re-render once
+      }
+      reconnecting = true;
     });
     socket.addEventListener("message", function (event) {
       var frame;

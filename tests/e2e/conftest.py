@@ -6,6 +6,9 @@ Reuse them in any browser test:
     @pytest.mark.django_db(transaction=True)
     def test_something(page, live_server, login):
         login(page, live_server, user, "password")
+
+Pages that need the live WebSocket (/ws/agent/) use `asgi_server` (tests/e2e/asgi_server.py) in place of
+`live_server`: the same `.url`, served over ASGI by uvicorn in a thread.
 """
 
 import os
@@ -14,6 +17,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.e2e.asgi_server import asgi_server  # noqa: F401  (the ASGI live server fixture, for WebSockets)
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
