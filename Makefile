@@ -40,7 +40,7 @@ run: seed
 	@echo
 	@trap 'kill 0' INT TERM EXIT; \
 	export $(RUN_ENV); \
-	$(PY) manage.py qcluster & \
+	REALTIME_RELAY_URL=http://$(HOST):$(PORT)/internal/realtime/ $(PY) manage.py qcluster & \
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application & \
 	wait
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import views
+from tickets import contact_views, views
 
 app_name = "tickets"
 urlpatterns = [
@@ -8,4 +8,8 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/", views.ticket_detail, name="ticket"),
     path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
     path("notifications/dismiss/", views.notification_dismiss, name="notification-dismiss"),
+    path("internal/realtime/", views.realtime_relay, name="realtime-relay"),
+    path("contacts/", contact_views.contact_list, name="contacts"),
+    path("contacts/<int:contact_id>/", contact_views.contact_detail, name="contact"),
+    path("contacts/<int:contact_id>/opt-in/", contact_views.contact_opt_in, name="contact-opt-in"),
 ]

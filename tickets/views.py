@@ -1,15 +1,19 @@
 """Agent pages: thin adapters that parse, call one selector or service, and render or redirect."""
 
+import hmac
+import json
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tickets import delivery, selectors, services
+from tickets import delivery, realtime, selectors, services
 from tickets.errors import DomainError
 from tickets.forms import TicketFilterForm, TicketUpdateForm, user_label
 from tickets.templatetags.ticket_tags import INLINE_IMAGE_TYPES
@@ -47,7 +51,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     groups = list(selectors.groups_all())
     filter_form = TicketFilterForm(request.GET, agents=agents, groups=groups)
     tickets = selectors.ticket_list(user=request.user, view=view, sort=sort, **filter_form.filters())
-    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.CappedPaginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = selectors.ticket_view_counts(user=request.user)
     context = {
         "views": [{"slug": v.slug, "title": v.title, "count": counts[v.slug]} for v in selectors.TICKET_VIEWS],
@@ -145,3 +149,20 @@ def notification_dismiss(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"error": "Give comment_id or notification_id."}, status=400)
     dismissed = delivery.notification_dismiss(user=request.user, comment_id=comment_id, notification_id=notification_id)
     return JsonResponse({"dismissed": dismissed})
+
+
+@csrf_exempt
+@require_POST
+def realtime_relay(request: HttpRequest) -> HttpResponse:
+    """Embedded mode only (no Redis): frames from the worker process, signed with the secret key, sent on here."""
+    if settings.REDIS_URL or not hmac.compare_digest(
+        realtime.relay_signature(request.body), request.headers.get("X-Relay-Signature", "")
+    ):
+        return HttpResponse(status=403)
+    try:
+        data = json.loads(request.body)
+        groups, frame = [str(g) for g in data["groups"]], dict(data["frame"])
+    except (ValueError, KeyError, TypeError):
+        return HttpResponse(status=400)
+    realtime.send_to_groups(groups, frame)
+    return HttpResponse(status=204)

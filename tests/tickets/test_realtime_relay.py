@@ -1,0 +1,66 @@
+"""Embedded mode: a worker process hands its frames to the web process over a signed loopback POST."""
+
+import json
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from tickets import realtime
+
+FRAME = {"type": "delivery.status", "ticket_id": 5, "comment_id": 9, "status": "read"}
+
+
+def signed_post(client, payload: dict, signature: str | None = None):
+    body = json.dumps(payload).encode()
+    return client.post(
+        "/internal/realtime/",
+        data=body,
+        content_type="application/json",
+        headers={"X-Relay-Signature": signature if signature is not None else realtime.relay_signature(body)},
+    )
+
+
+@pytest.fixture
+def embedded(settings):
+    settings.REDIS_URL = ""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(realtime.ticket_group(5), channel)
+    return layer, channel
+
+
+@pytest.mark.django_db
+def test_a_signed_relay_reaches_the_web_process_groups(client, embedded):
+    layer, channel = embedded
+    response = signed_post(client, {"groups": [realtime.ticket_group(5)], "frame": FRAME})
+    assert response.status_code == 204
+    message = async_to_sync(layer.receive)(channel)
+    assert message == {"type": "agent.frame", "frame": FRAME}
+
+
+@pytest.mark.django_db
+def test_unsigned_or_malformed_relays_are_refused(client, embedded):
+    assert signed_post(client, {"groups": ["ticket.5"], "frame": FRAME}, signature="0" * 64).status_code == 403
+    assert signed_post(client, {"nope": 1}).status_code == 400
+
+
+@pytest.mark.django_db
+def test_the_relay_is_off_with_redis(client, settings, embedded):
+    settings.REDIS_URL = "redis://127.0.0.1:6379/0"
+    assert signed_post(client, {"groups": ["ticket.5"], "frame": FRAME}).status_code == 403
+
+
+def test_worker_side_posts_to_the_relay_url(settings, monkeypatch):
+    sent = {}
+
+    def fake_post(url, content, headers, timeout):
+        sent.update(url=url, body=content, signature=headers["X-Relay-Signature"])
+
+    monkeypatch.setattr(realtime.httpx, "post", fake_post)
+    settings.REALTIME_RELAY_URL = "http://127.0.0.1:8000/internal/realtime/"
+    realtime.send_to_groups(["ticket.5", "ticket.5", "agent.1"], FRAME)
+    assert sent["url"] == settings.REALTIME_RELAY_URL
+    assert json.loads(sent["body"]) == {"groups": ["ticket.5", "agent.1"], "frame": FRAME}
+    assert sent["signature"] == realtime.relay_signature(sent["body"])
