@@ -7,7 +7,7 @@ class ChannelsWhatsappConfig(AppConfig):
 
     def ready(self) -> None:
         from channels_whatsapp import demo as whatsapp_demo
-        from channels_whatsapp import services
+        from channels_whatsapp import services, views
         from tickets import demo, hooks
 
         hooks.register_outbound_handler("whatsapp", services.outbound_handle)
@@ -15,3 +15,4 @@ class ChannelsWhatsappConfig(AppConfig):
         hooks.register_channel_info("whatsapp", services.channel_info)
         hooks.register_ticket_related("whatsapp")
         demo.register_seeder("whatsapp", whatsapp_demo.seed)
+        hooks.register_contact_panel(views.CONTACT_PANEL, views.contact_panel_context)

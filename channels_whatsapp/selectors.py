@@ -35,3 +35,8 @@ def comment_for_status(*, wamid: str, callback_data: str) -> Comment | None:
         if comment is not None:
             return comment
     return comment_by_wamid(wamid)
+
+
+def accounts_active():
+    """The connected numbers an agent may write from, by name."""
+    return WhatsAppAccount.objects.filter(active=True).order_by("name", "id")

@@ -10,3 +10,8 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/composer/check/", views.composer_check, name="composer-check"),
     path("tickets/<int:ticket_id>/composer/shorthand/", views.composer_shorthand, name="composer-shorthand"),
 ]
+urlpatterns += [
+    path("accounts/<int:account_id>/templates/", views.account_templates, name="account-templates"),
+    path("accounts/<int:account_id>/shorthand/", views.account_shorthand, name="account-shorthand"),
+    path("contacts/<int:contact_id>/start/", views.contact_conversation_start, name="conversation-start"),
+]

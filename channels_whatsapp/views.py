@@ -1,14 +1,20 @@
-"""JSON endpoints behind the agent's WhatsApp composer: the window, template checks, shorthand building."""
+"""JSON endpoints behind the agent's WhatsApp composer (window, template checks, shorthand building) and the contact
+page's "start a conversation" panel."""
 
 import json
+from types import SimpleNamespace
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from channels_whatsapp import selectors, template_replies
 from channels_whatsapp import templates as registry
+from tickets import contact_views
 from tickets import selectors as ticket_selectors
 from tickets.errors import DomainError
 
@@ -101,3 +107,117 @@ def composer_shorthand(request, ticket_id: int):
         return JsonResponse({"error": error.message}, status=400)
     check = template_replies.composer_check(ticket=ticket, body=text, now=timezone.now())
     return JsonResponse({"shorthand": text, "rendered": check["rendered"], "check": check})
+
+
+# --- Account-level template picking and proactive outreach (the contact page) ---------------------------------
+
+CONTACT_PANEL = "whatsapp/_contact_panel.html"
+
+
+def _active_account(account_id: int):
+    account = selectors.accounts_active().filter(pk=account_id).first()
+    if account is None:
+        raise Http404("No such WhatsApp number.")
+    return account
+
+
+@login_required
+@require_GET
+def account_templates(request, account_id: int):
+    """The account's APPROVED templates, for picking one without a ticket (starting a conversation)."""
+    account = _active_account(account_id)
+    found = registry.templates_for_account(account=account, status="APPROVED", search=request.GET.get("q") or None)
+    return JsonResponse(
+        {
+            "account": {"id": account.pk, "templates_enabled": account.templates_enabled},
+            "results": [_template_json(t) for t in found[:200]],
+        }
+    )
+
+
+@login_required
+@require_POST
+def account_shorthand(request, account_id: int):
+    """Shorthand for a picked template of this account, its rendered text and the send rules' verdict.
+
+    With `contact_id` the marketing-consent rule is checked for that contact too.
+    """
+    account = _active_account(account_id)
+    data = _json_body(request)
+    parameters = data.get("parameters", [])
+    if not isinstance(parameters, list) or not all(isinstance(p, str) for p in parameters):
+        return JsonResponse({"error": "`parameters` must be a list of strings."}, status=400)
+    template = registry.templates_for_account(account=account).filter(pk=data.get("template_id")).first()
+    if template is None:
+        return JsonResponse({"error": "Unknown template."}, status=400)
+    contact = None
+    if data.get("contact_id") is not None:
+        try:
+            contact = ticket_selectors.contact_get(contact_id=int(data["contact_id"]))
+        except (TypeError, ValueError):
+            contact = None
+        if contact is None:
+            return JsonResponse({"error": "Unknown contact."}, status=400)
+    try:
+        text = template_replies.shorthand_for(template=template, parameters=parameters)
+        prepared = template_replies.prepare_for_account(account=account, body=text)
+    except DomainError as error:
+        return JsonResponse({"error": error.message}, status=400)
+    # Without a contact, consent cannot be judged: only the account's and the template's rules are checked.
+    judged = contact if contact is not None else SimpleNamespace(whatsapp_opt_in=True, name="")
+    refusal = template_replies.refusal_for(account=account, contact=judged, meta=prepared.template)
+    problems = [{"code": refusal[0], "message": f"{refusal[1]}: {refusal[2]}"}] if refusal else []
+    check = {
+        "kind": "template",
+        "deliverable": not problems,
+        "problems": problems,
+        "rendered": prepared.body,
+        "template": {k: prepared.template[k] for k in ("name", "language", "parameters", "category")},
+    }
+    return JsonResponse({"shorthand": text, "rendered": prepared.body, "check": check})
+
+
+def contact_panel_context(contact, user) -> dict:
+    """The contact page's WhatsApp panel (registered in AppConfig.ready): the numbers to write from."""
+    accounts = list(selectors.accounts_active())
+    return {
+        "accounts": accounts,
+        "reachable": bool(contact.wa_id or contact.whatsapp_user_id),
+        "selected_account": accounts[0].pk if len(accounts) == 1 else None,
+        "body": "",
+        "errors": [],
+    }
+
+
+@login_required
+@require_POST
+def contact_conversation_start(request, contact_id: int):
+    """Start a WhatsApp conversation from the contact page: an approved template on a new ticket (PRG)."""
+    contact = ticket_selectors.contact_get(contact_id=contact_id)
+    if contact is None:
+        raise Http404("No such contact.")
+    body = request.POST.get("body", "")[:10000]
+    raw_account = request.POST.get("account", "")
+    account = selectors.accounts_active().filter(pk=int(raw_account)).first() if raw_account.strip().isdigit() else None
+    errors: list[str] = []
+    if account is None:
+        errors.append("Choose the WhatsApp number to write from.")
+    elif not body.strip():
+        errors.append("Pick a template: only an approved message template can start a WhatsApp conversation.")
+    else:
+        try:
+            ticket = template_replies.conversation_start(
+                account=account, contact=contact, actor=request.user, body=body
+            )
+        except DomainError as error:
+            errors = [str(m) for key, found in error.errors.items() if key != "code" for m in _as_list(found)]
+            errors = errors or [error.message]
+        else:
+            messages.success(request, f"Conversation started with {contact.name}: ticket #{ticket.pk}.")
+            return redirect(reverse("tickets:ticket", args=[ticket.pk]))
+    panel = {"errors": errors, "body": body, "selected_account": account.pk if account else None}
+    return contact_views.render_contact_page(request, contact, status=400, panel_context={CONTACT_PANEL: panel})
+
+
+def _as_list(value) -> list:
+    return list(value) if isinstance(value, list | tuple) else [value]

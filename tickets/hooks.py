@@ -98,3 +98,18 @@ def register_reply_preparer(via: str, preparer: ReplyPreparer) -> None:
 def prepare_reply(ticket: "Ticket", body: str) -> PreparedReply | None:
     preparer = _reply_preparers.get(ticket.via)
     return preparer(ticket, body) if preparer else None
+
+
+ContactPanelContext = Callable[[Any, "AbstractBaseUser"], dict]
+_contact_panels: list[tuple[str, ContactPanelContext]] = []
+
+
+def register_contact_panel(template_name: str, context: ContactPanelContext) -> None:
+    """A channel's panel on the contact page: `template_name` rendered with `context(contact, user)`."""
+    if all(name != template_name for name, _ in _contact_panels):
+        _contact_panels.append((template_name, context))
+
+
+def contact_panels(contact, user) -> list[tuple[str, dict]]:
+    """Every registered panel of the contact page, in registration order, as (template name, context)."""
+    return [(name, context(contact, user)) for name, context in list(_contact_panels)]

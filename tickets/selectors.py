@@ -1,8 +1,12 @@
 """Every read of the helpdesk core. Selectors own select_related/prefetch_related and ordering."""
 
 from dataclasses import dataclass
+from math import ceil
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db import connections
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.functional import cached_property
 
 from tickets import events, hooks
 from tickets.models import Attachment, Comment, Contact, Event, Group, Ticket, TicketStatus, TicketTag
@@ -107,10 +111,98 @@ def ticket_list(
     )
 
 
+# Counts stop here: "1,000+" costs the same at a million tickets as at 1,001. Below the cap every count is exact;
+# past it lists keep paging with "next" (see CappedPaginator). docs/BENCHMARKS.md (agent pages at scale) has the why.
+COUNT_CAP = 1_000
+
+
+class CappedCount(int):
+    """An int that renders as "1,000+" once it reached the cap (templates show it as it is; JSON as the number)."""
+
+    capped: bool
+
+    def __new__(cls, value: int, cap: int | None = None):
+        cap = COUNT_CAP if cap is None else cap
+        count = super().__new__(cls, min(value, cap))
+        count.capped = value > cap
+        return count
+
+    def __str__(self) -> str:
+        return f"{int(self):,}+" if self.capped else str(int(self))
+
+
+def capped_count(queryset: QuerySet, cap: int | None = None) -> CappedCount:
+    """COUNT(*) over at most cap + 1 rows: one query whose cost does not grow with the table."""
+    cap = COUNT_CAP if cap is None else cap
+    return CappedCount(queryset.order_by().values("pk")[: cap + 1].count(), cap)
+
+
+class _CappedPage(Page):
+    def end_index(self) -> int:
+        return self.start_index() + len(self.object_list) - 1
+
+
+class CappedPaginator(Paginator):
+    """Django's paginator with a capped count (the same two queries: the count and the page's rows).
+
+    Below the cap it is Django's own. Past it, any page can be asked for: each page reads one row more than it shows
+    to know whether a next page exists, so `has_next()` and the page range keep working without counting the rest.
+    """
+
+    _more_after = 0
+
+    @cached_property
+    def count(self) -> CappedCount:
+        return capped_count(self.object_list)
+
+    @property
+    def num_pages(self) -> int:
+        pages = max(1, ceil(int(self.count) / self.per_page))
+        return max(pages, self._more_after) if self.count.capped else pages
+
+    def validate_number(self, number) -> int:
+        if not self.count.capped:
+            return super().validate_number(number)
+        try:
+            number = int(number)
+        except (TypeError, ValueError) as exc:
+            raise PageNotAnInteger("That page number is not an integer") from exc
+        if number < 1:
+            raise EmptyPage("That page number is less than 1")
+        return number
+
+    def get_page(self, number) -> Page:
+        try:
+            return super().get_page(number)
+        except EmptyPage:  # past the last row: the last page within the cap, as Django's own falls back to its last
+            return self.page(max(1, ceil(int(self.count) / self.per_page)))
+
+    def page(self, number) -> Page:
+        number = self.validate_number(number)
+        if not self.count.capped:
+            return super().page(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if not rows:
+            raise EmptyPage("That page contains no results")
+        if len(rows) > self.per_page:
+            self._more_after = number + 1
+        return _CappedPage(rows[: self.per_page], number, self)
+
+
 def ticket_view_counts(*, user) -> dict[str, int]:
-    """Every view's count in one aggregate query."""
-    qs = tickets_visible(user=user)
-    return qs.aggregate(**{slug: Count("id", filter=_view_q(slug, user)) for slug in TICKET_VIEW_SLUGS})
+    """Every view's count (capped at COUNT_CAP) in one query: one scalar subquery per view, each stopping after
+    COUNT_CAP + 1 rows, where an aggregate over the visible tickets would scan all of them."""
+    visible = tickets_visible(user=user).order_by()
+    selects, params = [], []
+    for index, slug in enumerate(TICKET_VIEW_SLUGS):
+        sql, view_params = visible.filter(_view_q(slug, user)).values("pk")[: COUNT_CAP + 1].query.sql_with_params()
+        selects.append(f"(SELECT COUNT(*) FROM ({sql}) AS v{index})")  # noqa: S608 - SQL and params from the ORM
+        params.extend(view_params)
+    with connections[visible.db].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(selects), params)
+        row = cursor.fetchone()
+    return {slug: CappedCount(value) for slug, value in zip(TICKET_VIEW_SLUGS, row, strict=True)}
 
 
 def ticket_get(*, user, ticket_id: int) -> Ticket | None:
@@ -186,3 +278,8 @@ def open_notification_frames(*, user, limit: int = 20) -> list[dict]:
         for n in open_notifications(user=user, limit=limit)
     ]
     return frames[::-1]
+
+
+def contact_get(*, contact_id: int) -> Contact | None:
+    """One contact for the contact page, with who recorded their WhatsApp opt-in."""
+    return Contact.objects.select_related("whatsapp_opt_in_by").filter(pk=contact_id).first()
