@@ -5,6 +5,10 @@ from django.http import HttpResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from tickets.throttling import ThrottledAdminAuthenticationForm, ThrottledAuthenticationForm
+
+admin.site.login_form = ThrottledAdminAuthenticationForm  # failed logins are throttled on both login forms
+
 
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
@@ -12,7 +16,11 @@ def healthz(request):
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=ThrottledAuthenticationForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
@@ -21,6 +29,7 @@ urlpatterns = [
     path("whatsapp/", include("channels_whatsapp.urls")),
     path("healthz/", healthz, name="healthz"),
     path("macros/", include("macros.urls")),
+    path("rules/", include("automations.urls")),
     path("", include("tickets.urls")),
 ]
 

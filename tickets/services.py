@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from tickets import events, realtime
+from tickets import events, realtime, redaction
 from tickets.errors import DomainError
 from tickets.hooks import TicketChange, notify_change, outbound_handler_for, prepare_reply
 from tickets.models import (
@@ -35,6 +36,7 @@ User = get_user_model()
 
 TAG_RE = re.compile(r"^[\w\-:./]{1,80}$")
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+REDACTION_TAG = "credit_card_redacted"
 ASSIGNABLE_FIELDS = ("subject", "status", "priority", "type", "assignee", "group")
 
 
@@ -195,6 +197,7 @@ def ticket_update(
         if comment.public and ticket.status == TicketStatus.NEW and "status" not in changes:
             applied.update(_change_status(ticket=ticket, actor=actor, status=TicketStatus.OPEN))
         added = _add_agent_comment(ticket=ticket, author=actor, new=comment, via=via)
+    ticket.added_comment = added  # the caller's own comment, whatever listeners add after it
     if applied or added:
         ticket.save()
         if run_listeners:
@@ -289,6 +292,7 @@ def _store_attachments(*, ticket: Ticket, comment: Comment, files: Sequence[Uplo
 
 def _add_agent_comment(*, ticket: Ticket, author, new: NewComment, via: str) -> Comment:
     body, template = new.body, new.template
+    body, redactions = _card_numbers_masked(body, via=via)  # before the shorthand, so template parameters are too
     if new.public and template is None:
         prepared = prepare_reply(ticket, body)  # e.g. WhatsApp template shorthand -> rendered text + template
         if prepared is not None:
@@ -304,10 +308,34 @@ def _add_agent_comment(*, ticket: Ticket, author, new: NewComment, via: str) -> 
     )
     _store_attachments(ticket=ticket, comment=comment, files=new.attachments)
     events.comment_added(comment=comment, actor=author)
+    if redactions:
+        _redaction_recorded(comment=comment, count=redactions)
     if new.public:
         _deliver_public_reply(comment)
     _announce_comment(comment)
     return comment
+
+
+def _card_numbers_masked(body: str, *, via: str) -> tuple[str, int]:
+    """Account-wide credit-card redaction (`ACCOUNT_REDACT_CREDIT_CARDS`, off by default) for web, API and e-mail
+    comments, before they are stored. WhatsApp messages are not touched here: that channel redacts its own, per
+    connected number and on by default, before its webhook store."""
+    if via == Via.WHATSAPP or not settings.ACCOUNT_REDACT_CREDIT_CARDS:
+        return body, 0
+    return redaction.redact(body)
+
+
+def _redaction_recorded(*, comment: Comment, count: int) -> None:
+    """Where and how many, never the number; plus the tag, as the WhatsApp channel does."""
+    events.record(
+        ticket=comment.ticket,
+        type=events.REDACTION_APPLIED,
+        data={"comment_id": comment.pk, "where": "comment", "count": count},
+    )
+    old_tags = list(comment.ticket.tag_rows.values_list("name", flat=True))
+    if REDACTION_TAG not in old_tags:
+        old, new = _set_tags(comment.ticket, [*old_tags, REDACTION_TAG])
+        events.field_changed(ticket=comment.ticket, field="tags", old=old, new=new)
 
 
 def _announce_comment(comment: Comment) -> None:
@@ -332,8 +360,6 @@ def _deliver_public_reply(comment: Comment) -> None:
 
 
 def _send_reply_email(*, email: str, subject: str, body: str) -> None:
-    from django.conf import settings
-
     try:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
     except Exception:  # a mail outage must not break the agent's submit, which already committed
@@ -361,7 +387,7 @@ def comment_add(
         via=via,
         source=source,
     )
-    return ticket.comments.order_by("-id").first()
+    return ticket.added_comment
 
 
 @transaction.atomic
@@ -387,6 +413,7 @@ def end_user_message_add(
     """
     now = timezone.now()
     sent_at = min(sent_at or now, now)  # a send time in the future is clamped to receipt time
+    body, redactions = _card_numbers_masked(body, via=via)  # also what the subject is made of
     ticket = conversation_ticket
     if ticket is not None:
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
@@ -427,6 +454,8 @@ def end_user_message_add(
         ticket.last_customer_message_at = sent_at  # a late, older message never moves it back
     ticket.save()
     events.comment_added(comment=comment)
+    if redactions:
+        _redaction_recorded(comment=comment, count=redactions)
     _announce_comment(comment)
     notify_change(
         TicketChange(

@@ -1,11 +1,16 @@
 """Test settings: the same switches as production (DATABASE_URL, REDIS_URL), plus speed-ups."""
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import Q_CLUSTER
+from config.settings.base import Q_CLUSTER, REST_FRAMEWORK
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+# The suite makes thousands of API calls as a handful of users: throttling is tested with its own rates.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None}}
+# No test ever reaches Meta: anything not pointed at a stand-in fails fast on a closed local port.
+WHATSAPP_GRAPH_URL = "http://127.0.0.1:9/v23.0"
+WHATSAPP_RETRY_BASE_SECONDS = 0
 WHATSAPP_APP_SECRET = "test-app-secret"
 WHATSAPP_VERIFY_TOKEN = "test-verify-token"
 WHATSAPP_SIMULATOR_ENABLED = True

@@ -1,0 +1,198 @@
+"""The trigger engine: Zendesk's trigger cycle, run inside every ticket create and update.
+
+Registered with the core as a change listener (`tickets.hooks.register_change_listener`), so it runs whatever made
+the update: the agent page, the API, an inbound WhatsApp message, a macro, an automation. Inside the update's
+transaction:
+
+1. the active triggers are loaded once (one query, however many there are);
+2. they are checked in position order against the ticket and the update (`automations.conditions`, pure);
+3. the first that matches fires: its actions run as one update by the product (`macros.actions`), with
+   `run_listeners=False` so the engine does not call itself, then `trigger.fired` is written and its notifications
+   are sent (messages and mails leave on commit);
+4. if it changed the ticket, checking restarts from the top over the triggers that have not fired, with the
+   ticket as it is now (a trigger fires at most once per update); if it changed nothing, checking goes on;
+5. after `MAX_PASSES` restarts the cycle stops and logs a warning: a loop of triggers cannot hold an update hostage.
+
+A trigger whose actions fail (say, it assigns an agent who is not in the ticket's group) is rolled back to a
+savepoint and logged; the update and the other triggers go on.
+"""
+
+import copy
+import logging
+import threading
+from dataclasses import dataclass, replace
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from automations import conditions as cond
+from automations import selectors, services
+from automations.models import Trigger
+from tickets.errors import DomainError
+from tickets.hooks import TicketChange
+from tickets.models import AuthorRole, Ticket
+from tickets.permissions import is_admin
+
+logger = logging.getLogger(__name__)
+
+MAX_PASSES = 10
+CHANGE_FIELDS = ("status", "priority", "type", "group_id", "assignee_id", "requester_id")
+_local = threading.local()
+_parsed: dict[int, tuple[Any, cond.Conditions | None]] = {}
+
+
+@dataclass(frozen=True)
+class LoadedTrigger:
+    rule: Trigger
+    conditions: cond.Conditions
+
+
+def _conditions(trigger: Trigger) -> cond.Conditions | None:
+    """Parsed once per version of a trigger's conditions, for every later update in this process."""
+    cached = _parsed.get(trigger.pk)
+    if cached is not None and cached[0] == trigger.conditions:
+        return cached[1]
+    if len(_parsed) > 5000:
+        _parsed.clear()
+    try:
+        parsed = cond.load(trigger.conditions, kind="trigger")
+    except cond.ConditionsInvalid as error:
+        logger.error("Trigger %s (%s) has invalid conditions and is skipped: %s", trigger.pk, trigger, error)
+        parsed = None
+    _parsed[trigger.pk] = (copy.deepcopy(trigger.conditions), parsed)
+    return parsed
+
+
+def load_triggers() -> list[LoadedTrigger]:
+    loaded = []
+    for trigger in selectors.triggers_active():
+        parsed = _conditions(trigger)
+        if parsed is not None:
+            loaded.append(LoadedTrigger(rule=trigger, conditions=parsed))
+    return loaded
+
+
+def _role(change: TicketChange) -> str | None:
+    if change.actor is not None:
+        return "admin" if is_admin(change.actor) else "agent"
+    if change.comment is not None and change.comment.author_role == AuthorRole.END_USER:
+        return "end_user"
+    return None  # the product itself (an automation, a system note)
+
+
+def _changes(change: TicketChange) -> dict[str, tuple[Any, Any]]:
+    """What the update changed; on creation every field that has a value counts as changed (Zendesk)."""
+    if change.update_type == "create":
+        ticket = change.ticket
+        values = {
+            "status": ticket.status,
+            "priority": ticket.priority,
+            "type": ticket.type,
+            "group_id": ticket.group_id,
+            "assignee_id": ticket.assignee_id,
+            "requester_id": ticket.requester_id,
+        }
+        return {name: (None, value) for name, value in values.items() if value not in (None, "")}
+    return {name: tuple(pair) for name, pair in change.changes.items() if name in CHANGE_FIELDS}
+
+
+def _customer_waiting(change: TicketChange) -> bool:
+    comment = change.comment
+    if comment is not None and comment.public and comment.author_role in (AuthorRole.END_USER, AuthorRole.AGENT):
+        return comment.author_role == AuthorRole.END_USER  # the update's own message is the latest
+    return selectors.customer_waiting(change.ticket.pk)
+
+
+def on_ticket_change(change: TicketChange) -> None:
+    """The change listener: run the trigger cycle for this create or update."""
+    if getattr(_local, "running", False):
+        return  # a rule's own update never starts another cycle
+    triggers = load_triggers()
+    if not triggers:
+        return
+    _local.running = True
+    try:
+        run_cycle(change, triggers)
+    finally:
+        _local.running = False
+
+
+def run_cycle(change: TicketChange, triggers: list[LoadedTrigger]) -> list[int]:
+    """Zendesk's trigger cycle over `triggers` (in running order). Returns the ids of the triggers that fired."""
+    used = frozenset().union(*(t.conditions.fields for t in triggers))
+    ticket: Ticket = change.ticket
+    tags: frozenset[str] | None = selectors.ticket_tags(ticket.pk) if "current_tags" in used else None
+    changes = _changes(change)
+    facts = selectors.facts_for(
+        ticket,
+        now=timezone.now(),
+        tags=tags or frozenset(),
+        customer_waiting=_customer_waiting(change) if "customer_waiting" in used else False,
+        update_type=change.update_type,
+        changes=changes,
+        comment_public=change.comment.public if change.comment is not None else None,
+        comment_body=change.comment.body if change.comment is not None else "",
+        current_user_id=change.actor.pk if change.actor is not None else None,
+        current_user_role=_role(change),
+    )
+    fired: list[int] = []
+    passes = 1
+    while True:
+        restart = False
+        for trigger in triggers:
+            if trigger.rule.pk in fired or not cond.matches(trigger.conditions, facts):
+                continue
+            fired.append(trigger.rule.pk)
+            if tags is None:
+                tags = selectors.ticket_tags(ticket.pk)
+            outcome = _fire(trigger.rule, ticket=ticket, tags=tags, change=change)
+            if outcome is None:
+                continue
+            ticket = outcome.ticket
+            if not outcome.changes:
+                continue  # nothing changed: the other triggers see the same ticket, no restart
+            tags = frozenset(outcome.tags)
+            for name, (old, new) in outcome.changes.items():
+                if name in CHANGE_FIELDS:
+                    first = changes.get(name, (old, new))[0]
+                    changes[name] = (first, new)
+            facts = replace(
+                selectors.facts_for(ticket, now=facts.now, tags=tags, customer_waiting=facts.customer_waiting),
+                update_type=facts.update_type,
+                changes={k: v for k, v in changes.items() if v[0] != v[1]},
+                comment_public=facts.comment_public,
+                comment_body=facts.comment_body,
+                current_user_id=facts.current_user_id,
+                current_user_role=facts.current_user_role,
+            )
+            restart = True
+            break
+        if not restart:
+            return fired
+        if passes >= MAX_PASSES:
+            waiting = [t.rule.pk for t in triggers if t.rule.pk not in fired and cond.matches(t.conditions, facts)]
+            if waiting:
+                logger.warning(
+                    "Trigger cycle on ticket %s stopped after %s passes (fired %s); not run: %s. "
+                    "Check these triggers for a loop.",
+                    ticket.pk,
+                    MAX_PASSES,
+                    fired,
+                    waiting,
+                )
+            return fired
+        passes += 1
+
+
+def _fire(trigger: Trigger, *, ticket: Ticket, tags: frozenset[str], change: TicketChange):
+    try:
+        with transaction.atomic():  # a savepoint: a failing trigger leaves the update as it was
+            return services.rule_actions_run(
+                rule=trigger, ticket=ticket, tags=tags, current_user=change.actor, run_listeners=False
+            )
+    except DomainError as error:
+        logger.warning("Trigger %s (%s) could not act on ticket %s: %s", trigger.pk, trigger, ticket.pk, error)
+    except Exception:
+        logger.exception("Trigger %s (%s) failed on ticket %s", trigger.pk, trigger, ticket.pk)
+    return None

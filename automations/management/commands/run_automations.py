@@ -1,0 +1,19 @@
+from django.core.management.base import BaseCommand
+
+from automations import services
+
+
+class Command(BaseCommand):
+    help = "Run every active automation once, now, in the foreground, and print what it did."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--limit",
+            type=int,
+            default=services.AUTOMATION_LIMIT_PER_RUN,
+            help="At most this many tickets per automation (default %(default)s); the rest wait for the next run.",
+        )
+
+    def handle(self, *args, limit: int, **options) -> None:
+        summary = services.run_automations(limit=limit)
+        self.stdout.write(str(summary))

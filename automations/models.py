@@ -1,0 +1,65 @@
+"""Business rules as in Zendesk: triggers (run on every ticket create and update) and automations (hourly sweep).
+
+Both hold Zendesk's own JSON: `conditions` = `{"all": [{field, operator, value}], "any": [...]}` and `actions` =
+`[{field, value}]`. They are checked by `automations.services` (conditions by `automations.conditions`, actions by
+`macros.actions`, the implementation macros share) before they are stored, so what is stored is normalised.
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+def empty_conditions() -> dict:
+    return {"all": [], "any": []}
+
+
+class BusinessRule(models.Model):
+    title = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=0, help_text="Rules run in this order (lowest first).")
+    conditions = models.JSONField(default=empty_conditions, help_text='{"all": [...], "any": [...]}')
+    actions = models.JSONField(default=list, help_text='[{"field": ..., "value": ...}]')
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Trigger(BusinessRule):
+    """Runs inside every ticket create and update, in `position` order (Zendesk's trigger cycle)."""
+
+    class Meta(BusinessRule.Meta):
+        indexes = [models.Index(fields=["active", "position", "id"], name="trigger_active_position")]
+
+
+class Automation(BusinessRule):
+    """Runs on a schedule (hourly) over every ticket that is not closed; its conditions are database queries."""
+
+    class Meta(BusinessRule.Meta):
+        indexes = [models.Index(fields=["active", "position", "id"], name="automation_active_position")]
+
+
+class AutomationFiring(models.Model):
+    """An automation fired on a ticket. It fires again only after the ticket is updated (`updated_at > fired_at`)."""
+
+    automation = models.ForeignKey(Automation, on_delete=models.CASCADE, related_name="firings")
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="automation_firings")
+    fired_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-fired_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["automation", "ticket"], name="automation_firing_once_per_ticket"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.automation_id} on ticket {self.ticket_id} at {self.fired_at:%Y-%m-%d %H:%M}"
