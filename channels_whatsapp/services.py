@@ -164,20 +164,22 @@ REDACTION_COUNT_KEY = "_supportdesk_redactions"
 def _redact_payload(payload: dict) -> None:
     """Mask card numbers in every customer-written string of each message, in place, where the receiving account
     redacts (unknown numbers are masked too). The count travels with the message for the `redaction.applied` event."""
-    for entry in payload.get("entry") or []:
-        for change in (entry.get("changes") or []) if isinstance(entry, dict) else []:
-            value = change.get("value") if isinstance(change, dict) else None
+    for entry in parsing._l(payload.get("entry")):  # any JSON at all may arrive here: shapes are checked
+        for change in parsing._l(parsing._d(entry).get("changes")):
+            value = parsing._d(change).get("value")
             if not isinstance(value, dict) or not isinstance(value.get("messages"), list):
                 continue
-            phone_number_id = str((value.get("metadata") or {}).get("phone_number_id", ""))[:64]
+            phone_number_id = str(parsing._d(value.get("metadata")).get("phone_number_id", ""))[:64]
             account = (
                 WhatsAppAccount.objects.filter(phone_number_id=phone_number_id).only("redact_credit_cards").first()
             )
-            if account is not None and not account.redact_credit_cards:
-                continue
+            redacts = account is None or account.redact_credit_cards
+            if redacts and isinstance(value.get("contacts"), list):  # the sender's profile name is theirs too
+                _redact_strings(value["contacts"], "contacts")
             for message in value["messages"]:
                 if isinstance(message, dict):
-                    count = _redact_strings(message)
+                    message.pop(REDACTION_COUNT_KEY, None)  # ours alone, never taken from the body
+                    count = _redact_strings(message) if redacts else 0
                     if count:
                         message[REDACTION_COUNT_KEY] = count
 
@@ -188,7 +190,8 @@ def _redact_strings(node, key: str = "") -> int:
         for k, v in node.items():
             if isinstance(v, str):
                 if k not in _IDENTIFIER_KEYS:
-                    node[k], found = redaction.redact(v)
+                    redact = redaction.redact_filename if k == "filename" else redaction.redact
+                    node[k], found = redact(v)
                     count += found
             else:
                 count += _redact_strings(v, k)

@@ -1,5 +1,7 @@
 """The helpdesk core in Zendesk's vocabulary. Knows no channel and no rule engine."""
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -223,7 +225,10 @@ class Comment(models.Model):
 
 
 def attachment_path(instance: "Attachment", filename: str) -> str:
-    return f"attachments/{instance.ticket_id}/{filename}"
+    # On disk only safe characters; the name people see stays `Attachment.filename`. A name of emoji or punctuation
+    # alone (or dots) would otherwise be refused by the storage, failing the upload or the media download.
+    stored = re.sub(r"[^\w.\-]", "_", filename.replace("\\", "/").rsplit("/", 1)[-1]).lstrip(".")
+    return f"attachments/{instance.ticket_id}/{stored or 'file'}"
 
 
 class Attachment(models.Model):

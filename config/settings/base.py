@@ -98,6 +98,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: channel layer, task broker, cache ------------------------------------------------------------
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Embedded mode only: where a worker process hands its live frames to the web process (set by `make run`).
+REALTIME_RELAY_URL = "" if REDIS_URL else env.str("REALTIME_RELAY_URL", default="")
 
 if REDIS_URL:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
@@ -114,12 +116,16 @@ Q_CLUSTER = {
     "max_attempts": 3,
     "catch_up": False,
     "ack_failures": True,
-    "save_limit": 1000,
+    # Successful tasks are not stored (-1): django-q2 prunes them by loading every stored success FOR UPDATE after each
+    # task (~35 ms at 1,000 rows, in the one monitor process: it capped the whole pipeline near 30 tasks/s). Their
+    # outcome is in WebhookDelivery / OutboundSend rows; failures are always stored. See docs/BENCHMARKS.md.
+    "save_limit": env.int("Q_SAVE_LIMIT", default=-1),
     "label": "Task queue",
     "sync": env.bool("Q_SYNC", default=False),
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
+    Q_CLUSTER["broker_class"] = "config.q_broker.PooledRedis"  # one Redis client per process, not one per enqueue
 else:
     Q_CLUSTER["orm"] = "default"
     Q_CLUSTER["poll"] = 0.2
@@ -135,6 +141,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "tickets:home"
 LOGOUT_REDIRECT_URL = "login"
+# Failed logins per username + client address (tickets/throttling.py): then the login form says to wait.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
 
 # --- I18n, static, media --------------------------------------------------------------------------------
 
@@ -179,6 +188,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "tickets.api.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Generous: a runaway script is slowed down, an agent or an integration never notices. 429 with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": ["tickets.throttling.AnonRateThrottle", "tickets.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="120/minute"),
+        "user": env.str("API_THROTTLE_USER", default="1200/minute"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SupportDesk API",

@@ -28,6 +28,17 @@
     return node;
   }
 
+  /* Only an http(s) URL of this site becomes a link: never javascript:, data: or another host. */
+  function sameOriginUrl(value) {
+    if (!value) return "";
+    try {
+      var url = new URL(String(value || ""), window.location.href);
+      return url.origin === window.location.origin ? url.href : "";
+    } catch (e) {
+      return "";
+    }
+  }
+
   function dismissOnServer(commentId) {
     var body = new URLSearchParams();
     body.set("comment_id", String(commentId));
@@ -59,7 +70,7 @@
     content.appendChild(el("p", "banner-text", window.SupportDeskReasons.reasonFor(frame.error)));
     var meta = el("p", "banner-meta");
     var link = el("a", "banner-link", "Ticket #" + frame.ticket_id);
-    link.href = frame.ticket_url || "/tickets/" + frame.ticket_id + "/";
+    link.href = sameOriginUrl(frame.ticket_url) || "/tickets/" + encodeURIComponent(frame.ticket_id) + "/";
     meta.appendChild(link);
     var when = new Date(frame.occurred_at);
     if (!isNaN(when.getTime())) {

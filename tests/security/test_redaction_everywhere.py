@@ -1,0 +1,666 @@
+"""Credit-card redaction everywhere: the pure rules (every brand, length and format; near-misses; properties), then
+the whole product: an inbound WhatsApp webhook leaves no full number in any table, file or log line; the per-number
+opt-out and who may use it; and the account-wide setting for web, API and e-mail tickets."""
+
+import base64
+import copy
+import hashlib
+import logging
+import re
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test import override_settings
+from hypothesis import HealthCheck, example, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from channels_whatsapp import client as graph_client
+from channels_whatsapp import redaction as whatsapp_redaction
+from channels_whatsapp.models import AccountChange, WebhookDelivery, WhatsAppAccount
+from tests.channels_whatsapp.conftest import load_payload
+from tests.factories import ContactFactory, TicketFactory, UserFactory
+from tests.security.conftest import PHONE_NUMBER_ID, dump_attachment_files, dump_database, token_client
+from tickets import services
+from tickets.models import Comment, Event, Ticket, Via
+from tickets.redaction import _ISSUERS, MASK, is_card_number, known_issuer, luhn_valid, redact, redact_filename
+
+# --- The pure rules ----------------------------------------------------------------------------------------------
+
+
+def luhn_complete(prefix: str, length: int) -> str:
+    """`prefix`, zeros, and the one check digit that makes it pass Luhn: a test number on the issuer's range."""
+    body = prefix + "0" * (length - len(prefix) - 1)
+    return next(body + d for d in "0123456789" if luhn_valid(body + d))
+
+
+# Published test numbers (card networks' and payment processors' documentation) where they exist; for a brand and
+# length that has none, the issuer's prefix completed with the Luhn check digit.
+CARDS = {
+    "visa-13": "4222222222222",
+    "visa-16": "4111111111111111",
+    "visa-16b": "4012888888881881",
+    "visa-19": "4000000000000000006",
+    "mastercard-51": "5105105105105100",
+    "mastercard-52": "5200828282828210",
+    "mastercard-53": luhn_complete("53", 16),
+    "mastercard-54": "5425233430109903",
+    "mastercard-55": "5555555555554444",
+    "mastercard-2series-2221": "2221000000000009",
+    "mastercard-2series-2223": "2223003122003222",
+    "mastercard-2series-2720": luhn_complete("2720", 16),
+    "amex-34": "340000000000009",
+    "amex-37": "378282246310005",
+    "amex-37b": "371449635398431",
+    "discover-6011": "6011111111111117",
+    "discover-6011b": "6011000990139424",
+    "discover-644": "6445644564456445",
+    "discover-65": "6500000000000002",
+    "discover-17": luhn_complete("6011", 17),
+    "discover-19": luhn_complete("6011", 19),
+    "jcb-3530": "3530111333300000",
+    "jcb-3566": "3566002020360505",
+    "diners-14-305": "30569309025904",
+    "diners-14-36": "36227206271667",
+    "diners-14-38": "38520000023237",
+    "unionpay-16": "6200000000000005",
+    "unionpay-19": "6205500000000000004",
+    "maestro-12": luhn_complete("5018", 12),
+    "maestro-13": luhn_complete("5020", 13),
+    "maestro-15": luhn_complete("6304", 15),
+    "maestro-16": "6759649826438453",
+    "maestro-18": luhn_complete("6761", 18),
+    "maestro-19": luhn_complete("6759", 19),
+}
+
+
+def grouped(digits: str, sizes: list[int], sep: str) -> str:
+    parts, start = [], 0
+    for size in sizes:
+        parts.append(digits[start : start + size])
+        start += size
+    if start < len(digits):
+        parts.append(digits[start:])
+    return sep.join(p for p in parts if p)
+
+
+def printed_groups(digits: str) -> list[int]:
+    """How the number is printed on the card: Amex 4-6-5, Diners 14 4-6-4, everything else 4-4-4-4(-3)."""
+    if len(digits) in (14, 15) and digits[:2] in ("34", "37", "30", "36", "38"):
+        return [4, 6, len(digits) - 10]
+    return [4] * (len(digits) // 4)
+
+
+def expected_mask(text: str) -> str:
+    positions = [i for i, c in enumerate(text) if c.isdigit()]
+    hidden = set(positions[6:-4])
+    return "".join(MASK if i in hidden else c for i, c in enumerate(text))
+
+
+FORMATS = {
+    "plain": lambda d: d,
+    "spaced": lambda d: grouped(d, printed_groups(d), " "),
+    "dashed": lambda d: grouped(d, printed_groups(d), "-"),
+}
+CARD_FORMS = [
+    pytest.param(fmt(number), id=f"{name}-{form}") for name, number in CARDS.items() for form, fmt in FORMATS.items()
+]
+
+
+@pytest.mark.parametrize("number", CARDS.values(), ids=CARDS.keys())
+def test_every_table_number_is_a_valid_card_of_a_known_issuer(number):
+    assert 12 <= len(number) <= 19
+    assert luhn_valid(number) and known_issuer(number) and is_card_number(number)
+
+
+def test_the_table_covers_every_length_from_12_to_19():
+    assert {len(n) for n in CARDS.values()} == set(range(12, 20))
+
+
+@pytest.mark.parametrize("card", CARD_FORMS)
+def test_card_alone_is_masked_keeping_the_first_six_and_last_four_digits(card):
+    masked, count = redact(card)
+    assert count == 1
+    assert masked == expected_mask(card)
+    assert len(masked) == len(card)
+    digits = [c for c in card if c.isdigit()]
+    assert [c for c in masked if c.isdigit()] == digits[:6] + digits[-4:]
+    assert masked.count(MASK) == len(digits) - 10
+
+
+@pytest.mark.parametrize("card", CARD_FORMS)
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Meu cartão é {}, pode cobrar?",
+        "{}",
+        "card: {} exp 12/29 cvv 123",
+        "(card {})",
+        "«{}»",
+        "line one\n{}\nline three",
+        "two: {} and again {}.",
+    ],
+)
+def test_card_inside_a_sentence_is_masked(card, sentence):
+    text = sentence.format(card, card)
+    masked, count = redact(text)
+    assert count == sentence.count("{}")
+    assert masked == sentence.format(expected_mask(card), expected_mask(card))
+
+
+def test_the_wrappers_in_the_whatsapp_app_are_the_core_functions():
+    assert whatsapp_redaction.redact is redact
+    assert whatsapp_redaction.MASK == MASK
+    assert set(whatsapp_redaction.__all__) >= {"MASK", "redact", "is_card_number", "luhn_valid", "known_issuer"}
+
+
+NEAR_MISSES = {
+    "plus-prefix": "+4111111111111111",
+    "plus-prefix-spaced": "+4111 1111 1111 1111",
+    "phone-international": "+55 11 99999-0000",
+    "phone-e164": "+5511999990000",
+    "phone-wa-id": "5511999990000",
+    "phone-us": "(415) 555-2671",
+    "phone-us-dashed": "1-415-555-2671",
+    "phone-uk": "+44 20 7946 0958",
+    "order-prefixed": "ORD-4111111111111111",
+    "order-hash-no-issuer": "Order #100000000008",
+    "order-number-2025": "order 2025102800000001",
+    "order-dashed": "2025-10-28-0001-4521",
+    "failing-luhn": "4111111111111112",
+    "failing-luhn-spaced": "5555 5555 5555 4445",
+    "no-issuer": "9111111111111119",
+    "in-url": "https://pay.example.com/cards/4111111111111111",
+    "in-url-query": "see http://x.example/?n=4111-1111-1111-1111 please",
+    "in-www-url": "www.example.com/4111111111111111",
+    "eleven-digits": "41111111113",
+    "eleven-digits-in-text": "ref 41111111113 ok",
+    "twenty-digits": "41111111111111111113",
+    "twenty-one-digits": "411111111111111111113",
+    "decimal": "1.4111111111111111",
+    "date-time": "2025-10-28 14:30:00",
+    "amounts": "R$ 1.234,56 and 99.90",
+}
+
+
+@pytest.mark.parametrize("text", NEAR_MISSES.values(), ids=NEAR_MISSES.keys())
+def test_near_misses_stay_as_typed(text):
+    assert redact(text) == (text, 0)
+
+
+def test_a_twenty_digit_run_is_not_a_card_but_a_spaced_card_and_cvv_is():
+    assert redact("41111111111111111113")[1] == 0
+    assert redact("4111 1111 1111 1111 123") == (f"4111 11{MASK * 2} {MASK * 4} 1111 123", 1)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("card_4111111111111111.pdf", f"card_411111{MASK * 6}1111.pdf"),
+        ("statement-4012888888881881.pdf", f"statement-401288{MASK * 6}1881.pdf"),
+        ("4111-1111-1111-1111.jpg", f"4111-11{MASK * 2}-{MASK * 4}-1111.jpg"),
+        ("IMG_20251028_123456.jpg", "IMG_20251028_123456.jpg"),
+        ("+4111111111111111.pdf", "+4111111111111111.pdf"),
+    ],
+)
+def test_file_names_are_masked_with_their_glue_as_spaces(name, expected):
+    assert redact_filename(name)[0] == expected
+
+
+# --- Properties --------------------------------------------------------------------------------------------------
+
+
+@st.composite
+def card_numbers(draw) -> str:
+    """Any valid number of a known issuer: an issuer prefix, one of its lengths, random digits, the check digit."""
+    (low, high), lengths = draw(st.sampled_from(_ISSUERS))
+    prefix = str(draw(st.integers(low, high)))
+    length = draw(st.sampled_from([n for n in lengths if 12 <= n <= 19]))
+    middle = "".join(draw(st.lists(st.sampled_from("0123456789"), min_size=length - len(prefix) - 1)))[
+        : length - len(prefix) - 1
+    ]
+    body = prefix + middle.ljust(length - len(prefix) - 1, "0")
+    number = next(body + d for d in "0123456789" if luhn_valid(body + d))
+    assert is_card_number(number)
+    return number
+
+
+@st.composite
+def typed(draw, number: str) -> str:
+    style = draw(st.sampled_from(["plain", "spaced", "dashed", "random"]))
+    if style == "random":  # groups of any size, one separator kind
+        sep = draw(st.sampled_from([" ", "-"]))
+        cuts = sorted(draw(st.sets(st.integers(1, len(number) - 1), max_size=6)))
+        return sep.join(number[a:b] for a, b in zip([0, *cuts], [*cuts, len(number)], strict=True))
+    return FORMATS[style](number)
+
+
+# Words around the numbers: letters, digits, punctuation, emoji. A card is set off from them by a `;` (digits on
+# both sides of a lone space would make one longer number, whose reading is another test's business).
+WORDS = st.text(alphabet=st.sampled_from("abcxyz ÁçãñЖ字😀,;:!?()#*'\"\n0123456789"), max_size=30)
+APART = " ; "
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(number=card_numbers(), data=st.data())
+@example(number=CARDS["maestro-12"], data=None)
+def test_property_masking_keeps_the_length_and_the_first_six_and_last_four_digits(number, data):
+    card = number if data is None else data.draw(typed(number))
+    before, after = ("", "") if data is None else (data.draw(WORDS), data.draw(WORDS))
+    text = f"{before}{APART}{card}{APART}{after}"
+    masked, count = redact(text)
+    assert count >= 1
+    assert len(masked) == len(text)
+    # Only digits ever change, and only into the mask.
+    assert all(m == t or (t.isdigit() and m == MASK) for m, t in zip(masked, text, strict=True))
+    start = len(before) + len(APART)
+    span = masked[start : start + len(card)]
+    assert span == expected_mask(card)
+    kept = [c for c in span if c.isdigit()]
+    assert kept == list(number[:6] + number[-4:])
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(numbers=st.lists(card_numbers(), min_size=1, max_size=4), data=st.data())
+def test_property_no_valid_full_number_of_the_input_survives(numbers, data):
+    pieces = [data.draw(WORDS)]
+    for number in numbers:
+        pieces += [data.draw(typed(number)), data.draw(WORDS)]
+    text = APART.join(pieces)
+    masked, count = redact(text)
+    assert count >= len(numbers)
+    flat = re.sub(r"[\s\-]", "", masked)  # however the digits left are read, with or without separators
+    for number in numbers:
+        assert number not in flat
+
+
+@hypothesis_settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.text(max_size=200))
+def test_property_any_text_only_ever_loses_digits_to_the_mask(text):
+    masked, count = redact(text)
+    assert len(masked) == len(text)
+    assert all(m == t or (t.isdigit() and m == MASK) for m, t in zip(masked, text, strict=True))
+    assert (masked == text) == (count == 0)
+
+
+# --- An inbound webhook leaves no full number anywhere -------------------------------------------------------------
+
+DOCUMENT = b"%PDF-1.4 a statement with no card in it\n%%EOF"
+DOC_SHA = base64.b64encode(hashlib.sha256(DOCUMENT).digest()).decode()
+
+# One card per place, so a failure names the place that leaked.
+PLACED = {
+    "text": CARDS["visa-16"],
+    "caption": CARDS["mastercard-55"],
+    "filename": CARDS["visa-16b"],
+    "contact card name": CARDS["amex-37"],
+    "contact card phone": CARDS["discover-6011"],
+    "contact card company": CARDS["jcb-3566"],
+    "location name": CARDS["jcb-3530"],
+    "location address": CARDS["diners-14-305"],
+    "profile name": CARDS["unionpay-16"],
+    "order text": CARDS["discover-6011b"],
+    "interactive title": CARDS["mastercard-2series-2223"],
+    "edit": CARDS["mastercard-51"],
+}
+
+
+def spaced(number: str) -> str:
+    return FORMATS["spaced"](number)
+
+
+def dashed(number: str) -> str:
+    return FORMATS["dashed"](number)
+
+
+def message(wamid: str, kind: str, content: dict, ts: int = 1760000000) -> dict:
+    return {
+        "from": "5511999990000",
+        "from_user_id": "BR.1502948372615",
+        "id": wamid,
+        "timestamp": str(ts),
+        "type": kind,
+        kind: content,
+    }
+
+
+def inbound_with_cards() -> dict:
+    body = copy.deepcopy(load_payload("text.json"))
+    value = body["entry"][0]["changes"][0]["value"]
+    value["metadata"]["phone_number_id"] = PHONE_NUMBER_ID
+    value["contacts"][0]["profile"]["name"] = f"Ana {PLACED['profile name']}"
+    value["messages"] = [
+        message("wamid.sec.text", "text", {"body": f"My card is {spaced(PLACED['text'])}, exp 12/29"}),
+        message(
+            "wamid.sec.image",
+            "image",
+            {"caption": f"front: {dashed(PLACED['caption'])}", "mime_type": "image/jpeg", "id": "9001"},
+        ),
+        message(
+            "wamid.sec.doc",
+            "document",
+            {
+                "caption": "my statement",
+                "filename": f"statement-{PLACED['filename']}.pdf",
+                "mime_type": "application/pdf",
+                "sha256": DOC_SHA,
+                "id": "9002",
+            },
+        ),
+        message(
+            "wamid.sec.contacts",
+            "contacts",
+            [
+                {
+                    "name": {"formatted_name": f"Card {spaced(PLACED['contact card name'])}", "first_name": "Card"},
+                    "phones": [{"phone": spaced(PLACED["contact card phone"]), "type": "CELL"}],
+                    "emails": [{"email": "maria@example.com", "type": "WORK"}],
+                    "org": {"company": f"Org {PLACED['contact card company']}"},
+                }
+            ],
+        ),
+        message(
+            "wamid.sec.location",
+            "location",
+            {
+                "latitude": -23.56,
+                "longitude": -46.65,
+                "name": f"Loja {PLACED['location name']}",
+                "address": f"Av. Paulista {spaced(PLACED['location address'])}",
+            },
+        ),
+        message(
+            "wamid.sec.order",
+            "order",
+            {
+                "catalog_id": "1234567890",
+                "text": f"pay with {PLACED['order text']}",
+                "product_items": [
+                    {"product_retailer_id": "SKU-1", "quantity": 1, "item_price": 9.9, "currency": "BRL"}
+                ],
+            },
+        ),
+        message(
+            "wamid.sec.interactive",
+            "interactive",
+            {"type": "button_reply", "button_reply": {"id": "b1", "title": f"Use {PLACED['interactive title']}"}},
+        ),
+    ]
+    return body
+
+
+def edit_with_card() -> dict:
+    body = copy.deepcopy(load_payload("edit.json"))
+    value = body["entry"][0]["changes"][0]["value"]
+    value["metadata"]["phone_number_id"] = PHONE_NUMBER_ID
+    edit = value["messages"][0]["edit"]
+    edit["original_message_id"] = "wamid.sec.text"
+    edit["message"]["text"]["body"] = f"sorry, it is {dashed(PLACED['edit'])}"
+    return body
+
+
+@pytest.fixture
+def graph_media(monkeypatch):
+    """The Cloud API's media endpoints, answered in-process: the document really is downloaded and stored."""
+
+    def media_info(*, media_id, token, phone_number_id=""):
+        return graph_client.MediaInfo(
+            url=f"https://media.example/{media_id}", mime_type="application/pdf", sha256="", file_size=len(DOCUMENT)
+        )
+
+    def download_media(*, url, token, max_bytes):
+        return DOCUMENT, "application/pdf"
+
+    monkeypatch.setattr(graph_client, "media_info", media_info)
+    monkeypatch.setattr(graph_client, "download_media", download_media)
+
+
+@pytest.fixture
+def deliver(post_webhook, django_capture_on_commit_callbacks, graph_media):
+    def run(body: dict) -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post_webhook(body)
+        assert response.status_code == 200, response.content
+
+    return run
+
+
+def full_number_places(haystack: str) -> dict[str, str]:
+    """The places of PLACED whose number is in `haystack`, typed or with its separators removed."""
+    flat = re.sub(r"[\s\-]", "", haystack)
+    return {
+        place: number
+        for place, number in PLACED.items()
+        if number in flat or spaced(number) in haystack or dashed(number) in haystack
+    }
+
+
+@pytest.fixture
+def sql_logged(caplog):
+    """Every log record at DEBUG, including each SQL statement with its parameters."""
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="django.db.backends")
+    previous = connection.force_debug_cursor
+    connection.force_debug_cursor = True
+    yield caplog
+    connection.force_debug_cursor = previous
+
+
+def test_inbound_cards_are_in_no_table_no_file_and_no_log_line(deliver, account, sql_logged):
+    deliver(inbound_with_cards())
+    deliver(edit_with_card())
+
+    assert WebhookDelivery.objects.count() == 2
+    assert set(WebhookDelivery.objects.values_list("state", flat=True)) == {WebhookDelivery.State.PROCESSED}
+    ticket = Ticket.objects.get()
+    assert ticket.comments.filter(author_role="end_user").count() == 7
+    document = ticket.attachments.get(channel_media_id="9002")
+    assert document.file, "the document was downloaded and stored"
+    assert document.filename == f"statement-{PLACED['filename'][:6]}{MASK * 6}{PLACED['filename'][-4:]}.pdf"
+
+    # The searches can find what they look for: the masked forms (first six, last four) are there.
+    everything = dump_database() + "\n" + dump_attachment_files()
+    for number in PLACED.values():
+        assert number[:6] in re.sub(r"[\s\-]", "", everything)
+    assert full_number_places(everything) == {}
+    assert full_number_places(sql_logged.text) == {}
+    assert "SELECT" in sql_logged.text or "INSERT" in sql_logged.text  # the SQL really was logged
+
+    # Each redacted message is recorded: where and how many, never the number; and the tag.
+    recorded = ticket.events.filter(type="redaction.applied")
+    assert recorded.count() >= 7
+    for event in recorded:
+        assert set(event.data) == {"comment_id", "where", "count"}
+        assert event.data["count"] >= 1
+    assert "credit_card_redacted" in ticket.tag_rows.values_list("name", flat=True)
+
+
+def test_the_opt_out_keeps_every_number_and_the_dump_finds_them(deliver, account, sql_logged):
+    """The control for the test above: with the account's redaction off, the same searches find every number."""
+    account.redact_credit_cards = False
+    account.save()
+    deliver(inbound_with_cards())
+    deliver(edit_with_card())
+    found = full_number_places(dump_database() + "\n" + dump_attachment_files())
+    assert set(found) == set(PLACED)
+    assert not Event.objects.filter(type="redaction.applied").exists()
+    assert not Ticket.objects.get().tag_rows.filter(name="credit_card_redacted").exists()
+
+
+def test_whatsapp_redaction_is_on_even_with_the_account_wide_setting_off(deliver, account, settings):
+    settings.ACCOUNT_REDACT_CREDIT_CARDS = False
+    assert WhatsAppAccount._meta.get_field("redact_credit_cards").default is True
+    deliver(inbound_with_cards())
+    assert full_number_places(dump_database()) == {}
+
+
+def test_the_per_number_opt_out_wins_over_the_account_wide_setting(deliver, account, settings):
+    settings.ACCOUNT_REDACT_CREDIT_CARDS = True
+    account.redact_credit_cards = False
+    account.save()
+    deliver(inbound_with_cards())
+    comment = Comment.objects.get(channel_message_id="wamid.sec.text")
+    assert spaced(PLACED["text"]) in comment.body
+
+
+def test_an_unknown_number_s_messages_are_masked_too(deliver, db):
+    deliver(inbound_with_cards())  # no account for this phone_number_id: kept for the admin, masked
+    stored = WebhookDelivery.objects.get()
+    assert any("unknown phone_number_id" in note for note in stored.notes)
+    assert full_number_places(dump_database()) == {}
+
+
+# --- Who may turn it off -------------------------------------------------------------------------------------------
+
+
+def test_only_an_admin_turns_redaction_off_and_it_is_audited(account, caplog):
+    agent, admin = UserFactory(), UserFactory(is_staff=True)
+    caplog.set_level(logging.DEBUG)
+    url = f"/api/whatsapp/accounts/{account.pk}/"
+
+    refused = token_client(agent).patch(url, {"redact_credit_cards": False}, format="json")
+    assert refused.status_code == 403
+    account.refresh_from_db()
+    assert account.redact_credit_cards is True
+    assert not AccountChange.objects.exists()
+
+    changed = token_client(admin).patch(
+        url, {"redact_credit_cards": False, "access_token": "EAAG-new-very-secret"}, format="json"
+    )
+    assert changed.status_code == 200
+    assert changed.json()["redact_credit_cards"] is False
+    assert "access_token" not in changed.json()
+    account.refresh_from_db()
+    assert account.redact_credit_cards is False
+    audit = AccountChange.objects.get()
+    assert audit.actor == admin
+    assert audit.changes["redact_credit_cards"] == [True, False]
+    assert audit.changes["access_token"] == "(changed)"
+    assert "EAAG-new-very-secret" not in caplog.text
+    assert "EAAG-new-very-secret" not in dump_database().replace(account.access_token, "", 1)
+    for reader in (agent, admin):
+        listing = token_client(reader).get("/api/whatsapp/accounts/").content.decode()
+        assert "EAAG" not in listing
+
+
+def test_anonymous_callers_cannot_touch_the_setting(client, account):
+    response = client.patch(
+        f"/api/whatsapp/accounts/{account.pk}/", {"redact_credit_cards": False}, content_type="application/json"
+    )
+    assert response.status_code == 401
+    account.refresh_from_db()
+    assert account.redact_credit_cards is True
+
+
+# --- Account-wide redaction: web, API and e-mail tickets ----------------------------------------------------------
+
+CARD = CARDS["visa-16"]
+CARD_TYPED = spaced(CARD)
+CARD_MASKED = expected_mask(CARD_TYPED)
+
+
+def recorded_for(comment: Comment) -> Event:
+    return comment.ticket.events.get(type="redaction.applied", data__comment_id=comment.pk)
+
+
+def test_the_account_wide_setting_is_off_by_default(db):
+    from django.conf import settings
+
+    assert settings.ACCOUNT_REDACT_CREDIT_CARDS is False
+    agent = UserFactory()
+    ticket = TicketFactory(group=None)
+    response = token_client(agent).post(
+        f"/api/tickets/{ticket.pk}/comments/", {"body": f"card {CARD_TYPED}", "public": False}, format="json"
+    )
+    assert response.status_code == 201
+    assert Comment.objects.get(pk=response.json()["id"]).body == f"card {CARD_TYPED}"
+    assert not Event.objects.filter(type="redaction.applied").exists()
+
+
+@override_settings(ACCOUNT_REDACT_CREDIT_CARDS=True)
+def test_api_comment_is_masked_before_storage_with_event_and_tag(db, sql_logged):
+    agent = UserFactory()
+    ticket = TicketFactory(group=None, via=Via.API)
+    response = token_client(agent).post(
+        f"/api/tickets/{ticket.pk}/comments/", {"body": f"card {CARD_TYPED} thanks", "public": False}, format="json"
+    )
+    assert response.status_code == 201
+    assert response.json()["body"] == f"card {CARD_MASKED} thanks"
+    comment = Comment.objects.get(pk=response.json()["id"])
+    assert comment.body == f"card {CARD_MASKED} thanks"
+    assert recorded_for(comment).data == {"comment_id": comment.pk, "where": "comment", "count": 1}
+    assert "credit_card_redacted" in ticket.tag_rows.values_list("name", flat=True)
+    assert CARD not in re.sub(r"[\s\-]", "", dump_database())
+    assert CARD_TYPED not in sql_logged.text
+
+
+@override_settings(ACCOUNT_REDACT_CREDIT_CARDS=True)
+def test_api_ticket_with_a_first_comment_is_masked(db):
+    agent = UserFactory()
+    requester = ContactFactory()
+    response = token_client(agent).post(
+        "/api/tickets/",
+        {"subject": "Payment", "requester_id": requester.pk, "comment": {"body": f"use {CARD}", "public": True}},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    comment = Comment.objects.get(ticket_id=response.json()["id"])
+    assert comment.body == f"use {expected_mask(CARD)}"
+    assert recorded_for(comment).data["count"] == 1
+    # The public reply's e-mail to the requester carries the masked text only.
+    assert all(CARD not in message.body for message in mail.outbox)
+
+
+@override_settings(ACCOUNT_REDACT_CREDIT_CARDS=True)
+def test_agent_note_from_the_ticket_page_is_masked(client, db):
+    agent = UserFactory()
+    ticket = TicketFactory(group=None)
+    client.force_login(agent)
+    response = client.post(
+        f"/tickets/{ticket.pk}/",
+        {"body": f"customer said {CARD_TYPED}", "mode": "internal", "status": ticket.status, "tags": ""},
+    )
+    assert response.status_code in (200, 302), response.content[:500]
+    comment = ticket.comments.get()
+    assert comment.body == f"customer said {CARD_MASKED}"
+    assert recorded_for(comment).data["count"] == 1
+
+
+@override_settings(ACCOUNT_REDACT_CREDIT_CARDS=True)
+def test_end_user_email_message_is_masked_and_so_is_the_subject_made_of_it(db):
+    requester = ContactFactory()
+    comment = services.end_user_message_add(
+        conversation_ticket=None, requester=requester, via=Via.EMAIL, body=f"{CARD_TYPED} was charged twice"
+    )
+    comment.refresh_from_db()
+    assert comment.body == f"{CARD_MASKED} was charged twice"
+    assert CARD_TYPED not in comment.ticket.subject
+    assert recorded_for(comment).data["count"] == 1
+    assert CARD not in re.sub(r"[\s\-]", "", dump_database())
+
+
+@override_settings(ACCOUNT_REDACT_CREDIT_CARDS=True)
+def test_the_core_leaves_whatsapp_messages_to_the_whatsapp_app(db):
+    requester = ContactFactory()
+    comment = services.end_user_message_add(
+        conversation_ticket=None, requester=requester, via=Via.WHATSAPP, body=f"card {CARD}"
+    )
+    assert Comment.objects.get(pk=comment.pk).body == f"card {CARD}"
+    assert not Event.objects.filter(type="redaction.applied").exists()
+
+
+@override_settings(ACCOUNT_REDACT_CREDIT_CARDS=True)
+def test_the_tag_is_added_once_and_each_comment_gets_its_event(db):
+    agent = UserFactory()
+    ticket = TicketFactory(group=None)
+    api = token_client(agent)
+    for _ in range(2):
+        assert (
+            api.post(
+                f"/api/tickets/{ticket.pk}/comments/", {"body": f"{CARD} {CARD}", "public": False}, format="json"
+            ).status_code
+            == 201
+        )
+    assert ticket.tag_rows.filter(name="credit_card_redacted").count() == 1
+    assert [e.data["count"] for e in ticket.events.filter(type="redaction.applied").order_by("id")] == [2, 2]
