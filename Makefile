@@ -59,3 +59,26 @@ fmt: venv
 
 clean:
 	rm -rf $(VENV) var/db.sqlite3* var/staticfiles
+
+## Benchmarks against the local PostgreSQL + Redis (bench/README.md); each appends a dated section to docs/BENCHMARKS.md.
+## One script alone: `make bench BENCH=ingest` (ingest, pages, banners, rules, faults); extra flags in BENCH_ARGS.
+BENCH ?= ingest pages banners rules faults
+BENCH_ARGS ?=
+
+.PHONY: bench scaleout bench-deps
+
+bench-deps: venv
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	@command -v nginx >/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null) || \
+		echo "nginx not installed: bench/ingest.py measures gunicorn directly"
+
+bench: bench-deps
+	@for script in $(BENCH); do \
+		echo "== bench/$$script.py $(BENCH_ARGS)"; \
+		$(PY) bench/$$script.py $(BENCH_ARGS) || exit 1; \
+	done
+
+## 2 daphne + 2 qcluster on PostgreSQL + Redis: banners fan out, nothing is processed twice (docs/operations.md).
+scaleout: bench-deps
+	$(PY) bench/scaleout.py

@@ -1,4 +1,11 @@
-"""HTTP and WebSocket entry point for daphne."""
+"""HTTP and WebSocket entry point for daphne (or uvicorn).
+
+The WhatsApp webhook is the hottest endpoint and needs none of the site's middleware (no session, user, messages
+or CSRF: it is authenticated by its HMAC signature). Under ASGI every sync middleware costs two thread hops per
+request, so `/whatsapp/webhook/` is served by a Django handler without middleware; every other path keeps the normal
+stack. The view, its URL and its contract are the same (channels_whatsapp/webhooks.py); docs/BENCHMARKS.md has the
+before/after figures.
+"""
 
 import os
 
@@ -10,12 +17,36 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.core.handlers.asgi import ASGIHandler  # noqa: E402
+from django.core.handlers.exception import convert_exception_to_response  # noqa: E402
+from django.urls import reverse  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
 
+
+class LeanASGIHandler(ASGIHandler):
+    """Django's ASGI handler with an empty middleware chain (what `MIDDLEWARE = []` would build)."""
+
+    def load_middleware(self, is_async=False):
+        self._view_middleware = []
+        self._template_response_middleware = []
+        self._exception_middleware = []
+        get_response = self._get_response_async if is_async else self._get_response
+        self._middleware_chain = convert_exception_to_response(get_response)
+
+
+WEBHOOK_PATH = reverse("whatsapp:webhook")
+webhook_asgi_app = LeanASGIHandler()
+
+
+async def http_application(scope, receive, send):
+    app = webhook_asgi_app if scope["path"] == WEBHOOK_PATH else django_asgi_app
+    return await app(scope, receive, send)
+
+
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": http_application,
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -1,0 +1,1 @@
+"""Benchmarks and fault drills (see bench/README.md). Never imported by the product."""

@@ -1,0 +1,461 @@
+"""Webhook ingest: acknowledgement throughput and latency, end-to-end rate, memory. One command:
+
+    .venv/bin/python bench/ingest.py            # full run (about 6 minutes), appends to docs/BENCHMARKS.md
+    .venv/bin/python bench/ingest.py --quick    # 300 requests per step, nothing appended
+
+Against PostgreSQL + Redis on this machine, on a fresh database `bench_ingest`. For each server (daphne running
+config.asgi, gunicorn with 2 sync workers running config.wsgi, and nginx in front of gunicorn when nginx is
+installed) and each concurrency (1, 8, 32) it POSTs the same fixed count of requests to:
+- `/bench/trivial/`: a view that answers "ok" (the server's ceiling),
+- `/bench/hmac-insert/`: the bare baseline, checks the HMAC and inserts the raw body as one row,
+- `/bench/webhook-full-stack/`: the product's webhook view through every middleware (before the lean route),
+- `/whatsapp/webhook/`: the product's webhook as deployed (lean route: no middleware),
+with signed inbound text messages, every one with its own wamid. The workers are not running during these steps
+(tasks wait in Redis and are dropped after). Then the end-to-end step starts qcluster (Redis broker) beside the
+web server and POSTs messages until every one is a comment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import common as c
+
+DB = "bench_ingest"
+ENDPOINTS = {
+    "trivial": "/bench/trivial/",
+    "hmac+insert": "/bench/hmac-insert/",
+    "webhook, full stack": "/bench/webhook-full-stack/",
+    "webhook": "/whatsapp/webhook/",
+}
+
+NGINX_CONF = """
+worker_processes 1;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {dir}/body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    client_max_body_size 4m;
+    upstream http_backend {{ server 127.0.0.1:{http_port}; keepalive 32; }}
+    upstream ws_backend {{ server 127.0.0.1:{ws_port}; }}
+    server {{
+        listen 127.0.0.1:{port};
+        location /ws/ {{
+            proxy_pass http://ws_backend;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection "upgrade";
+            proxy_set_header Host $host;
+            proxy_read_timeout 1h;
+        }}
+        location / {{
+            proxy_pass http://http_backend;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+        }}
+    }}
+}}
+"""
+
+
+def setup_db() -> None:
+    c.db_fresh(DB)
+    c.sql(DB, _create_table())
+    c.sql(
+        DB,
+        "INSERT INTO channels_whatsapp_whatsappaccount (name, phone_number_id, waba_id, display_phone_number,"
+        " access_token, redact_credit_cards, templates_enabled, active, created_at, updated_at)"
+        " VALUES ('Bench line', %s, %s, '15550001111', 'bench-token', true, false, true, now(), now())",
+        [c.PHONE_NUMBER_ID, c.WABA_ID],
+    )
+
+
+def _create_table() -> str:
+    from bench.views import CREATE_TABLE
+
+    return CREATE_TABLE
+
+
+def drop_pending() -> None:
+    """The acknowledgement steps leave tasks in Redis and pending rows: drop both before measuring end to end."""
+    c.redis_flush()
+    c.sql(DB, "UPDATE channels_whatsapp_webhookdelivery SET state = 'processed' WHERE state = 'pending'")
+
+
+def measure(report_rows: list, server: str, port: int, args, run_id: str, procs: list, endpoints=ENDPOINTS) -> None:
+    """Each endpoint in turn, in `args.rounds` interleaved rounds (drift from other load hits every endpoint alike)."""
+    for conc in args.concurrency:
+        parts: dict[str, list] = {label: [] for label in endpoints}
+        cpu = dict.fromkeys(endpoints, 0.0)
+        per_round = max(1, args.count // args.rounds)
+        for label, path in endpoints.items():  # warm up: connections, pools, imports
+            c.load(port, _requests(label, path, 50, f"{run_id}.{server}.{conc}.warm.{label}"), conc)
+        for round_ in range(args.rounds):
+            for label, path in endpoints.items():
+                requests = _requests(label, path, per_round, f"{run_id}.{server}.{conc}.{round_}.{label}")
+                cpu0 = c.cpu_seconds(procs)
+                parts[label].append(c.load(port, requests, conc))
+                cpu[label] += c.cpu_seconds(procs) - cpu0
+        results = {label: c.LoadResult.merge(p) for label, p in parts.items()}
+        trivial, bare = results.get("trivial"), results.get("hmac+insert")
+        for label, result in results.items():
+            report_rows.append(
+                [
+                    server,
+                    conc,
+                    label,
+                    result.ok,
+                    result.rate,
+                    result.pct(50) * 1000,
+                    result.pct(99) * 1000,
+                    result.over_1s,
+                    result.rate / trivial.rate if trivial and trivial.rate else float("nan"),
+                    result.rate / bare.rate if bare and bare.rate else float("nan"),
+                    1000 * cpu[label] / max(1, len(result.statuses)),
+                    1e6 * result.client_cpu / max(1, len(result.statuses)),
+                ]
+            )
+            errors = len(result.statuses) - result.ok
+            print(
+                f"  {server:>16} c={conc:<3} {label:<20} {result.rate:8.0f}/s p50 {result.pct(50) * 1000:7.1f} ms"
+                f" p99 {result.pct(99) * 1000:7.1f} ms  server CPU {report_rows[-1][10]:.2f} ms/req"
+                f"{f'  {errors} not 200' if errors else ''}",
+                flush=True,
+            )
+
+
+def _requests(label: str, path: str, count: int, run: str) -> list[bytes]:
+    if label == "trivial":
+        return [c.http_request("GET", path)] * count
+    return c.inbound_requests(path, count, run=run)
+
+
+def end_to_end(web: str, port: int, env: dict, args, run_id: str, rss: dict, rate: float = 0.0) -> dict:
+    """POST messages (closed loop at e2e-concurrency, or open loop at `rate` per second) with the worker running,
+    until every one is a comment: the sustained rate, and each message's latency from POST to comment."""
+    drop_pending()
+    worker = c.qcluster({**env, "Q_WORKERS": str(args.workers)}, name=f"qcluster-e2e-{web}")
+    time.sleep(3)  # the cluster forks its workers
+    run = f"{run_id}.e2e.{web}.{int(rate)}"
+    prefix = f"wamid.bench.{run}"
+    requests = c.inbound_requests("/whatsapp/webhook/", args.e2e_count, run=run, contacts=args.contacts)
+    procs = {"web": rss["web"], "worker": worker}
+    with c.RssSampler(procs) as sampler:
+        result = c.load(port, requests, 32 if rate else args.e2e_concurrency, rate=rate)
+        deadline = time.monotonic() + max(180, args.e2e_count / 10)
+        done = 0
+        while time.monotonic() < deadline:
+            done, last, _first = c.sql(
+                DB,
+                "SELECT count(*), extract(epoch from max(created_at)), extract(epoch from min(created_at))"
+                " FROM tickets_comment WHERE channel_message_id LIKE %s",
+                [prefix + ".%"],
+            )[0]
+            if done >= result.ok:
+                break
+            time.sleep(0.5)
+    worker.stop()
+    duplicates = c.sql(
+        DB,
+        "SELECT count(*) FROM (SELECT channel_message_id FROM tickets_comment WHERE channel_message_id LIKE %s"
+        " GROUP BY 1 HAVING count(*) > 1) d",
+        [prefix + ".%"],
+    )[0][0]
+    t0 = min(result.started)
+    span = (float(last) - t0) if last else float("nan")
+    lags = [
+        float(created) - result.started[int(wamid.rsplit(".", 1)[1])]
+        for wamid, created in c.sql(
+            DB,
+            "SELECT channel_message_id, extract(epoch from created_at) FROM tickets_comment"
+            " WHERE channel_message_id LIKE %s",
+            [prefix + ".%"],
+        )
+    ]
+    return {
+        "web": web,
+        "offered": f"{rate:.0f}/s" if rate else f"max (c={args.e2e_concurrency})",
+        "lag_p50": c.percentile(lags, 50),
+        "lag_p95": c.percentile(lags, 95),
+        "sent": len(requests),
+        "acked": result.ok,
+        "comments": done,
+        "duplicates": duplicates,
+        "ack_rate": result.rate,
+        "ack_p50": result.pct(50) * 1000,
+        "ack_p99": result.pct(99) * 1000,
+        "e2e_rate": done / span if span == span and span > 0 else float("nan"),
+        "drain_s": (float(last) - (t0 + result.wall)) if last else float("nan"),
+        "rss_web": sampler.peak["web"],
+        "rss_worker": sampler.peak["worker"],
+    }
+
+
+def plot(rows: list, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=False)
+    for ax, (col, name) in zip(axes, ((5, "p50"), (6, "p99")), strict=True):
+        for server in dict.fromkeys(r[0] for r in rows):
+            for label in ENDPOINTS:
+                points = [(r[1], r[col]) for r in rows if r[0] == server and r[2] == label]
+                if len(points) < 2 or (label == "webhook, full stack" and server != "daphne"):
+                    continue
+                style = "-" if label == "webhook" else "--" if label == "hmac+insert" else ":"
+                ax.plot(*zip(*points, strict=True), style, marker="o", label=f"{server}: {label}")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xticks([1, 8, 32], ["1", "8", "32"])
+        ax.set_xlabel("concurrent connections")
+        ax.set_ylabel(f"{name} acknowledgement latency (ms)")
+        ax.axhline(250 if name == "p50" else 1000, color="grey", linewidth=0.8)
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].legend(fontsize=7)
+    fig.suptitle("Webhook acknowledgement latency by concurrency (2 cores, PostgreSQL + Redis)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    print(f"Plot: {path.relative_to(c.REPO)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=3000, help="requests per endpoint and concurrency")
+    parser.add_argument("--concurrency", type=lambda s: [int(x) for x in s.split(",")], default=[1, 8, 32])
+    parser.add_argument("--servers", default="daphne,gunicorn,nginx", help="daphne,gunicorn,nginx,uvicorn")
+    parser.add_argument("--e2e-count", type=int, default=3000)
+    parser.add_argument("--e2e-concurrency", type=int, default=8)
+    parser.add_argument("--e2e-servers", default="gunicorn,daphne")
+    parser.add_argument(
+        "--e2e-rates",
+        type=lambda v: [float(x) for x in v.split(",") if x],
+        default=[80.0],
+        help="open-loop offered rates (msgs/s) of the end-to-end step, after the closed-loop one",
+    )
+    parser.add_argument("--workers", type=int, default=2, help="qcluster worker processes")
+    parser.add_argument(
+        "--contacts",
+        type=int,
+        default=300,
+        help="customers writing in the end-to-end step (each first message opens a ticket)",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per concurrency")
+    parser.add_argument("--quick", action="store_true", help="300 requests per step; no report appended")
+    args = parser.parse_args()
+    if args.quick:
+        args.count, args.e2e_count, args.rounds, args.contacts = 300, 600, 2, 60
+    servers = args.servers.split(",")
+    if "nginx" in servers and not shutil.which("nginx"):
+        print("nginx is not installed (apt-get install nginx-light): measuring gunicorn directly only.")
+        servers.remove("nginx")
+
+    c.reap_leftovers()
+    report = c.Report(
+        "Webhook ingest",
+        "python bench/ingest.py" + (" " + " ".join(sys.argv[1:]) if sys.argv[1:] else ""),
+    )
+    run_id = str(int(time.time()))
+    print("Fresh database bench_ingest, Redis db", c.REDIS_URL.rsplit("/", 1)[-1], flush=True)
+    setup_db()
+    c.redis_flush()
+    env = c.bench_env(DB)
+    rows: list = []
+    rss: dict[str, int] = {}
+    e2e: list[dict] = []
+    try:
+        if "daphne" in servers:
+            port = c.free_port()
+            web = c.daphne(env, port)
+            with c.RssSampler({"web": web}) as sampler:
+                measure(rows, "daphne", port, args, run_id, [web])
+            rss["daphne (ack steps)"] = sampler.peak["web"]
+            web.stop()
+        if "uvicorn" in servers:
+            port = c.free_port()
+            web = c.uvicorn(env, port)
+            measure(rows, "uvicorn x2", port, args, run_id, [web])
+            web.stop()
+        if "gunicorn" in servers or "nginx" in servers:
+            port = c.free_port()
+            web = c.gunicorn(env, port)
+            with c.RssSampler({"web": web}) as sampler:
+                if "gunicorn" in servers:
+                    measure(rows, "gunicorn x2", port, args, run_id, [web])
+                if "nginx" in servers:
+                    ws_port = c.free_port()
+                    ws = c.daphne(env, ws_port, name="daphne-ws")
+                    proxy_port = c.free_port()
+                    tmp = Path(tempfile.mkdtemp(prefix="bench-nginx-"))
+                    (tmp / "nginx.conf").write_text(
+                        NGINX_CONF.format(dir=tmp, port=proxy_port, http_port=port, ws_port=ws_port)
+                    )
+                    proxy = c.start(
+                        "nginx", ["nginx", "-p", str(tmp), "-c", str(tmp / "nginx.conf"), "-g", "daemon off;"], env
+                    )
+                    c.wait_port(proxy_port, proc=proxy)
+                    lean = {k: v for k, v in ENDPOINTS.items() if k != "webhook, full stack"}
+                    measure(rows, "nginx+gunicorn x2", proxy_port, args, run_id, [web, proxy], endpoints=lean)
+                    proxy.stop()
+                    ws.stop()
+                    shutil.rmtree(tmp, ignore_errors=True)
+            rss["gunicorn x2 (ack steps)"] = sampler.peak["web"]
+            web.stop()
+        for web_name in [s for s in args.e2e_servers.split(",") if s]:
+            port = c.free_port()
+            # Replies (the default auto-reply trigger answers each new ticket) go to the simulator's Graph API on
+            # the same web server, whose status webhooks come back to it, as with `make run`.
+            env = {**env, **c.simulator_env(port)}
+            web = c.daphne(env, port, name="daphne-e2e") if web_name == "daphne" else c.gunicorn(env, port)
+            for rate in (0.0, *args.e2e_rates):
+                result = end_to_end(web_name, port, env, args, run_id, {"web": web}, rate=rate)
+                e2e.append(result)
+                print(f"  e2e {web_name}: {result}", flush=True)
+            web.stop()
+    finally:
+        c.stop_all()
+        drop_pending()
+
+    headers = [
+        "server",
+        "c",
+        "endpoint",
+        "200s",
+        "msgs/s",
+        "p50 ms",
+        "p99 ms",
+        "% > 1 s",
+        "x trivial",
+        "x hmac+insert",
+        "server CPU ms/req",
+        "client CPU us/req",
+    ]
+    report.add(f"\n{args.count} requests per row, keep-alive connections, workers stopped.\n")
+    report.add(c.table(headers, rows))
+    if e2e:
+        report.add(
+            f"\nEnd to end: {args.e2e_count} messages from {args.contacts} customers (each one's first message opens a"
+            " ticket, and the shipped auto-reply trigger answers it through the simulator's Graph API, whose sent,"
+            f" delivered and read status webhooks come back) closed loop at concurrency {args.e2e_concurrency} (as fast as the web answers), then open"
+            f" loop at {', '.join(f'{r:.0f}' for r in args.e2e_rates)} msgs/s offered; qcluster with "
+            f"{args.workers} workers on the Redis broker, web + worker + PostgreSQL + Redis + client on {os.cpu_count()} cores.\n"
+        )
+        report.add(
+            c.table(
+                [
+                    "web",
+                    "offered",
+                    "sent",
+                    "200s",
+                    "comments",
+                    "duplicates",
+                    "ack msgs/s",
+                    "ack p50 ms",
+                    "ack p99 ms",
+                    "end-to-end msgs/s",
+                    "POST to comment p50 s",
+                    "POST to comment p95 s",
+                    "drain after last ack s",
+                    "peak RSS web MiB",
+                    "peak RSS worker MiB",
+                ],
+                [
+                    [
+                        r["web"],
+                        r["offered"],
+                        r["sent"],
+                        r["acked"],
+                        r["comments"],
+                        r["duplicates"],
+                        r["ack_rate"],
+                        r["ack_p50"],
+                        r["ack_p99"],
+                        r["e2e_rate"],
+                        r["lag_p50"],
+                        r["lag_p95"],
+                        r["drain_s"],
+                        r["rss_web"] / 2**20,
+                        r["rss_worker"] / 2**20,
+                    ]
+                    for r in e2e
+                ],
+            )
+        )
+    if rss:
+        report.add(
+            "\nPeak RSS during the acknowledgement steps (process tree): "
+            + ", ".join(f"{k} {v / 2**20:.0f} MiB" for k, v in rss.items())
+            + "."
+        )
+    report.add("\n" + targets(rows, e2e))
+    if not args.quick:
+        if rows:
+            plot(rows, c.REPO / "docs" / "ingest-latency.png")
+            report.add("\n![ack latency by concurrency](ingest-latency.png)")
+        report.write()
+
+
+def _row(rows, server, conc, label):
+    return next((r for r in rows if r[0] == server and r[1] == conc and r[2] == label), None)
+
+
+def targets(rows: list, e2e: list[dict]) -> str:
+    lines = ["Targets:"]
+    for server in dict.fromkeys(r[0] for r in rows):
+        hook = _row(rows, server, 32, "webhook")
+        if hook is None:
+            continue
+        ratio = hook[8]
+        lines.append(
+            f"- {server}, c=32: webhook {hook[4]:.0f} msgs/s = {ratio:.2f} x trivial (target >= 0.6: "
+            f"{c.verdict(ratio >= 0.6, 'the trivial view does no database work')}), {hook[9]:.2f} x hmac+insert; "
+            f"p50 {hook[5]:.0f} ms (< 250: {c.verdict(hook[5] < 250)}), {hook[7]:.2f} % over 1 s "
+            f"(< 1 %: {c.verdict(hook[7] < 1)})"
+        )
+        full = _row(rows, server, 32, "webhook, full stack")
+        if full is not None and full[4]:
+            lines.append(
+                f"  - lean route vs the same view through the full middleware stack on {server}: "
+                f"{hook[4] / full[4]:.2f} x the throughput, {hook[10]:.2f} vs {full[10]:.2f} ms of server CPU per message"
+            )
+    for r in e2e:
+        if r["offered"].endswith("/s"):  # open loop: it keeps up when no backlog builds (comments follow POSTs)
+            ok = r["lag_p95"] < 2.0 and r["comments"] == r["acked"]
+            verdict = f"keeps up with {r['offered']} (target 80/s: {c.verdict(ok, 'a backlog builds')})"
+        else:
+            verdict = f"target >= 80: {c.verdict(r['e2e_rate'] >= 80)}"
+        lines.append(
+            f"- end to end with {r['web']}, offered {r['offered']}: {r['e2e_rate']:.0f} msgs/s sustained ({verdict}),"
+            f" POST to comment p50 {r['lag_p50']:.2f} s / p95 {r['lag_p95']:.2f} s;"
+            f" {r['comments']} comments for {r['acked']} acknowledged, {r['duplicates']} duplicates"
+        )
+    gun = _row(rows, "gunicorn x2", 32, "webhook") or _row(rows, "nginx+gunicorn x2", 32, "webhook")
+    bare = _row(rows, "gunicorn x2", 32, "hmac+insert")
+    if gun and bare:
+        lines.append(
+            f"- production topology: webhook under gunicorn {gun[4]:.0f} msgs/s = {gun[4] / bare[4]:.2f} x the bare"
+            f" hmac+insert view under gunicorn (target >= 0.5: {c.verdict(gun[4] / bare[4] >= 0.5)})"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
