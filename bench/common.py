@@ -309,7 +309,8 @@ def qcluster(env: dict[str, str], name: str = "qcluster") -> Proc:
 
 
 def cpu_seconds(procs: Iterable[Proc]) -> float:
-    """User + system CPU time so far of each process tree (the server's own work, whatever else runs)."""
+    """User + system CPU time so far of each process tree (the server's own work, whatever else runs), including
+    children that already exited (django-q recycles its workers, gunicorn can too)."""
     import psutil
 
     total = 0.0
@@ -319,7 +320,7 @@ def cpu_seconds(procs: Iterable[Proc]) -> float:
             for p in [leader, *leader.children(recursive=True)]:
                 with contextlib.suppress(psutil.Error):
                     times = p.cpu_times()
-                    total += times.user + times.system
+                    total += times.user + times.system + times.children_user + times.children_system
     return total
 
 

@@ -158,6 +158,7 @@ def end_to_end(web: str, port: int, env: dict, args, run_id: str, rss: dict, rat
     requests = c.inbound_requests("/whatsapp/webhook/", args.e2e_count, run=run, contacts=args.contacts)
     procs = {"web": rss["web"], "worker": worker}
     with c.RssSampler(procs) as sampler:
+        cpu_web, cpu_worker = c.cpu_seconds([procs["web"]]), c.cpu_seconds([worker])
         result = c.load(port, requests, 32 if rate else args.e2e_concurrency, rate=rate)
         deadline = time.monotonic() + max(180, args.e2e_count / 10)
         done = 0
@@ -171,6 +172,8 @@ def end_to_end(web: str, port: int, env: dict, args, run_id: str, rss: dict, rat
             if done >= result.ok:
                 break
             time.sleep(0.5)
+        cpu_web = c.cpu_seconds([procs["web"]]) - cpu_web
+        cpu_worker = c.cpu_seconds([worker]) - cpu_worker
     worker.stop()
     duplicates = c.sql(
         DB,
@@ -194,6 +197,8 @@ def end_to_end(web: str, port: int, env: dict, args, run_id: str, rss: dict, rat
         "offered": f"{rate:.0f}/s" if rate else f"max (c={args.e2e_concurrency})",
         "lag_p50": c.percentile(lags, 50),
         "lag_p95": c.percentile(lags, 95),
+        "cpu_web": 1000 * cpu_web / max(1, len(requests)),
+        "cpu_worker": 1000 * cpu_worker / max(1, len(requests)),
         "sent": len(requests),
         "acked": result.ok,
         "comments": done,
@@ -374,6 +379,8 @@ def main() -> None:
                     "POST to comment p50 s",
                     "POST to comment p95 s",
                     "drain after last ack s",
+                    "web CPU ms/msg",
+                    "worker CPU ms/msg",
                     "peak RSS web MiB",
                     "peak RSS worker MiB",
                 ],
@@ -392,6 +399,8 @@ def main() -> None:
                         r["lag_p50"],
                         r["lag_p95"],
                         r["drain_s"],
+                        r["cpu_web"],
+                        r["cpu_worker"],
                         r["rss_web"] / 2**20,
                         r["rss_worker"] / 2**20,
                     ]

@@ -10,7 +10,7 @@ from django.utils.functional import cached_property
 
 from tickets import events, hooks
 from tickets.models import Attachment, Comment, Contact, Event, Group, Ticket, TicketStatus, TicketTag
-from tickets.permissions import restrict_tickets
+from tickets.permissions import is_agent, restrict_tickets
 
 UNSOLVED = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.HOLD)
 
@@ -54,6 +54,14 @@ def tickets_visible(*, user) -> QuerySet[Ticket]:
     return restrict_tickets(Ticket.objects.all(), user)
 
 
+def _view_base(view: str | None, user) -> QuerySet[Ticket]:
+    """The tickets a view starts from. Every ticket assigned to an agent is visible to them (restrict_tickets), so
+    "mine" needs no visibility filter, and PostgreSQL answers it from the (assignee, status) index alone."""
+    if view == "mine" and is_agent(user):
+        return Ticket.objects.all()
+    return tickets_visible(user=user)
+
+
 def ticket_list(
     *,
     user,
@@ -68,7 +76,7 @@ def ticket_list(
     q: str | None = None,
     sort: str = "updated",
 ) -> QuerySet[Ticket]:
-    qs = tickets_visible(user=user)
+    qs = _view_base(view, user)
     if view:
         qs = qs.filter(_view_q(view, user))
     if status:
@@ -193,13 +201,13 @@ class CappedPaginator(Paginator):
 def ticket_view_counts(*, user) -> dict[str, int]:
     """Every view's count (capped at COUNT_CAP) in one query: one scalar subquery per view, each stopping after
     COUNT_CAP + 1 rows, where an aggregate over the visible tickets would scan all of them."""
-    visible = tickets_visible(user=user).order_by()
     selects, params = [], []
     for index, slug in enumerate(TICKET_VIEW_SLUGS):
-        sql, view_params = visible.filter(_view_q(slug, user)).values("pk")[: COUNT_CAP + 1].query.sql_with_params()
+        rows = _view_base(slug, user).order_by().filter(_view_q(slug, user)).values("pk")[: COUNT_CAP + 1]
+        sql, view_params = rows.query.sql_with_params()
         selects.append(f"(SELECT COUNT(*) FROM ({sql}) AS v{index})")  # noqa: S608 - SQL and params from the ORM
         params.extend(view_params)
-    with connections[visible.db].cursor() as cursor:
+    with connections[Ticket.objects.db].cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(selects), params)
         row = cursor.fetchone()
     return {slug: CappedCount(value) for slug, value in zip(TICKET_VIEW_SLUGS, row, strict=True)}
