@@ -353,8 +353,9 @@ def main() -> None:
         "server CPU ms/req",
         "client CPU us/req",
     ]
-    report.add(f"\n{args.count} requests per row, keep-alive connections, workers stopped.\n")
-    report.add(c.table(headers, rows))
+    if rows:
+        report.add(f"\n{args.count} requests per row, keep-alive connections, workers stopped.\n")
+        report.add(c.table(headers, rows))
     if e2e:
         report.add(
             f"\nEnd to end: {args.e2e_count} messages from {args.contacts} customers (each one's first message opens a"
