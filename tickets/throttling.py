@@ -106,6 +106,14 @@ class ThrottledAdminAuthenticationForm(ThrottledLoginMixin, AdminAuthenticationF
 
 
 class _RatesFromSettings:
+    def allow_request(self, request, view):
+        """A cache outage (Redis down) must not turn every API call into a 500: let the request through."""
+        try:
+            return super().allow_request(request, view)
+        except Exception:
+            logger.warning("API throttle cache unavailable; request allowed", exc_info=True)
+            return True
+
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
