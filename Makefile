@@ -32,11 +32,12 @@ seed: migrate
 	$(PY) manage.py seed_whatsapp_demo
 
 ## Install, migrate, seed demo data once, then run the web server (daphne) and the worker (qcluster); Ctrl-C stops both.
+## Without SECRET_KEY (DEBUG is true) the first command makes this install's random key in var/secret_key (config/env.py).
 run: seed
 	@echo
 	@echo "  SupportDesk is starting at http://$(HOST):$(PORT)/"
 	@echo "  Log in as agent / agent (or admin / admin for /admin/)."
-	@echo "  WhatsApp simulator (the customer's phone): http://$(HOST):$(PORT)/simulator/"
+	@echo "  WhatsApp simulator (the customer's phone, admins only): http://$(HOST):$(PORT)/simulator/"
 	@echo
 	@trap 'kill 0' INT TERM EXIT; \
 	export $(RUN_ENV); \

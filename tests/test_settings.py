@@ -62,3 +62,29 @@ def test_service_urls_switch_to_postgres_and_redis():
         "redis://cache.example:6379/0",
         "django.core.cache.backends.redis.RedisCache",
     ], out.stderr
+
+
+def test_development_secret_key_is_random_private_and_stable(tmp_path):
+    """With SECRET_KEY unset (DEBUG) the key used to be a public constant; now each install makes its own."""
+    from config.env import development_secret_key
+
+    first_path, second_path = tmp_path / "a" / "secret_key", tmp_path / "b" / "secret_key"
+    key = development_secret_key(first_path)
+    assert len(key) >= 50
+    assert key != "dev-only-insecure-key-do-not-use-in-production"
+    assert (first_path.stat().st_mode & 0o777) == 0o600
+    assert development_secret_key(first_path) == key  # read again, not regenerated
+    assert development_secret_key(second_path) != key  # another install, another key
+    assert [p.name for p in first_path.parent.iterdir()] == ["secret_key"]  # nothing left aside
+
+
+def test_debug_without_secret_key_uses_the_install_key_file():
+    code = (
+        "import django,os;os.environ['DJANGO_SETTINGS_MODULE']='config.settings.base';django.setup();"
+        "from django.conf import settings as s;print(s.SECRET_KEY)"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE")}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == (ROOT / "var" / "secret_key").read_text().strip()
+    assert out.stdout.strip() != "dev-only-insecure-key-do-not-use-in-production"

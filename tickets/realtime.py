@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 from datetime import datetime
@@ -63,6 +64,47 @@ def broadcast_on_commit(groups: list[str], frame: dict) -> None:
 
 
 # --- Embedded mode: the worker reaches the web process's in-memory layer over loopback HTTP -----------------------
+
+
+# Headers a reverse proxy adds to say who the client really is. The worker's own relay POST never carries them.
+_FORWARDING_HEADERS = ("X-Forwarded-For", "X-Real-Ip", "Forwarded", "Client-Ip", "True-Client-Ip", "X-Client-Ip")
+
+
+def _loopback(address: str) -> bool:
+    address = address.strip().strip('"')
+    if address.startswith("[") and "]" in address:  # "[::1]:8000" (Forwarded's quoted IPv6)
+        address = address[1 : address.index("]")]
+    elif address.count(":") == 1:  # "127.0.0.1:8000"
+        address = address.split(":", 1)[0]
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def _forwarded_addresses(headers) -> list[str]:
+    found: list[str] = []
+    for name in _FORWARDING_HEADERS:
+        value = headers.get(name)
+        if value is None:
+            continue
+        for part in value.replace(";", ",").split(","):
+            key, _, rest = part.strip().partition("=")
+            if name == "Forwarded":
+                if key.strip().lower() == "for":
+                    found.append(rest)
+                elif key.strip().lower() not in ("by", "proto", "host"):
+                    found.append(part)  # unparsable: treated as a foreign address
+            else:
+                found.append(part)
+    return found
+
+
+def relay_peer_allowed(request) -> bool:
+    """The relay is a loopback-only door: the peer is 127.0.0.0/8 or ::1, and no proxy header names anyone else."""
+    if not _loopback(request.META.get("REMOTE_ADDR") or ""):
+        return False
+    return all(_loopback(address) for address in _forwarded_addresses(request.headers))
 
 
 def relay_signature(body: bytes) -> str:

@@ -154,10 +154,11 @@ def notification_dismiss(request: HttpRequest) -> JsonResponse:
 @csrf_exempt
 @require_POST
 def realtime_relay(request: HttpRequest) -> HttpResponse:
-    """Embedded mode only (no Redis): frames from the worker process, signed with the secret key, sent on here."""
-    if settings.REDIS_URL or not hmac.compare_digest(
-        realtime.relay_signature(request.body), request.headers.get("X-Relay-Signature", "")
-    ):
+    """Embedded mode only (no Redis): frames from the worker process on this machine, signed with the secret key,
+    sent on here. Anything else (another host, a request through a proxy, a wrong signature) is a 403."""
+    if settings.REDIS_URL or not realtime.relay_peer_allowed(request):
+        return HttpResponse(status=403)
+    if not hmac.compare_digest(realtime.relay_signature(request.body), request.headers.get("X-Relay-Signature", "")):
         return HttpResponse(status=403)
     try:
         data = json.loads(request.body)

@@ -7,7 +7,7 @@ from channels_whatsapp.simulator import graph, views
 app_name = "whatsapp_simulator"
 
 urlpatterns = [
-    # The phone (agents only).
+    # The phone: pages and forms for admins only (access.py).
     path("", views.phone, name="phone"),
     path("conversation/", views.conversation, name="conversation"),
     path("send/", views.send_message, name="send"),

@@ -1,41 +1,26 @@
 """The phone page: a tester plays a WhatsApp user writing to one of our business numbers.
 
 Forms POST here, call one service (which signs the webhook and posts it to our own webhook over real HTTP),
-report our webhook's HTTP status as a message and redirect back. Nothing changes state on GET.
+report our webhook's HTTP status as a message and redirect back. Nothing changes state on GET. Admins only, and
+only while the simulator is enabled (access.py).
 """
 
 from collections.abc import Callable
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from channels_whatsapp.simulator import selectors, services
+from channels_whatsapp.simulator.access import admin_required
 from channels_whatsapp.simulator.forms import ContactForm, FaultForm, LocationForm, MessageForm, ReactionForm
 from channels_whatsapp.simulator.protocol import GraphRequestError
 from channels_whatsapp.simulator.services import PhoneSend, SimulatorError
-from tickets.permissions import is_agent
 
 EMOJIS = ["👍", "❤️", "😂", "😮", "😢", "🙏"]
-
-
-def agent_required(view: Callable) -> Callable:
-    """Any signed-in agent (staff or not): the simulator is a development tool."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not is_agent(request.user):
-            return HttpResponseForbidden("Agents only.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _phone_url(wa_id: str = "", phone_number_id: str = "") -> str:
@@ -60,7 +45,7 @@ def _conversation_context(wa_id: str, phone_number_id: str) -> dict:
 
 
 @require_GET
-@agent_required
+@admin_required
 def phone(request: HttpRequest) -> HttpResponse:
     wa_id, phone_number_id = _selection(request)
     contact = selectors.contact_get(wa_id) if wa_id else None
@@ -92,7 +77,7 @@ def phone(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@agent_required
+@admin_required
 def conversation(request: HttpRequest) -> HttpResponse:
     """The conversation pane alone, polled every 2 s by the phone page."""
     wa_id, phone_number_id = _selection(request)
@@ -131,7 +116,7 @@ def _phone_post(request: HttpRequest, form_class, send: Callable[[dict], PhoneSe
 
 
 @require_POST
-@agent_required
+@admin_required
 def send_message(request: HttpRequest) -> HttpResponse:
     def send(data: dict) -> PhoneSend:
         common = {
@@ -158,7 +143,7 @@ def send_message(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@agent_required
+@admin_required
 def send_reaction(request: HttpRequest) -> HttpResponse:
     return _phone_post(
         request,
@@ -174,7 +159,7 @@ def send_reaction(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@agent_required
+@admin_required
 def send_location(request: HttpRequest) -> HttpResponse:
     return _phone_post(
         request,
@@ -192,7 +177,7 @@ def send_location(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@agent_required
+@admin_required
 def contact_create(request: HttpRequest) -> HttpResponse:
     form = ContactForm(request.POST)
     _, phone_number_id = _selection(request)
@@ -204,7 +189,7 @@ def contact_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@agent_required
+@admin_required
 def fault_create(request: HttpRequest) -> HttpResponse:
     form = FaultForm(request.POST)
     wa_id, phone_number_id = _selection(request)
@@ -222,7 +207,7 @@ def fault_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@agent_required
+@admin_required
 def faults_clear(request: HttpRequest) -> HttpResponse:
     wa_id, phone_number_id = _selection(request)
     services.faults_clear()

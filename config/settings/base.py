@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import BASE_DIR, env
+from config.env import BASE_DIR, development_secret_key, env
 
 # --- Core -----------------------------------------------------------------------------------------------
 
@@ -14,7 +14,8 @@ if not SECRET_KEY:
             "SECRET_KEY is not set. With DEBUG=false a secret key is required: "
             "set SECRET_KEY in the environment or in .env."
         )
-    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+    # Development: a random key made once for this install (var/secret_key, git-ignored, mode 0600).
+    SECRET_KEY = development_secret_key()
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from channels_whatsapp import templates
 from channels_whatsapp.models import WhatsAppAccount, WhatsAppConversation
 from channels_whatsapp.simulator import services as simulator
-from tests.factories import UserFactory
+from tests.factories import AdminFactory, UserFactory
 from tickets.models import Comment, Contact, Ticket, TicketStatus, Via
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -179,7 +179,8 @@ def test_closed_window_template_picker_send_and_free_form_confirmation(
     template_comment.refresh_from_db()
     assert template_comment.delivery_status in ("sent", "delivered", "read")
 
-    # The customer's phone shows the template text.
+    # The customer's phone shows the template text (the simulator is for admins).
+    login(page, live_server, AdminFactory(password=PASSWORD), PASSWORD)
     page.goto(f"{live_server.url}/simulator/?contact={WA}&phone={PHONE_NUMBER_ID}")
     expect(page.locator("#sim-conversation")).to_contain_text(expected)
     page.screenshot(path=str(artifacts_dir / "composer-phone.png"), full_page=True)

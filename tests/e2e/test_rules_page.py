@@ -80,7 +80,7 @@ def test_a_new_simulator_message_gets_its_auto_reply(page, live_server, login, w
     reply = Comment.objects.get(ticket=ticket, author_role="system")
     assert reply.channel_message_id and reply.channel_message_id.startswith("wamid.")
     assert simulator.status_threads_join(10)
-    login(page, live_server, UserFactory(username="alice", password=PASSWORD), PASSWORD)  # the phone page needs one
+    login(page, live_server, AdminFactory(password=PASSWORD), PASSWORD)  # the phone page is for admins
     page.goto(f"{live_server.url}/simulator/?contact={WA}&phone=SIMPHONE1")
     conversation = page.locator("#sim-conversation")
     expect(conversation).to_contain_text(re.compile(rf"Thanks for your message!.*#{ticket.pk}"))

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from channels_whatsapp.models import WhatsAppAccount
 from channels_whatsapp.simulator import services as simulator
-from tests.factories import UserFactory
+from tests.factories import AdminFactory, UserFactory
 from tickets.models import Comment, Ticket
 
 PASSWORD = "correct-horse-battery"
@@ -56,6 +56,7 @@ def test_customer_writes_agent_replies_phone_receives(page, live_server, login, 
     assert comment.channel_message_id.startswith("wamid.")
     assert simulator.status_threads_join(10)
 
+    login(page, live_server, AdminFactory(password=PASSWORD), PASSWORD)  # the simulator is for admins
     page.goto(f"{live_server.url}/simulator/?contact={WA}&phone=SIMPHONE1")
     conversation = page.locator("#sim-conversation")
     expect(conversation).to_contain_text("Hi Ana, it ships today. Sorry for the wait!")

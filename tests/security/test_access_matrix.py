@@ -151,7 +151,7 @@ MATRIX = [
         "/admin/channels_whatsapp/whatsappaccount/{account}/change/",
         [ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200],
     ),
-    row("simulator", "phone", "page", "get", "/simulator/", [LOGIN, 200, 200, 200]),
+    row("simulator", "phone", "page", "get", "/simulator/", [LOGIN, 403, 403, 200]),  # admins only
     # API (token).
     row("ticket-api", "list", "api", "get", "/api/tickets/", [401, 200, 200, 200]),
     row("ticket-api", "detail", "api", "get", f"/api/tickets/{T}/", [401, 200, 404, 200]),

@@ -19,7 +19,7 @@ from channels_whatsapp.simulator import services as simulator
 from macros.models import Macro, MacroAvailability
 from tests.e2e.asgi_server import run_in_thread
 from tests.e2e.conftest import log_in
-from tests.factories import GroupFactory, UserFactory
+from tests.factories import AdminFactory, GroupFactory, UserFactory
 from tickets import events, realtime
 from tickets.models import Attachment, Comment, Contact, Notification, Ticket, TicketStatus, TicketTag, Via
 
@@ -228,6 +228,7 @@ def test_agent_reply_typed_into_the_page(agent_page, asgi_server, world):
 
 
 def test_simulator_phone(agent_page, asgi_server, world):
+    log_in(agent_page, asgi_server, AdminFactory(password=PASSWORD), PASSWORD)  # the simulator is for admins
     simulator.contact_save(wa_id=WA, name=f"Ana {SVG}")
     response = httpx.post(
         f"{asgi_server.url}/simulator/graph/v23.0/{PHONE_NUMBER_ID}/messages",

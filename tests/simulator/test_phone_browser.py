@@ -5,7 +5,7 @@ import pytest
 
 from channels_whatsapp.simulator import services
 from tests.e2e.conftest import browser, page  # noqa: F401 - the shared chromium fixtures
-from tests.factories import UserFactory
+from tests.factories import AdminFactory
 
 WA = "5511999990000"
 
@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_phone_writes_and_sees_the_business_reply(page, live_server, webhook_receiver):  # noqa: F811
-    UserFactory(username="tester", password="secret-pass-123")
+    AdminFactory(username="tester", password="secret-pass-123")  # the simulator is for admins
     services.contact_save(wa_id=WA, name="Ana")
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Username").fill("tester")

@@ -64,3 +64,72 @@ def test_worker_side_posts_to_the_relay_url(settings, monkeypatch):
     assert sent["url"] == settings.REALTIME_RELAY_URL
     assert json.loads(sent["body"]) == {"groups": ["ticket.5", "agent.1"], "frame": FRAME}
     assert sent["signature"] == realtime.relay_signature(sent["body"])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "meta",
+    [
+        {"REMOTE_ADDR": "203.0.113.7"},
+        {"REMOTE_ADDR": "10.0.0.5"},
+        {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.7"},
+        {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "127.0.0.1, 203.0.113.7"},
+        {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_REAL_IP": "198.51.100.1"},
+        {"REMOTE_ADDR": "127.0.0.1", "HTTP_FORWARDED": 'for="[2001:db8::1]:4711";proto=https'},
+        {"REMOTE_ADDR": "127.0.0.1", "HTTP_FORWARDED": "for=_hidden"},
+        {"REMOTE_ADDR": ""},
+    ],
+)
+def test_a_correctly_signed_relay_from_elsewhere_is_refused(client, embedded, meta):
+    """A valid signature is not enough: the relay is only for the worker on this machine, never through a proxy."""
+    layer, channel = embedded
+    body = json.dumps({"groups": [realtime.ticket_group(5)], "frame": FRAME}).encode()
+    response = client.post(
+        "/internal/realtime/",
+        data=body,
+        content_type="application/json",
+        headers={"X-Relay-Signature": realtime.relay_signature(body)},
+        **meta,
+    )
+    assert response.status_code == 403
+    assert channel not in layer.channels or layer.channels[channel].empty()  # nothing sent
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "meta",
+    [
+        {"REMOTE_ADDR": "::1"},
+        {"REMOTE_ADDR": "127.0.0.53"},
+        {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "127.0.0.1"},
+        {"REMOTE_ADDR": "127.0.0.1", "HTTP_FORWARDED": 'for="[::1]:8000";proto=http'},
+    ],
+)
+def test_loopback_peers_with_a_signature_are_accepted(client, embedded, meta):
+    body = json.dumps({"groups": [realtime.ticket_group(5)], "frame": FRAME}).encode()
+    response = client.post(
+        "/internal/realtime/",
+        data=body,
+        content_type="application/json",
+        headers={"X-Relay-Signature": realtime.relay_signature(body)},
+        **meta,
+    )
+    assert response.status_code == 204
+
+
+@pytest.mark.django_db
+def test_the_former_public_development_key_no_longer_signs(client, embedded):
+    """With SECRET_KEY unset the key used to be a constant in the source: anyone could sign a relay frame."""
+    import hashlib
+    import hmac
+
+    layer, channel = embedded
+    body = json.dumps({"groups": [realtime.ticket_group(5)], "frame": FRAME}).encode()
+    forged = hmac.new(
+        b"dev-only-insecure-key-do-not-use-in-production", b"realtime-relay:" + body, hashlib.sha256
+    ).hexdigest()
+    response = client.post(
+        "/internal/realtime/", data=body, content_type="application/json", headers={"X-Relay-Signature": forged}
+    )
+    assert response.status_code == 403
+    assert channel not in layer.channels or layer.channels[channel].empty()  # nothing sent
