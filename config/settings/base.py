@@ -142,8 +142,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "tickets:home"
 LOGOUT_REDIRECT_URL = "login"
-# Failed logins per username + client address (tickets/throttling.py): then the login form says to wait.
+# Login attempts per username + client address, and per username across addresses, within the window
+# (tickets/throttling.py): then the login form says to wait, without checking the password.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_LIMIT_PER_USER = env.int("LOGIN_FAILURE_LIMIT_PER_USER", default=50)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
 
 # --- I18n, static, media --------------------------------------------------------------------------------

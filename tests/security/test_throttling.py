@@ -108,6 +108,79 @@ def test_unknown_usernames_are_throttled_too(client):
     assert "Too many failed" in attempt(client, "nobody-here", WRONG).content.decode()
 
 
+@pytest.fixture
+def password_checks(monkeypatch):
+    """How many times a password was actually verified (the test settings hash with MD5)."""
+    from django.contrib.auth.hashers import MD5PasswordHasher
+
+    checks = []
+    verify = MD5PasswordHasher.verify
+
+    def counting(self, password, encoded):
+        checks.append(1)
+        return verify(self, password, encoded)
+
+    monkeypatch.setattr(MD5PasswordHasher, "verify", counting)
+    return checks
+
+
+def test_attempts_over_the_limit_never_reach_the_password_check(client, password_checks):
+    user = UserFactory()
+    for _ in range(8):
+        attempt(client, user.username, WRONG)
+    assert len(password_checks) == 5
+
+
+@override_settings(LOGIN_FAILURE_LIMIT_PER_USER=8)
+def test_the_per_username_limit_holds_across_addresses(client, password_checks):
+    user = UserFactory()
+    for n in range(12):
+        attempt(client, user.username, WRONG, address=f"10.1.0.{n}")
+    assert len(password_checks) == 8
+    response = attempt(client, user.username, PASSWORD, address="10.1.1.1")
+    assert "Too many failed login attempts" in response.content.decode()
+    assert not logged_in(client)
+    assert len(password_checks) == 8
+
+
+@override_settings(LOGIN_FAILURE_LIMIT_PER_USER=6)
+def test_a_success_does_not_give_a_parallel_guesser_attempts_back(client, password_checks):
+    """Before, a success deleted the count: an attacker guessing while the real user logged in regained attempts."""
+    user = UserFactory()
+    for n in range(5):
+        attempt(client, user.username, WRONG, address=f"10.2.0.{n}")
+    assert attempt(client, user.username, PASSWORD, address="10.2.1.1").status_code == 302  # the real user
+    client.logout()
+    for n in range(5):
+        attempt(client, user.username, WRONG, address=f"10.2.2.{n}")
+    # 5 failures + the success (given back) + 1 more failure = the limit of 6: the success returned nothing else.
+    assert len(password_checks) == 5 + 1 + 1
+
+
+@override_settings(LOGIN_FAILURE_LIMIT_PER_USER=10)
+def test_one_address_over_its_limit_cannot_lock_the_user_out_elsewhere(client):
+    user = UserFactory()
+    for _ in range(30):
+        attempt(client, user.username, WRONG, address="10.3.0.1")
+    assert attempt(client, user.username, PASSWORD, address="10.3.0.2").status_code == 302
+
+
+def test_an_unreachable_cache_fails_closed_without_a_500(client, password_checks, monkeypatch, caplog):
+    user = UserFactory()
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(throttling.cache, "add", down)
+    monkeypatch.setattr(throttling.cache, "incr", down)
+    response = attempt(client, user.username, PASSWORD)
+    assert response.status_code == 200
+    assert "Logging in is unavailable for a moment" in response.content.decode()
+    assert not logged_in(client)
+    assert password_checks == []
+    assert PASSWORD not in caplog.text
+
+
 # --- API --------------------------------------------------------------------------------------------------------
 
 
@@ -141,3 +214,4 @@ def test_production_rates_are_generous_and_documented():
     assert base.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] == {"anon": "120/minute", "user": "1200/minute"}
     assert base.LOGIN_FAILURE_LIMIT == 5
     assert base.LOGIN_FAILURE_WINDOW_SECONDS == 900
+    assert base.LOGIN_FAILURE_LIMIT_PER_USER == 50
