@@ -48,10 +48,17 @@ class WebhookDelivery(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
     notes = models.JSONField(default=list, blank=True, help_text="What processing could not use (unknown numbers...).")
+    # A replayed body (the same bytes again) within 24 hours is acknowledged and not stored twice; the unique pair
+    # (hash, UTC day) keeps two parallel identical posts to one row. Empty/NULL on rows stored before this existed.
+    body_sha256 = models.CharField(max_length=64, blank=True, default="", editable=False)
+    received_day = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-id"]
         verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["body_sha256", "received_day"], name="webhook_body_once_per_day"),
+        ]
 
     def __str__(self) -> str:
         return f"Webhook {self.pk} ({self.state})"

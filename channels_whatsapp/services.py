@@ -6,7 +6,7 @@ import json
 import logging
 import math
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -114,6 +114,12 @@ def webhook_receive(*, body: bytes, signature: str) -> WebhookDelivery:
         raise WebhookRefused(400, "Body larger than 3 MiB.")
     if not signature_valid(body=body, header=signature):
         raise WebhookRefused(403, "Missing or invalid X-Hub-Signature-256.")
+    # The same signed bytes again within 24 hours (a replayed request): acknowledged, not stored a second time.
+    digest = hashlib.sha256(body).hexdigest()
+    now = timezone.now()
+    earlier = WebhookDelivery.objects.filter(body_sha256=digest, received_at__gte=now - timedelta(hours=24)).first()
+    if earlier is not None:
+        return earlier
     try:
         # NaN, Infinity and 1e400 are not JSON and no database stores them; nor a lone surrogate (\ud800).
         payload = json.loads(body, parse_constant=_json_constant, parse_float=_json_float)
@@ -128,8 +134,16 @@ def webhook_receive(*, body: bytes, signature: str) -> WebhookDelivery:
         raise WebhookRefused(400, f"JSON nested deeper than {MAX_JSON_DEPTH} levels.")
     _redact_payload(payload)  # before anything is stored: the webhook store never holds a full card number
     # One INSERT, committed on its own (autocommit): no BEGIN/COMMIT round trips on the hottest path. Inside a
-    # caller's transaction, on_commit still waits for that commit.
-    stored = WebhookDelivery.objects.create(payload=payload)
+    # caller's transaction, a savepoint keeps a clash from breaking it; on_commit still waits for that commit.
+    fields = {"payload": payload, "body_sha256": digest, "received_day": now.date()}
+    try:
+        if transaction.get_connection().in_atomic_block:
+            with transaction.atomic():
+                stored = WebhookDelivery.objects.create(**fields)
+        else:
+            stored = WebhookDelivery.objects.create(**fields)
+    except IntegrityError:  # the same body posted in parallel: the other request stored it (unique hash + day)
+        return WebhookDelivery.objects.get(body_sha256=digest, received_day=fields["received_day"])
     transaction.on_commit(lambda: enqueue_webhook(stored.pk))
     return stored
 

@@ -1,9 +1,13 @@
 """`/whatsapp/webhook/`: the subscription handshake, signatures, size and shape checks, durable storage."""
 
 import copy
+import hashlib
 import json
+from datetime import timedelta
 
 import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from channels_whatsapp.models import InboundReceipt, WebhookDelivery
 from tests.channels_whatsapp.conftest import load_payload, meta_json, sign
@@ -375,7 +379,7 @@ def test_redelivery_of_the_whole_body_adds_no_second_comment(deliver):
     data = payload("text")
     for _ in range(3):
         assert deliver(copy.deepcopy(data)).status_code == 200
-    assert WebhookDelivery.objects.count() == 3
+    assert WebhookDelivery.objects.count() == 1  # identical bytes within 24 hours are stored once
     assert set(WebhookDelivery.objects.values_list("state", flat=True)) == {WebhookDelivery.State.PROCESSED}
     assert Comment.objects.count() == 1
     assert Ticket.objects.count() == 1
@@ -390,3 +394,37 @@ def test_nul_character_in_text_is_stored_as_a_replacement_character(deliver):
     assert response.status_code == 200
     assert Comment.objects.get().body == "before\ufffdafter"
     assert WebhookDelivery.objects.get().state == WebhookDelivery.State.PROCESSED
+
+
+# --- Replays ----------------------------------------------------------------------------------------------------
+
+
+def test_a_replayed_body_is_acknowledged_and_stored_once(post_webhook, django_capture_on_commit_callbacks, account):
+    """Before, every replay of a captured signed request was stored (and processed) again."""
+    body = meta_json(payload("text"))
+    with django_capture_on_commit_callbacks() as first_callbacks:
+        assert post_webhook(body).status_code == 200
+    with django_capture_on_commit_callbacks() as replay_callbacks:
+        response = post_webhook(body)
+    assert response.status_code == 200
+    assert response.json() == {"status": "received"}
+    assert WebhookDelivery.objects.count() == 1
+    assert len(first_callbacks) == 1 and replay_callbacks == []  # nothing handed to the worker again
+    assert WebhookDelivery.objects.get().body_sha256 == hashlib.sha256(body).hexdigest()
+
+
+def test_the_same_body_after_24_hours_is_stored_again(post_webhook, account):
+    body = meta_json(payload("text"))
+    assert post_webhook(body).status_code == 200
+    earlier = timezone.now() - timedelta(hours=25)
+    WebhookDelivery.objects.update(received_at=earlier, received_day=earlier.date())
+    assert post_webhook(body).status_code == 200
+    assert WebhookDelivery.objects.count() == 2
+
+
+def test_one_row_per_body_and_day_is_a_database_rule(account):
+    """The race-safe part: two inserts of the same hash on the same day cannot both succeed."""
+    fields = {"payload": {}, "body_sha256": "a" * 64, "received_day": timezone.now().date()}
+    WebhookDelivery.objects.create(**fields)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        WebhookDelivery.objects.create(**fields)
