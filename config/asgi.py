@@ -5,6 +5,9 @@ or CSRF: it is authenticated by its HMAC signature). Under ASGI every sync middl
 request, so `/whatsapp/webhook/` is served by a Django handler without middleware; every other path keeps the normal
 stack. The view, its URL and its contract are the same (channels_whatsapp/webhooks.py); docs/BENCHMARKS.md has the
 before/after figures.
+
+Every HTTP request passes the body limits first (config/body_limits.py): a body over its path's limit is refused
+before it is buffered, both by an ASGI middleware and, under daphne, while the body is still arriving.
 """
 
 import os
@@ -21,7 +24,10 @@ from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 from django.core.handlers.exception import convert_exception_to_response  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
+from config.body_limits import BodyLimitMiddleware, install_daphne_guard  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
+
+install_daphne_guard()
 
 
 class LeanASGIHandler(ASGIHandler):
@@ -46,7 +52,7 @@ async def http_application(scope, receive, send):
 
 application = ProtocolTypeRouter(
     {
-        "http": http_application,
+        "http": BodyLimitMiddleware(http_application),
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

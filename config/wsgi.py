@@ -2,6 +2,8 @@
 
 As in config/asgi.py, `/whatsapp/webhook/` (authenticated by its HMAC signature) skips the site's middleware;
 every other path keeps the normal stack. WebSocket (`/ws/agent/`) is served by daphne (docs/operations.md).
+A declared `Content-Length` over the path's limit (config/body_limits.py) is refused before anything is read; a
+chunked body is bounded by nginx's `client_max_body_size` in front, and Django spools uploads to disk.
 """
 
 import os
@@ -14,6 +16,8 @@ django_wsgi_app = get_wsgi_application()
 from django.core.handlers.exception import convert_exception_to_response  # noqa: E402
 from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 from django.urls import reverse  # noqa: E402
+
+from config import body_limits  # noqa: E402
 
 
 class LeanWSGIHandler(WSGIHandler):
@@ -31,5 +35,13 @@ webhook_wsgi_app = LeanWSGIHandler()
 
 
 def application(environ, start_response):
+    path = environ.get("PATH_INFO", "")
+    declared = body_limits.declared_length([(b"content-length", environ.get("CONTENT_LENGTH", "").encode())])
+    if environ.get("CONTENT_LENGTH") and declared is not None and declared > body_limits.limit_for(path):
+        status, content_type, body = body_limits.refusal(path)
+        reason = "Request Entity Too Large" if status == 413 else "Bad Request"
+        headers = [("Content-Type", content_type), ("Content-Length", str(len(body))), ("Connection", "close")]
+        start_response(f"{status} {reason}", headers)
+        return [body]
     app = webhook_wsgi_app if environ.get("PATH_INFO") == WEBHOOK_PATH else django_wsgi_app
     return app(environ, start_response)

@@ -168,6 +168,8 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Form data (not files) held in memory per request; above the webhook's 3 MiB. Whole bodies are bounded before Django
+# reads them: config/body_limits.py (daphne and gunicorn) and nginx's client_max_body_size (docs/operations.md).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
