@@ -180,6 +180,7 @@ def test_closed_window_template_picker_send_and_free_form_confirmation(
     assert template_comment.delivery_status in ("sent", "delivered", "read")
 
     # The customer's phone shows the template text (the simulator is for admins).
+    page.context.clear_cookies()  # log the agent out
     login(page, live_server, AdminFactory(password=PASSWORD), PASSWORD)
     page.goto(f"{live_server.url}/simulator/?contact={WA}&phone={PHONE_NUMBER_ID}")
     expect(page.locator("#sim-conversation")).to_contain_text(expected)

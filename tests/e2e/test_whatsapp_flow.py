@@ -56,7 +56,8 @@ def test_customer_writes_agent_replies_phone_receives(page, live_server, login, 
     assert comment.channel_message_id.startswith("wamid.")
     assert simulator.status_threads_join(10)
 
-    login(page, live_server, AdminFactory(password=PASSWORD), PASSWORD)  # the simulator is for admins
+    page.context.clear_cookies()  # log the agent out: the simulator is for admins
+    login(page, live_server, AdminFactory(password=PASSWORD), PASSWORD)
     page.goto(f"{live_server.url}/simulator/?contact={WA}&phone=SIMPHONE1")
     conversation = page.locator("#sim-conversation")
     expect(conversation).to_contain_text("Hi Ana, it ships today. Sorry for the wait!")

@@ -228,7 +228,8 @@ def test_agent_reply_typed_into_the_page(agent_page, asgi_server, world):
 
 
 def test_simulator_phone(agent_page, asgi_server, world):
-    log_in(agent_page, asgi_server, AdminFactory(password=PASSWORD), PASSWORD)  # the simulator is for admins
+    agent_page.context.clear_cookies()  # log the agent out: the simulator is for admins
+    log_in(agent_page, asgi_server, AdminFactory(password=PASSWORD), PASSWORD)
     simulator.contact_save(wa_id=WA, name=f"Ana {SVG}")
     response = httpx.post(
         f"{asgi_server.url}/simulator/graph/v23.0/{PHONE_NUMBER_ID}/messages",
