@@ -36,9 +36,10 @@ seed: migrate
 run: seed
 	@echo
 	@echo "  SupportDesk is starting at http://$(HOST):$(PORT)/"
-	@echo "  Log in as agent / agent (or admin / admin for /admin/)."
+	@echo "  Log in as agent / agent (or admin / admin for /admin/ and the simulator)."
 	@echo "  WhatsApp simulator (the customer's phone, admins only): http://$(HOST):$(PORT)/simulator/"
 	@echo
+	@# The worker relays live frames to daphne over loopback (only loopback peers are accepted): keep HOST local.
 	@trap 'kill 0' INT TERM EXIT; \
 	export $(RUN_ENV); \
 	REALTIME_RELAY_URL=http://$(HOST):$(PORT)/internal/realtime/ $(PY) manage.py qcluster & \

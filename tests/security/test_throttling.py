@@ -181,6 +181,18 @@ def test_an_unreachable_cache_fails_closed_without_a_500(client, password_checks
     assert PASSWORD not in caplog.text
 
 
+@override_settings(
+    CACHES={"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/0"}}
+)
+def test_a_real_redis_outage_fails_closed_too(client, password_checks):
+    user = UserFactory()
+    response = attempt(client, user.username, PASSWORD)
+    assert response.status_code == 200
+    assert "Logging in is unavailable for a moment" in response.content.decode()
+    assert password_checks == []
+    assert not logged_in(client)
+
+
 # --- API --------------------------------------------------------------------------------------------------------
 
 
