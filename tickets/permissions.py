@@ -29,6 +29,22 @@ def restrict_tickets(queryset: QuerySet, user) -> QuerySet:
     return queryset.filter(Q(group__isnull=True) | Q(group_id__in=my_groups) | Q(assignee=user))
 
 
+def restrict_contacts(queryset: QuerySet, user) -> QuerySet:
+    """Contacts as visible as their tickets: one of their tickets is visible to the user, or the user created the
+    contact and it has no ticket yet. EXISTS subqueries, so the visible set is still one query."""
+    if not is_agent(user):
+        return queryset.none()
+    if is_admin(user):
+        return queryset
+    from django.db.models import Exists, OuterRef
+
+    from tickets.models import Ticket
+
+    visible = restrict_tickets(Ticket.objects.filter(requester=OuterRef("pk")), user)
+    any_ticket = Ticket.objects.filter(requester=OuterRef("pk"))
+    return queryset.filter(Exists(visible) | (Q(created_by=user) & ~Exists(any_ticket)))
+
+
 def can_view_ticket(user, ticket) -> bool:
     if is_admin(user):
         return True
