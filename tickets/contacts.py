@@ -9,13 +9,12 @@ Three kinds of data, three writers:
 
 import logging
 import re
-from collections.abc import Callable
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tickets import events
+from tickets import events, hooks
 from tickets.errors import DomainError
 from tickets.models import Comment, Contact, Ticket
 from tickets.permissions import is_admin
@@ -26,15 +25,6 @@ EDITABLE_FIELDS = ("name", "email", "phone")
 CHANNEL_ID_FIELDS = ("wa_id", "whatsapp_user_id")
 OPT_IN_RECORD_FIELDS = ("whatsapp_opt_in_source", "whatsapp_opt_in_at", "whatsapp_opt_in_by")
 WA_ID_RE = re.compile(r"^[0-9]{5,20}$")
-
-# Channel apps move their own rows that point at a contact (e.g. WhatsApp conversations) when two are merged.
-ContactMergeListener = Callable[[Contact, Contact], None]
-_merge_listeners: list[ContactMergeListener] = []
-
-
-def register_merge_listener(listener: ContactMergeListener) -> None:
-    if listener not in _merge_listeners:
-        _merge_listeners.append(listener)
 
 
 def _refuse_unknown(fields: dict) -> None:
@@ -177,8 +167,8 @@ def contact_merge(*, source: Contact, target: Contact, actor) -> Contact:
     moved = list(Ticket.objects.filter(requester=source).values_list("pk", flat=True))
     Ticket.objects.filter(requester=source).update(requester=target)
     Comment.objects.filter(author_contact=source).update(author_contact=target)
-    for listener in list(_merge_listeners):
-        listener(source, target)
+    for listener in hooks.contact_merge_listeners():
+        listener(source, target)  # channel rows that point at the contact (e.g. WhatsApp conversations)
     taken = {f: getattr(source, f) for f in CHANNEL_ID_FIELDS if getattr(source, f) and not getattr(target, f)}
     if taken:
         Contact.objects.filter(pk=source.pk).update(**dict.fromkeys(taken))  # free the unique ids first
