@@ -1,9 +1,11 @@
 """`/api/whatsapp/accounts/`: connected numbers. Admins change them; agents may read. The token is write-only."""
 
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
@@ -12,7 +14,6 @@ from channels_whatsapp.models import MessageTemplate, WhatsAppAccount
 from tickets import selectors as ticket_selectors
 from tickets.api.filters import IdFilter
 from tickets.api.serializers import TicketOutputSerializer
-from tickets.models import Contact
 from tickets.permissions import IsAdmin, IsAdminOrReadOnly
 
 
@@ -194,28 +195,43 @@ class ConversationStartSerializer(serializers.Serializer):
     account_id = serializers.PrimaryKeyRelatedField(
         queryset=WhatsAppAccount.objects.filter(active=True), source="account"
     )
-    contact_id = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all(), source="contact")
+    contact_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="A contact the caller may see.")
     body = serializers.CharField(
         max_length=5000, help_text="Template shorthand, e.g. &((template=[[order_update]] language=[[en_US]] ...))&"
     )
+
+
+class ConversationElsewhereSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="conversation_elsewhere")
+    detail = serializers.CharField()
 
 
 @extend_schema_view(
     create=extend_schema(
         summary="Start a WhatsApp conversation with an approved template",
         request=ConversationStartSerializer,
-        responses={201: TicketOutputSerializer},
+        responses={201: TicketOutputSerializer, 404: None, 409: ConversationElsewhereSerializer},
     )
 )
 class ConversationViewSet(viewsets.GenericViewSet):
-    """Proactive outreach: a new `via=whatsapp` ticket whose first message is an approved template."""
+    """Proactive outreach: a new `via=whatsapp` ticket whose first message is an approved template.
+
+    The contact must be visible to the caller (else 404). A customer in an unsolved WhatsApp conversation on a
+    ticket the caller cannot see is refused with 409 `conversation_elsewhere`, and nothing is written."""
 
     serializer_class = ConversationStartSerializer
 
     def create(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        ticket = template_replies.conversation_start(actor=request.user, **serializer.validated_data)
+        data = dict(serializer.validated_data)
+        contact = ticket_selectors.contact_get(user=request.user, contact_id=data.pop("contact_id"))
+        if contact is None:
+            raise NotFound(_("No such contact."))
+        try:
+            ticket = template_replies.conversation_start(actor=request.user, contact=contact, **data)
+        except template_replies.ConversationElsewhere as refusal:
+            return Response({"code": refusal.code, "detail": refusal.message}, status=status.HTTP_409_CONFLICT)
         ticket = ticket_selectors.ticket_get(user=request.user, ticket_id=ticket.pk)
         return Response(
             TicketOutputSerializer(ticket, context={"request": request}).data, status=status.HTTP_201_CREATED

@@ -6,8 +6,8 @@ class ChannelsWhatsappConfig(AppConfig):
     verbose_name = "WhatsApp"
 
     def ready(self) -> None:
+        from channels_whatsapp import contacts, services, views
         from channels_whatsapp import demo as whatsapp_demo
-        from channels_whatsapp import services, views
         from tickets import demo, hooks
 
         hooks.register_outbound_handler("whatsapp", services.outbound_handle)
@@ -16,3 +16,4 @@ class ChannelsWhatsappConfig(AppConfig):
         hooks.register_ticket_related("whatsapp")
         demo.register_seeder("whatsapp", whatsapp_demo.seed)
         hooks.register_contact_panel(views.CONTACT_PANEL, views.contact_panel_context)
+        hooks.register_contact_merge_listener(contacts.contact_merged)

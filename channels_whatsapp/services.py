@@ -442,13 +442,7 @@ def _opt_in_keyword(*, contact: Contact, comment: Comment, text: str) -> None:
         opt_in, note = True, f"The customer opted in to WhatsApp messages ({word})."
     else:
         return
-    ticket_services.contact_update(
-        contact=contact,
-        whatsapp_opt_in=opt_in,
-        whatsapp_opt_in_source=f"whatsapp keyword {word}",
-        whatsapp_opt_in_at=timezone.now(),
-        whatsapp_opt_in_by=None,
-    )
+    ticket_services.contact_opt_in_set(contact=contact, opted_in=opt_in, source=f"whatsapp keyword {word}")
     ticket_services.system_note_add(ticket=comment.ticket, body=note, data={"opt_in": opt_in, "keyword": word})
 
 

@@ -5,6 +5,8 @@ template text with the template's name, language and Cloud API payload; the send
 is handed to WhatsApp (refusals -> kept, failed with a product code and a live banner).
 """
 
+from django.utils.translation import gettext as _
+
 from channels_whatsapp import selectors
 from channels_whatsapp import templates as registry
 from macros import shorthand
@@ -150,15 +152,36 @@ def shorthand_for(*, template, parameters: list[str]) -> str:
 
 # --- Proactive outreach -------------------------------------------------------------------------------------
 
+CONVERSATION_ELSEWHERE = "conversation_elsewhere"
+
+
+class ConversationElsewhere(DomainError):
+    """The customer is in an unsolved WhatsApp conversation on a ticket the agent may not see (API: 409)."""
+
+    code = CONVERSATION_ELSEWHERE
+
+    def __init__(self):
+        message = _(
+            "This customer has an open WhatsApp conversation on a ticket of another group; "
+            "a new conversation would take their next messages away from it."
+        )
+        super().__init__(message, errors={"contact_id": [message], "code": [CONVERSATION_ELSEWHERE]})
+
 
 def conversation_start(*, account, contact, actor, body: str) -> Ticket:
-    """Reach a customer first: only with an approved template (and consent for marketing), on a new ticket."""
+    """Reach a customer first: only with an approved template (and consent for marketing), on a new ticket.
+
+    The caller checks that `actor` may see `contact`. A customer with an unsolved WhatsApp ticket `actor` cannot see
+    is refused (ConversationElsewhere): their replies would otherwise land on the agent's new ticket."""
     from django.db import transaction
 
     from channels_whatsapp.models import WhatsAppConversation
+    from tickets import selectors as ticket_selectors
     from tickets import services as ticket_services
     from tickets.models import Via
 
+    if ticket_selectors.open_whatsapp_ticket_elsewhere(user=actor, contact=contact):
+        raise ConversationElsewhere()
     if not (contact.wa_id or contact.whatsapp_user_id):
         raise DomainError("This contact has no WhatsApp id.", field="contact_id")
     if not shorthand.contains(body):

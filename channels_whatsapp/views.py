@@ -153,7 +153,7 @@ def account_shorthand(request, account_id: int):
     contact = None
     if data.get("contact_id") is not None:
         try:
-            contact = ticket_selectors.contact_get(contact_id=int(data["contact_id"]))
+            contact = ticket_selectors.contact_get(user=request.user, contact_id=int(data["contact_id"]))
         except (TypeError, ValueError):
             contact = None
         if contact is None:
@@ -193,9 +193,7 @@ def contact_panel_context(contact, user) -> dict:
 @require_POST
 def contact_conversation_start(request, contact_id: int):
     """Start a WhatsApp conversation from the contact page: an approved template on a new ticket (PRG)."""
-    contact = ticket_selectors.contact_get(contact_id=contact_id)
-    if contact is None:
-        raise Http404("No such contact.")
+    contact = contact_views.contact_or_404(request, contact_id)
     body = request.POST.get("body", "")[:10000]
     raw_account = request.POST.get("account", "")
     account = selectors.accounts_active().filter(pk=int(raw_account)).first() if raw_account.strip().isdigit() else None

@@ -23,6 +23,23 @@ class AdminFactory(UserFactory):
     is_superuser = True
 
 
+class ProductAdminFactory(UserFactory):
+    """A product admin by role alone: staff in the "Product admins" group, not a superuser."""
+
+    username = factory.Sequence(lambda n: f"productadmin{n}")
+    is_staff = True
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def product_admin_role(self, create, extracted, **kwargs):
+        if create:
+            from tickets.roles import ensure_product_admins_group
+
+            self.groups.add(ensure_product_admins_group())
+
+
 class GroupFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Group

@@ -55,7 +55,7 @@ class OptInForm(forms.Form):
 @require_GET
 def contact_list(request: HttpRequest) -> HttpResponse:
     form = ContactSearchForm(request.GET)
-    contacts = selectors.contact_list(q=form.query())
+    contacts = selectors.contact_list(user=request.user, q=form.query())
     page = Paginator(contacts, CONTACTS_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "search_form": form,
@@ -66,8 +66,9 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     return render(request, "tickets/contact_list.html", context)
 
 
-def _contact_or_404(contact_id: int) -> Contact:
-    contact = selectors.contact_get(contact_id=contact_id)
+def contact_or_404(request: HttpRequest, contact_id: int) -> Contact:
+    """The contact if the user may see it (through one of its tickets, or as its creator); else a 404."""
+    contact = selectors.contact_get(user=request.user, contact_id=contact_id)
     if contact is None:
         raise Http404("No such contact.")
     return contact
@@ -103,13 +104,13 @@ def render_contact_page(
 @login_required
 @require_GET
 def contact_detail(request: HttpRequest, contact_id: int) -> HttpResponse:
-    return render_contact_page(request, _contact_or_404(contact_id))
+    return render_contact_page(request, contact_or_404(request, contact_id))
 
 
 @login_required
 @require_POST
 def contact_opt_in(request: HttpRequest, contact_id: int) -> HttpResponse:
-    contact = _contact_or_404(contact_id)
+    contact = contact_or_404(request, contact_id)
     form = OptInForm(request.POST)
     if form.is_valid():
         wanted = form.cleaned_data["whatsapp_opt_in"]
@@ -117,9 +118,7 @@ def contact_opt_in(request: HttpRequest, contact_id: int) -> HttpResponse:
             messages.info(request, f"No change: {contact.name} was already opted {'in' if wanted else 'out'}.")
             return redirect(reverse("tickets:contact", args=[contact.pk]))
         try:
-            services.contact_update(
-                contact=contact, actor=request.user, whatsapp_opt_in=wanted, whatsapp_opt_in_source=form.source()
-            )
+            services.contact_opt_in_set(contact=contact, opted_in=wanted, source=form.source(), actor=request.user)
         except DomainError as error:
             form.add_error(None, error.message)
         else:

@@ -21,7 +21,7 @@ from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from tickets import events
+from tickets import events, roles
 from tickets.models import (
     AuthorRole,
     Comment,
@@ -451,6 +451,9 @@ def ensure_users() -> dict[str, Any]:
         if created:
             user.set_password(spec.username)
             user.save(update_fields=["password"])
+        if spec.admin:
+            # The product-admin role, not only the superuser flag: what is_admin and the Django admin ask for.
+            user.groups.add(roles.ensure_product_admins_group())
         users[spec.username] = user
     return users
 

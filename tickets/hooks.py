@@ -113,3 +113,18 @@ def register_contact_panel(template_name: str, context: ContactPanelContext) -> 
 def contact_panels(contact, user) -> list[tuple[str, dict]]:
     """Every registered panel of the contact page, in registration order, as (template name, context)."""
     return [(name, context(contact, user)) for name, context in list(_contact_panels)]
+
+
+ContactMergeListener = Callable[[Any, Any], None]
+_contact_merge_listeners: list[ContactMergeListener] = []
+
+
+def register_contact_merge_listener(listener: ContactMergeListener) -> None:
+    """`listener(source, target)` runs inside `contacts.contact_merge`, before `source` is deleted: a channel app moves
+    its own rows that point at the duplicate contact to the one that stays."""
+    if listener not in _contact_merge_listeners:
+        _contact_merge_listeners.append(listener)
+
+
+def contact_merge_listeners() -> list[ContactMergeListener]:
+    return list(_contact_merge_listeners)

@@ -89,6 +89,11 @@ class Contact(models.Model):
     whatsapp_opt_in_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Who added the contact by hand (page, API, admin); null for contacts the channel created. Until the contact has
+    # a ticket, its creator is the only agent who sees it (selectors.contacts_visible).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -134,6 +139,8 @@ class Ticket(models.Model):
 
     class Meta:
         ordering = ["-updated_at", "-id"]
+        # The product-admin role (tickets.permissions.is_admin); the "Product admins" group holds it.
+        permissions = [("product_admin", "Can administer SupportDesk")]
         indexes = [
             models.Index(fields=["status", "-updated_at", "-id"], name="ticket_status_updated"),
             models.Index(fields=["assignee", "status", "-updated_at"], name="ticket_assignee_status"),

@@ -10,7 +10,7 @@ from django.utils.functional import cached_property
 
 from tickets import events, hooks
 from tickets.models import Attachment, Comment, Contact, Event, Group, Ticket, TicketStatus, TicketTag
-from tickets.permissions import is_agent, restrict_tickets
+from tickets.permissions import is_agent, restrict_contacts, restrict_tickets
 
 UNSOLVED = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.HOLD)
 
@@ -240,8 +240,13 @@ def ticket_events(*, ticket: Ticket, kind: str | None = None) -> QuerySet[Event]
     return qs
 
 
-def contact_list(*, q: str | None = None) -> QuerySet[Contact]:
-    qs = Contact.objects.all().order_by("name", "id")
+def contacts_visible(*, user) -> QuerySet[Contact]:
+    """The contacts this user may read and edit: the only way any page, API call or form reaches a contact."""
+    return restrict_contacts(Contact.objects.all(), user)
+
+
+def contact_list(*, user, q: str | None = None) -> QuerySet[Contact]:
+    qs = contacts_visible(user=user).order_by("name", "id")
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(email__icontains=q) | Q(wa_id__icontains=q))
     return qs
@@ -288,6 +293,14 @@ def open_notification_frames(*, user, limit: int = 20) -> list[dict]:
     return frames[::-1]
 
 
-def contact_get(*, contact_id: int) -> Contact | None:
-    """One contact for the contact page, with who recorded their WhatsApp opt-in."""
-    return Contact.objects.select_related("whatsapp_opt_in_by").filter(pk=contact_id).first()
+def contact_get(*, user, contact_id: int) -> Contact | None:
+    """One contact for the contact page, with who recorded their WhatsApp opt-in; None when not visible."""
+    return contacts_visible(user=user).select_related("whatsapp_opt_in_by").filter(pk=contact_id).first()
+
+
+def open_whatsapp_ticket_elsewhere(*, user, contact: Contact) -> bool:
+    """Whether the customer has an unsolved WhatsApp ticket this user cannot see (outreach must not fork it)."""
+    from tickets.models import Via
+
+    unsolved = Ticket.objects.filter(requester=contact, via=Via.WHATSAPP, status__in=UNSOLVED)
+    return unsolved.exclude(pk__in=tickets_visible(user=user).values("pk")).exists()

@@ -14,7 +14,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from tickets import events, realtime, redaction
+from tickets import contacts, events, realtime, redaction
 from tickets.errors import DomainError
 from tickets.hooks import TicketChange, notify_change, outbound_handler_for, prepare_reply
 from tickets.models import (
@@ -43,29 +43,10 @@ ASSIGNABLE_FIELDS = ("subject", "status", "priority", "type", "assignee", "group
 # --- Contacts -------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def contact_create(*, name: str, email: str = "", phone: str = "", wa_id: str | None = None, **extra: Any) -> Contact:
-    if wa_id and Contact.objects.filter(wa_id=wa_id).exists():
-        raise DomainError("A contact with this WhatsApp id already exists.", field="wa_id")
-    contact = Contact(
-        name=name.strip() or (wa_id or email or "Unknown"), email=email, phone=phone, wa_id=wa_id, **extra
-    )
-    contact.full_clean(validate_unique=False)
-    contact.save()
-    return contact
-
-
-@transaction.atomic
-def contact_update(*, contact: Contact, actor=None, **fields: Any) -> Contact:
-    if "whatsapp_opt_in" in fields and fields["whatsapp_opt_in"] != contact.whatsapp_opt_in:
-        fields.setdefault("whatsapp_opt_in_at", timezone.now())
-        fields.setdefault("whatsapp_opt_in_by", actor)
-        fields.setdefault("whatsapp_opt_in_source", "agent" if actor else "api")
-    for name, value in fields.items():
-        setattr(contact, name, value)
-    contact.full_clean(validate_unique=False)
-    contact.save()
-    return contact
+# Contact writes live in tickets.contacts; these names stay importable from here for existing callers.
+contact_create = contacts.contact_create
+contact_update = contacts.contact_update
+contact_opt_in_set = contacts.contact_opt_in_set
 
 
 # --- Tags -----------------------------------------------------------------------------------------------

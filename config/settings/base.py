@@ -22,7 +22,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "tickets.admin_site.SupportDeskAdminConfig",  # django.contrib.admin, entered by product admins only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

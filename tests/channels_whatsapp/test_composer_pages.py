@@ -48,8 +48,9 @@ def other_account(db):
 
 
 @pytest.fixture
-def ana(db):
-    return WhatsAppContactFactory(wa_id="5511999990000", name="Ana Souza")
+def ana(db, agent):
+    # Created by the agent who writes to her (a contact without tickets is visible to its creator only).
+    return WhatsAppContactFactory(wa_id="5511999990000", name="Ana Souza", created_by=agent)
 
 
 def whatsapp_ticket(account, contact, *, hours_ago: float, **fields):
@@ -258,11 +259,11 @@ def test_contact_page_offers_the_whatsapp_panel(agent_client, registry, account,
     assert "marketing templates also need their opt-in" in html
 
 
-def test_contact_page_panel_without_whatsapp_id_or_numbers(agent_client, account):
-    email_only = ContactFactory(wa_id=None)
+def test_contact_page_panel_without_whatsapp_id_or_numbers(agent_client, account, agent):
+    email_only = ContactFactory(created_by=agent, wa_id=None)
     assert "has no WhatsApp number" in agent_client.get(contact_url(email_only)).content.decode()
     WhatsAppAccount.objects.update(active=False)
-    contact = WhatsAppContactFactory()
+    contact = WhatsAppContactFactory(created_by=agent)
     assert "No active WhatsApp number is connected." in agent_client.get(contact_url(contact)).content.decode()
 
 
@@ -359,8 +360,8 @@ def test_a_number_must_be_chosen(agent_client, registry, account, other_account,
     assert not Ticket.objects.exists()
 
 
-def test_contact_without_whatsapp_id_is_refused(agent_client, registry, account):
-    contact = ContactFactory(wa_id=None)
+def test_contact_without_whatsapp_id_is_refused(agent_client, registry, account, agent):
+    contact = ContactFactory(created_by=agent, wa_id=None)
     response = agent_client.post(start_url(contact), {"account": account.pk, "body": FOLLOWUP})
     assert response.status_code == 400
     assert "This contact has no WhatsApp id." in response.content.decode()

@@ -208,7 +208,7 @@ def test_keywords_are_configurable(settings, account, post_webhook, django_captu
 def test_outreach_starts_a_whatsapp_ticket_with_a_template(
     graph, registry, account, agent, agent_api, django_capture_on_commit_callbacks
 ):
-    contact = WhatsAppContactFactory(wa_id="5511977776666", name="Bia Lima")
+    contact = WhatsAppContactFactory(wa_id="5511977776666", name="Bia Lima", created_by=agent)
     with django_capture_on_commit_callbacks(execute=True):
         response = agent_api.post(
             "/api/whatsapp/conversations/",
@@ -231,8 +231,8 @@ def test_outreach_starts_a_whatsapp_ticket_with_a_template(
         ("&((template=[[spring_sale]] language=[[en_US]] body_text=[[a]]))&", "not approved"),
     ],
 )
-def test_outreach_refusals_are_400s_and_create_nothing(registry, account, agent_api, body, fragment):
-    contact = WhatsAppContactFactory(wa_id="5511977776667")
+def test_outreach_refusals_are_400s_and_create_nothing(registry, account, agent_api, agent, body, fragment):
+    contact = WhatsAppContactFactory(wa_id="5511977776667", created_by=agent)
     response = agent_api.post(
         "/api/whatsapp/conversations/",
         {"account_id": account.pk, "contact_id": contact.pk, "body": body},

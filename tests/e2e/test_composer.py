@@ -335,7 +335,7 @@ def test_window_closing_while_the_page_is_open_switches_without_reload(
 
 
 def test_start_a_conversation_from_the_contact_page(page, live_server, login, wired, agent, artifacts_dir):
-    contact = Contact.objects.create(name="Bruno Lima", wa_id="5511987650088", phone="+5511987650088")
+    contact = Contact.objects.create(name="Bruno Lima", wa_id="5511987650088", phone="+5511987650088", created_by=agent)
     simulator.contact_save(wa_id=contact.wa_id, name=contact.name)
     login(page, live_server, agent, PASSWORD)
     page.goto(f"{live_server.url}/contacts/")

@@ -20,7 +20,7 @@ from channels_whatsapp import client as graph_client
 from channels_whatsapp import redaction as whatsapp_redaction
 from channels_whatsapp.models import AccountChange, WebhookDelivery, WhatsAppAccount
 from tests.channels_whatsapp.conftest import load_payload
-from tests.factories import ContactFactory, TicketFactory, UserFactory
+from tests.factories import ContactFactory, ProductAdminFactory, TicketFactory, UserFactory
 from tests.security.conftest import PHONE_NUMBER_ID, dump_attachment_files, dump_database, token_client
 from tickets import services
 from tickets.models import Comment, Event, Ticket, Via
@@ -515,7 +515,7 @@ def test_an_unknown_number_s_messages_are_masked_too(deliver, db):
 
 
 def test_only_an_admin_turns_redaction_off_and_it_is_audited(account, caplog):
-    agent, admin = UserFactory(), UserFactory(is_staff=True)
+    agent, admin = UserFactory(), ProductAdminFactory()
     caplog.set_level(logging.DEBUG)
     url = f"/api/whatsapp/accounts/{account.pk}/"
 
@@ -598,7 +598,7 @@ def test_api_comment_is_masked_before_storage_with_event_and_tag(db, sql_logged)
 @override_settings(ACCOUNT_REDACT_CREDIT_CARDS=True)
 def test_api_ticket_with_a_first_comment_is_masked(db):
     agent = UserFactory()
-    requester = ContactFactory()
+    requester = ContactFactory(created_by=agent)
     response = token_client(agent).post(
         "/api/tickets/",
         {"subject": "Payment", "requester_id": requester.pk, "comment": {"body": f"use {CARD}", "public": True}},

@@ -345,10 +345,12 @@ def test_contact_admin_saves_through_services(staff_client, admin_user):
     )
 
     assert response.status_code == 302
-    contact = Contact.objects.get(wa_id="5511987650009")
+    contact = Contact.objects.get(name="Sofía García")
+    assert contact.wa_id is None  # read-only in the admin: only the channel or the audited repair sets it
     assert contact.whatsapp_opt_in
-    assert contact.whatsapp_opt_in_by == admin_user  # recorded by contact_update
-    assert contact.whatsapp_opt_in_source == "agent"
+    assert contact.whatsapp_opt_in_by == admin_user  # recorded by contact_opt_in_set
+    assert contact.whatsapp_opt_in_source == "admin"
+    assert contact.created_by == admin_user
 
 
 # --- Query counts ---------------------------------------------------------------------------------------

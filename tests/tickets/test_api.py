@@ -285,7 +285,7 @@ class TestTicketListQueries:
 
 class TestTicketCreate:
     def test_create_with_comment(self, agent_api, agent):
-        requester = ContactFactory()
+        requester = ContactFactory(created_by=agent)
         response = agent_api.post(
             "/api/tickets/",
             {
@@ -319,8 +319,8 @@ class TestTicketCreate:
             agent.pk,
         )
 
-    def test_create_minimal(self, agent_api):
-        requester = ContactFactory()
+    def test_create_minimal(self, agent_api, agent):
+        requester = ContactFactory(created_by=agent)
         response = agent_api.post("/api/tickets/", {"subject": "Hi", "requester_id": requester.pk}, format="json")
         assert response.status_code == 201
         assert response.json()["tags"] == []
@@ -328,8 +328,8 @@ class TestTicketCreate:
         assert ticket.comments.count() == 0
         assert list(ticket.events.values_list("type", flat=True)) == [events.TICKET_CREATED]
 
-    def test_comment_public_defaults_to_true(self, agent_api):
-        requester = ContactFactory()
+    def test_comment_public_defaults_to_true(self, agent_api, agent):
+        requester = ContactFactory(created_by=agent)
         agent_api.post(
             "/api/tickets/",
             {"subject": "Hi", "requester_id": requester.pk, "comment": {"body": "Hello"}},
@@ -339,7 +339,7 @@ class TestTicketCreate:
 
     def test_create_with_assignee_and_group(self, agent_api, agent):
         group = group_with(agent)
-        requester = ContactFactory()
+        requester = ContactFactory(created_by=agent)
         response = agent_api.post(
             "/api/tickets/",
             {"subject": "Hi", "requester_id": requester.pk, "assignee_id": agent.pk, "group_id": group.pk},
@@ -349,8 +349,8 @@ class TestTicketCreate:
         body = response.json()
         assert (body["assignee_id"], body["group_id"], body["status"]) == (agent.pk, group.pk, "open")
 
-    def test_via_cannot_be_chosen(self, agent_api):
-        requester = ContactFactory()
+    def test_via_cannot_be_chosen(self, agent_api, agent):
+        requester = ContactFactory(created_by=agent)
         response = agent_api.post(
             "/api/tickets/", {"subject": "Hi", "requester_id": requester.pk, "via": "whatsapp"}, format="json"
         )
@@ -378,8 +378,8 @@ class TestTicketCreate:
             ({"subject": ["Hi"], "requester_id": "REQ"}, "subject"),
         ],
     )
-    def test_bad_input_is_400_and_writes_nothing(self, agent_api, payload, field):
-        requester = ContactFactory()
+    def test_bad_input_is_400_and_writes_nothing(self, agent_api, payload, field, agent):
+        requester = ContactFactory(created_by=agent)
         payload = {k: (requester.pk if v == "REQ" else v) for k, v in payload.items()}
         response = agent_api.post("/api/tickets/", payload, format="json")
         assert response.status_code == 400, response.content
@@ -389,7 +389,7 @@ class TestTicketCreate:
 
     def test_assignee_not_in_group_is_400(self, agent_api, agent, other_agent):
         group = group_with(agent)
-        requester = ContactFactory()
+        requester = ContactFactory(created_by=agent)
         response = agent_api.post(
             "/api/tickets/",
             {"subject": "Hi", "requester_id": requester.pk, "assignee_id": other_agent.pk, "group_id": group.pk},
@@ -399,9 +399,9 @@ class TestTicketCreate:
         assert "assignee_id" in response.json()
         assert not Ticket.objects.exists()
 
-    def test_inactive_assignee_is_400(self, agent_api):
+    def test_inactive_assignee_is_400(self, agent_api, agent):
         inactive = UserFactory(is_active=False)
-        requester = ContactFactory()
+        requester = ContactFactory(created_by=agent)
         response = agent_api.post(
             "/api/tickets/", {"subject": "Hi", "requester_id": requester.pk, "assignee_id": inactive.pk}, format="json"
         )
@@ -752,7 +752,7 @@ class TestComments:
 
 class TestEvents:
     def test_list_oldest_first_and_filter_by_type(self, agent_api, agent):
-        requester = ContactFactory()
+        requester = ContactFactory(created_by=agent)
         created = agent_api.post(
             "/api/tickets/",
             {"subject": "Hi", "requester_id": requester.pk, "comment": {"body": "First"}},
@@ -796,9 +796,9 @@ class TestEvents:
 
 
 class TestContacts:
-    def test_list_shape_search_and_wa_id_filter(self, agent_api):
-        alice = WhatsAppContactFactory(name="Alice Customer", wa_id="5511999990001")
-        ContactFactory(name="Bob Buyer", email="bob@example.com")
+    def test_list_shape_search_and_wa_id_filter(self, agent_api, agent):
+        alice = WhatsAppContactFactory(created_by=agent, name="Alice Customer", wa_id="5511999990001")
+        ContactFactory(created_by=agent, name="Bob Buyer", email="bob@example.com")
         body = agent_api.get("/api/contacts/").json()
         assert set(body) == PAGE_KEYS
         assert body["count"] == 2
@@ -808,8 +808,8 @@ class TestContacts:
         assert [c["id"] for c in agent_api.get("/api/contacts/?wa_id=5511999990001").json()["results"]] == [alice.pk]
         assert agent_api.get("/api/contacts/?wa_id=000").json()["count"] == 0
 
-    def test_retrieve(self, agent_api):
-        contact = WhatsAppContactFactory(whatsapp_user_id="US.123")
+    def test_retrieve(self, agent_api, agent):
+        contact = WhatsAppContactFactory(created_by=agent, whatsapp_user_id="US.123")
         response = agent_api.get(f"/api/contacts/{contact.pk}/")
         assert response.status_code == 200
         body = response.json()
@@ -822,32 +822,27 @@ class TestContacts:
     def test_create(self, agent_api, agent):
         response = agent_api.post(
             "/api/contacts/",
-            {"name": "Carla", "email": "carla@example.com", "wa_id": "5511988887777", "whatsapp_opt_in": True},
+            {"name": "Carla", "email": "carla@example.com", "whatsapp_opt_in": True},
             format="json",
         )
         assert response.status_code == 201, response.content
         body = response.json()
         assert set(body) == CONTACT_KEYS
-        assert body["wa_id"] == "5511988887777"
+        assert body["wa_id"] is None
         assert body["whatsapp_opt_in"] is True
         assert body["whatsapp_opt_in_at"] is not None
-        assert body["whatsapp_opt_in_source"]
+        assert body["whatsapp_opt_in_source"] == "api"
         contact = Contact.objects.get(pk=body["id"])
         assert contact.whatsapp_opt_in_by == agent
+        assert contact.created_by == agent
 
-    def test_create_with_only_a_wa_id_names_it_after_the_number(self, agent_api):
-        response = agent_api.post("/api/contacts/", {"wa_id": "5511911112222"}, format="json")
-        assert response.status_code == 201
-        assert response.json()["name"] == "5511911112222"
-        assert response.json()["whatsapp_opt_in"] is False
-
-    def test_blank_ids_are_stored_as_null(self, agent_api):
-        for name in ("One", "Two"):
-            response = agent_api.post(
-                "/api/contacts/", {"name": name, "wa_id": "", "whatsapp_user_id": ""}, format="json"
-            )
-            assert response.status_code == 201
-            assert response.json()["wa_id"] is None
+    def test_channel_ids_are_read_only_even_blank(self, agent_api):
+        # wa_id and whatsapp_user_id are written by the channel only (CONTRACT "Additions"): sending one is a 400.
+        for payload in ({"wa_id": "5511911112222"}, {"name": "One", "wa_id": "", "whatsapp_user_id": ""}):
+            response = agent_api.post("/api/contacts/", payload, format="json")
+            assert response.status_code == 400
+            assert "read-only" in str(response.json()["wa_id"])
+        assert not Contact.objects.exists()
 
     def test_duplicate_wa_id_is_400(self, agent_api):
         existing = WhatsAppContactFactory()
@@ -878,7 +873,7 @@ class TestContacts:
         assert not Contact.objects.exists()
 
     def test_update(self, agent_api, agent):
-        contact = ContactFactory(name="Old")
+        contact = ContactFactory(created_by=agent, name="Old")
         response = agent_api.patch(
             f"/api/contacts/{contact.pk}/", {"name": "New", "whatsapp_opt_in": True}, format="json"
         )
@@ -890,16 +885,17 @@ class TestContacts:
         contact.refresh_from_db()
         assert contact.whatsapp_opt_in_by == agent
 
-    def test_update_keeping_own_wa_id_is_fine_but_taking_anothers_is_400(self, agent_api):
-        mine = WhatsAppContactFactory()
+    def test_update_never_changes_the_wa_id(self, agent_api, agent):
+        mine = WhatsAppContactFactory(created_by=agent)
         other = WhatsAppContactFactory()
-        assert agent_api.patch(f"/api/contacts/{mine.pk}/", {"wa_id": mine.wa_id}, format="json").status_code == 200
-        response = agent_api.patch(f"/api/contacts/{mine.pk}/", {"wa_id": other.wa_id}, format="json")
-        assert response.status_code == 400
-        assert "wa_id" in response.json()
+        for value in (mine.wa_id, other.wa_id, None):
+            response = agent_api.patch(f"/api/contacts/{mine.pk}/", {"wa_id": value}, format="json")
+            assert response.status_code == 400
+            assert "read-only" in str(response.json()["wa_id"])
+        assert Contact.objects.get(pk=mine.pk).wa_id == mine.wa_id
 
-    def test_update_blank_name_is_400(self, agent_api):
-        contact = ContactFactory(name="Keep")
+    def test_update_blank_name_is_400(self, agent_api, agent):
+        contact = ContactFactory(created_by=agent, name="Keep")
         response = agent_api.patch(f"/api/contacts/{contact.pk}/", {"name": ""}, format="json")
         assert response.status_code == 400
         contact.refresh_from_db()
@@ -965,8 +961,8 @@ def test_weird_queries_never_cause_a_500(agent_api, path):
     assert agent_api.get(path).status_code < 500
 
 
-def test_form_encoded_ticket_create_works_too(agent_api):
-    requester = ContactFactory()
+def test_form_encoded_ticket_create_works_too(agent_api, agent):
+    requester = ContactFactory(created_by=agent)
     response = agent_api.post(
         "/api/tickets/", {"subject": "From a form", "requester_id": requester.pk}, format="multipart"
     )

@@ -46,10 +46,10 @@ def test_opt_in_form_refuses_get(agent_client):
 # --- List ------------------------------------------------------------------------------------------------------
 
 
-def test_list_searches_name_email_and_whatsapp_id(agent_client):
-    ana = ContactFactory(name="Ana Souza", email="ana@example.com")
-    bruno = WhatsAppContactFactory(name="Bruno Lima", wa_id="5511912345678")
-    ContactFactory(name="Carla Dias", email="carla@example.org")
+def test_list_searches_name_email_and_whatsapp_id(agent_client, agent):
+    ana = ContactFactory(created_by=agent, name="Ana Souza", email="ana@example.com")
+    bruno = WhatsAppContactFactory(created_by=agent, name="Bruno Lima", wa_id="5511912345678")
+    ContactFactory(created_by=agent, name="Carla Dias", email="carla@example.org")
 
     def names(q):
         response = agent_client.get(CONTACTS, {"q": q})
@@ -63,8 +63,8 @@ def test_list_searches_name_email_and_whatsapp_id(agent_client):
     assert names("nobody") == []
 
 
-def test_list_links_each_contact_and_escapes_names(agent_client):
-    contact = ContactFactory(name="<script>alert(1)</script> Eve")
+def test_list_links_each_contact_and_escapes_names(agent_client, agent):
+    contact = ContactFactory(created_by=agent, name="<script>alert(1)</script> Eve")
     response = agent_client.get(CONTACTS)
     html = response.content.decode()
     assert f'href="{contact_url(contact)}"' in html
@@ -72,8 +72,8 @@ def test_list_links_each_contact_and_escapes_names(agent_client):
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Eve" in html
 
 
-def test_list_is_paginated_in_a_fixed_number_of_queries(agent_client, django_assert_num_queries):
-    Contact.objects.bulk_create([Contact(name=f"Contact {i:03d}") for i in range(60)])
+def test_list_is_paginated_in_a_fixed_number_of_queries(agent_client, agent, django_assert_num_queries):
+    Contact.objects.bulk_create([Contact(name=f"Contact {i:03d}", created_by=agent) for i in range(60)])
     with django_assert_num_queries(4):  # session, user, count, page
         response = agent_client.get(CONTACTS, {"page": 2})
     page = response.context["page"]
@@ -120,8 +120,8 @@ def test_admin_sees_every_ticket_of_the_contact(client, admin_user):
     assert len(client.get(contact_url(contact)).context["page"]) == 1
 
 
-def test_detail_without_opt_in_record_says_so(agent_client):
-    html = agent_client.get(contact_url(ContactFactory())).content.decode()
+def test_detail_without_opt_in_record_says_so(agent_client, agent):
+    html = agent_client.get(contact_url(ContactFactory(created_by=agent))).content.decode()
     assert "Not opted in" in html
     assert "No consent recorded" in html
 
@@ -136,7 +136,7 @@ def test_ticket_page_links_the_requester_to_the_contact_page(agent_client, agent
 
 
 def test_opt_in_records_actor_source_and_time_then_redirects(agent_client, agent):
-    contact = WhatsAppContactFactory(name="Ana Souza")
+    contact = WhatsAppContactFactory(created_by=agent, name="Ana Souza")
     response = agent_client.post(opt_in_url(contact), {"whatsapp_opt_in": "true", "note": "asked on the  phone"})
     assert response.status_code == 302
     assert response["Location"] == contact_url(contact)
@@ -155,7 +155,7 @@ def test_opt_in_records_actor_source_and_time_then_redirects(agent_client, agent
 
 
 def test_opt_out_records_a_new_time_and_default_source(agent_client, agent, other_agent):
-    contact = WhatsAppContactFactory()
+    contact = WhatsAppContactFactory(created_by=agent)
     from tickets import services
 
     services.contact_update(contact=contact, actor=other_agent, whatsapp_opt_in=True)
@@ -169,8 +169,8 @@ def test_opt_out_records_a_new_time_and_default_source(agent_client, agent, othe
     assert contact.whatsapp_opt_in_at >= first_time
 
 
-def test_unchanged_opt_in_keeps_the_record(agent_client, other_agent):
-    contact = WhatsAppContactFactory()
+def test_unchanged_opt_in_keeps_the_record(agent_client, other_agent, agent):
+    contact = WhatsAppContactFactory(created_by=agent)
     from tickets import services
 
     services.contact_update(contact=contact, actor=other_agent, whatsapp_opt_in=True)
@@ -182,8 +182,8 @@ def test_unchanged_opt_in_keeps_the_record(agent_client, other_agent):
     assert contact.whatsapp_opt_in_at == before.whatsapp_opt_in_at
 
 
-def test_invalid_opt_in_value_is_a_400_and_changes_nothing(agent_client):
-    contact = WhatsAppContactFactory()
+def test_invalid_opt_in_value_is_a_400_and_changes_nothing(agent_client, agent):
+    contact = WhatsAppContactFactory(created_by=agent)
     response = agent_client.post(opt_in_url(contact), {"whatsapp_opt_in": "maybe"})
     assert response.status_code == 400
     assert "Select a valid choice" in response.content.decode()
@@ -196,14 +196,16 @@ def test_opt_in_form_needs_csrf(agent):
 
     client = Client(enforce_csrf_checks=True)
     client.force_login(agent)
-    contact = WhatsAppContactFactory()
+    contact = WhatsAppContactFactory(created_by=agent)
     assert client.post(opt_in_url(contact), {"whatsapp_opt_in": "true"}).status_code == 403
 
 
 # --- Channel panels through the hook -------------------------------------------------------------------------
 
 
-def test_registered_contact_panels_are_rendered_with_their_context(agent_client, monkeypatch, settings, tmp_path):
+def test_registered_contact_panels_are_rendered_with_their_context(
+    agent_client, monkeypatch, settings, tmp_path, agent
+):
     (tmp_path / "panel.html").write_text('<div class="test-panel">{{ panel.label }} for {{ contact.name }}</div>')
     settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], tmp_path]}]
     monkeypatch.setattr(hooks, "_contact_panels", [])
@@ -215,7 +217,7 @@ def test_registered_contact_panels_are_rendered_with_their_context(agent_client,
 
     hooks.register_contact_panel("panel.html", context)
     hooks.register_contact_panel("panel.html", context)  # registering twice keeps one
-    contact = ContactFactory(name="Ana")
+    contact = ContactFactory(created_by=agent, name="Ana")
 
     html = agent_client.get(contact_url(contact)).content.decode()
     assert html.count('<div class="test-panel">&lt;b&gt;Ana&lt;/b&gt; for Ana</div>') == 1

@@ -57,4 +57,4 @@ class ContactFilter(filters.FilterSet):
 
     def search(self, queryset, name, value):
         # The search itself belongs to the selector; the form only validated the text.
-        return queryset & selectors.contact_list(q=value)
+        return queryset & selectors.contact_list(user=self.request.user, q=value)

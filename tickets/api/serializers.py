@@ -6,11 +6,13 @@ referenced rows; business rules stay in `tickets.services` (their `DomainError` 
 """
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.fields import empty
 
+from tickets import selectors
 from tickets.hooks import channel_info
 from tickets.models import AuthorRole, Contact, Group, TicketPriority, TicketStatus, TicketType
 
@@ -231,7 +233,16 @@ class _TicketFieldsInput(serializers.Serializer):
 
 @extend_schema_serializer(component_name="TicketCreate")
 class TicketCreateInputSerializer(_TicketFieldsInput):
-    requester_id = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all(), help_text="A contact's id.")
+    requester_id = serializers.PrimaryKeyRelatedField(
+        queryset=Contact.objects.none(), help_text="A contact's id (one the caller may see)."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only contacts the caller may see can be picked: others are "does not exist", as invisible tickets are.
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        self.fields["requester_id"].queryset = selectors.contacts_visible(user=user)
 
 
 @extend_schema_serializer(component_name="TicketUpdate")
@@ -259,31 +270,37 @@ class CommentCreateInputSerializer(serializers.Serializer):
     )
 
 
+# Written only by the channel (ids) or by the opt-in service (the consent record): sending one is a 400, not ignored.
+CONTACT_READ_ONLY_FIELDS = (
+    "wa_id",
+    "whatsapp_user_id",
+    "whatsapp_opt_in_source",
+    "whatsapp_opt_in_at",
+    "whatsapp_opt_in_by",
+)
+
+
 class _ContactFieldsInput(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     email = serializers.EmailField(allow_blank=True, required=False)
     phone = serializers.CharField(max_length=32, allow_blank=True, required=False)
-    wa_id = serializers.CharField(max_length=32, allow_null=True, allow_blank=True, required=False)
-    whatsapp_user_id = serializers.CharField(max_length=64, allow_null=True, allow_blank=True, required=False)
-    whatsapp_opt_in = serializers.BooleanField(required=False)
-    whatsapp_opt_in_source = serializers.CharField(max_length=100, allow_blank=True, required=False)
-    whatsapp_opt_in_at = serializers.DateTimeField(allow_null=True, required=False)
+    whatsapp_opt_in = serializers.BooleanField(
+        required=False, help_text="Records consent now, by the caller; source and time are set by the server."
+    )
 
-    def _unique(self, field: str, value: str | None) -> str | None:
-        value = (value or "").strip() or None  # blank is "none": "" would collide between contacts
-        if value is not None:
-            others = Contact.objects.filter(**{field: value})
-            if self.instance is not None:
-                others = others.exclude(pk=self.instance.pk)
-            if others.exists():
-                raise serializers.ValidationError(f"A contact with this {field} already exists.")
-        return value
-
-    def validate_wa_id(self, value: str | None) -> str | None:
-        return self._unique("wa_id", value)
-
-    def validate_whatsapp_user_id(self, value: str | None) -> str | None:
-        return self._unique("whatsapp_user_id", value)
+    def to_internal_value(self, data):
+        refused = {}
+        if hasattr(data, "keys"):
+            refused = {name: [_("This field is read-only.")] for name in CONTACT_READ_ONLY_FIELDS if name in data}
+        try:
+            values = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if refused and isinstance(exc.detail, dict):
+                exc.detail.update(refused)
+            raise
+        if refused:
+            raise serializers.ValidationError(refused)
+        return values
 
 
 @extend_schema_serializer(component_name="ContactCreate")
@@ -293,4 +310,4 @@ class ContactCreateInputSerializer(_ContactFieldsInput):
 
 @extend_schema_serializer(component_name="ContactUpdate")
 class ContactUpdateInputSerializer(_ContactFieldsInput):
-    """A partial update (PATCH), bound to the contact (`instance`) so uniqueness ignores itself."""
+    """A partial update (PATCH): only the keys sent are changed."""

@@ -4,7 +4,6 @@ Visibility comes from the selectors: a ticket the caller may not see is a 404, a
 """
 
 from django.db.models import QuerySet
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -61,7 +60,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         responses={201: s.TicketOutputSerializer},
     )
     def create(self, request: Request) -> Response:
-        serializer = s.TicketCreateInputSerializer(data=request.data)
+        serializer = s.TicketCreateInputSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         ticket = services.ticket_create(
@@ -196,27 +195,24 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     queryset = Contact.objects.none()
 
     def get_queryset(self) -> QuerySet[Contact]:
-        return selectors.contact_list()
+        # Only contacts the caller may see: any other id is a 404, for reading and for PATCH.
+        return selectors.contact_list(user=self.request.user)
 
     @extend_schema(
         summary="Create a contact",
+        description="`wa_id`, `whatsapp_user_id` and the opt-in record are read-only (400 when sent).",
         request=s.ContactCreateInputSerializer,
         responses={201: s.ContactOutputSerializer},
     )
     def create(self, request: Request) -> Response:
         serializer = s.ContactCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        fields = dict(serializer.validated_data)
-        if fields.get("whatsapp_opt_in"):
-            # contact_create takes no actor: record who opted the contact in, as contact_update does.
-            fields.setdefault("whatsapp_opt_in_at", timezone.now())
-            fields.setdefault("whatsapp_opt_in_source", "agent")
-            fields["whatsapp_opt_in_by"] = request.user
-        contact = services.contact_create(**fields)
+        contact = services.contact_create(created_by=request.user, opt_in_source="api", **serializer.validated_data)
         return Response(self.get_serializer(contact).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Update a contact",
+        description="`wa_id`, `whatsapp_user_id` and the opt-in record are read-only (400 when sent).",
         request=s.ContactUpdateInputSerializer,
         responses={200: s.ContactOutputSerializer},
     )
@@ -224,5 +220,7 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         contact = self.get_object()
         serializer = s.ContactUpdateInputSerializer(contact, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        contact = services.contact_update(contact=contact, actor=request.user, **serializer.validated_data)
+        contact = services.contact_update(
+            contact=contact, actor=request.user, opt_in_source="api", **serializer.validated_data
+        )
         return Response(self.get_serializer(contact).data)
