@@ -222,6 +222,7 @@ class RefusedEvent(models.Model):
         EDIT = "edit", _("Edit")
         REVOKE = "revoke", _("Deletion")
         QUOTE = "quote", _("Quoted reply")
+        SYSTEM = "system", _("System message (number change)")
 
     class Reason(models.TextChoices):
         WRONG_ACCOUNT = "wrong_account", _("The message belongs to another connected number")

@@ -373,7 +373,7 @@ def inbound_message_handle(
     if message.type in ("request_welcome",):
         return f"{message.type} from {message.sender_wa_id} (no content)"
     if message.type == "system":
-        return _system_message(message)
+        return _system_message(account=account, message=message, delivery_id=delivery_id)
     contact = _contact_for(change=change, message=message)
     received_at = timezone.now()
     sent_at = window.effective_send_time(message.sent_at or received_at, received_at)
@@ -484,16 +484,29 @@ def _inbound_error_note(error: parsing.GraphErrorInfo) -> str:
     return f"WhatsApp reported an error with this message: {error.code} {error.title}. {error.detail}".strip()
 
 
-def _system_message(message: parsing.InboundMessage) -> str | None:
+def _system_message(
+    *, account: WhatsAppAccount, message: parsing.InboundMessage, delivery_id: int | None
+) -> str | None:
     kind = message.details.get("kind", "")
     new_wa_id = message.details.get("wa_id", "")
     contact = Contact.objects.filter(wa_id=message.sender_wa_id).first() if message.sender_wa_id else None
     if contact is None:
         return f"system message '{kind}' for unknown sender"
+    # Bound like every other event: only a number this customer talks to may tell us their number changed.
+    conversation = selectors.latest_conversation(account=account, contact=contact)
+    if conversation is None:
+        return refusals.event_refuse(
+            account=account,
+            kind=RefusedEvent.Kind.SYSTEM,
+            reason=RefusedEvent.Reason.WRONG_ACCOUNT,
+            wamid=message.wamid,
+            sender=message.sender_wa_id,
+            delivery_id=delivery_id,
+        )
     if kind == "user_changed_number" and new_wa_id and not Contact.objects.filter(wa_id=new_wa_id).exists():
         Contact.objects.filter(pk=contact.pk).update(wa_id=new_wa_id, phone=f"+{new_wa_id}")
-    latest = contact.tickets.order_by("-id").first()
-    if latest is not None and latest.status != "closed":
+    latest = conversation.ticket
+    if latest.status != "closed":
         ticket_services.system_note_add(
             ticket=latest, body=f"WhatsApp: {message.text or kind}", data={"kind": kind, "new_wa_id": new_wa_id}
         )

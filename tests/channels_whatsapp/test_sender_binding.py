@@ -276,3 +276,26 @@ def test_refused_events_are_read_only_in_the_admin(deliver, sent, client, admin_
     assert client.get("/admin/channels_whatsapp/refusedevent/add/").status_code == 403
     assert client.post(f"/admin/channels_whatsapp/refusedevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
     assert RefusedEvent.objects.filter(pk=event.pk).exists()
+
+
+# --- number changes ------------------------------------------------------------------------------------------------
+
+
+def number_change(wamid: str, new_wa_id: str, **kwargs) -> dict:
+    content = {"body": f"User changed number to {new_wa_id}", "type": "user_changed_number", "wa_id": new_wa_id}
+    return customer_message(wamid, type_="system", content=content, **kwargs)
+
+
+def test_number_change_posted_on_a_number_the_customer_never_wrote_to_is_refused(deliver, ana_ticket, other_account):
+    stored = deliver(number_change("wamid.SYS1", "5599911112222", phone_number_id=OTHER_PHONE_NUMBER_ID))
+    assert Contact.objects.get(pk=ana_ticket.requester_id).wa_id == ANA
+    event = refused(stored)
+    assert (event.kind, event.reason, event.account) == ("system", "wrong_account", other_account)
+    assert not Comment.objects.filter(author_role="system").exists()
+
+
+def test_number_change_on_the_customers_own_conversation_applies(deliver, ana_ticket):
+    deliver(number_change("wamid.SYS2", "5599911112222"))
+    assert Contact.objects.get(pk=ana_ticket.requester_id).wa_id == "5599911112222"
+    assert ana_ticket.comments.filter(author_role="system").count() == 1
+    assert not RefusedEvent.objects.exists()
