@@ -57,15 +57,28 @@ def same_person(contact: Contact | None, *, wa_id: str, user_id: str = "") -> bo
     )
 
 
+def _addressed_to(comment: Comment) -> set[str]:
+    """The `to` / `recipient` our send used (still right after the customer changed number in between)."""
+    send = getattr(comment, "whatsapp_send", None)
+    payloads = send.payload if send is not None and isinstance(send.payload, list) else []
+    return {
+        str(payload.get(key) or "").lstrip("+")
+        for payload in payloads
+        if isinstance(payload, dict)
+        for key in ("to", "recipient")
+    } - {""}
+
+
 def status_refusal(*, comment: Comment, account: WhatsAppAccount, status: parsing.StatusUpdate) -> str | None:
     if not is_outbound(comment):
         return Reason.NOT_OUTBOUND
     if _sending_account_id(comment) != account.pk:
         return Reason.WRONG_ACCOUNT
     recipient = _conversation(comment).contact
-    if not same_person(recipient, wa_id=status.recipient_id, user_id=status.recipient_user_id or status.recipient_id):
-        return Reason.WRONG_RECIPIENT
-    return None
+    if same_person(recipient, wa_id=status.recipient_id, user_id=status.recipient_user_id or status.recipient_id):
+        return None
+    named = {status.recipient_id.lstrip("+"), status.recipient_user_id} - {""}
+    return None if named & _addressed_to(comment) else Reason.WRONG_RECIPIENT
 
 
 def callback_matches(*, comment: Comment, wamid: str) -> bool:

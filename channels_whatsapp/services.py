@@ -1,4 +1,7 @@
-"""WhatsApp channel writes: webhook intake and processing, inbound messages, outbound sends, statuses, media."""
+"""WhatsApp channel writes: webhook intake and processing, inbound messages, outbound sends, media.
+
+Statuses are in statuses.py, reactions/edits/revokes in message_updates.py, the sender-binding rules in binding.py.
+"""
 
 import hashlib
 import hmac

@@ -299,3 +299,13 @@ def test_number_change_on_the_customers_own_conversation_applies(deliver, ana_ti
     assert Contact.objects.get(pk=ana_ticket.requester_id).wa_id == "5599911112222"
     assert ana_ticket.comments.filter(author_role="system").count() == 1
     assert not RefusedEvent.objects.exists()
+
+
+def test_status_for_the_number_a_reply_went_to_applies_after_a_number_change(deliver, sent):
+    OutboundSend.objects.filter(comment=sent).update(payload=[{"to": f"+{ANA}", "type": "text"}])
+    Contact.objects.filter(wa_id=ANA).update(wa_id="5599911112222")
+    deliver(status(OUR_WAMID, "delivered"))  # still addressed to the old number
+    sent.refresh_from_db()
+    assert sent.delivery_status == DeliveryStatus.DELIVERED
+    stored = deliver(status(OUR_WAMID, "read", recipient=BRUNO))
+    assert refused(stored).reason == "wrong_recipient"
