@@ -10,6 +10,7 @@ from channels_whatsapp.models import (
     InboundReceipt,
     MessageTemplate,
     OutboundSend,
+    RefusedEvent,
     StatusReceipt,
     WebhookDelivery,
     WhatsAppAccount,
@@ -133,6 +134,18 @@ class OutboundSendAdmin(ReadOnlyAdmin):
     list_display = ["comment_id", "account", "state", "attempts", "updated_at", "last_error"]
     list_filter = ["state", "account"]
     list_select_related = ["account"]
+    show_full_result_count = False
+
+
+@admin.register(RefusedEvent)
+class RefusedEventAdmin(ReadOnlyAdmin):
+    """Webhook events that named a message of another number or person: kept here, never applied."""
+
+    list_display = ["created_at", "kind", "reason", "account", "phone_number_id", "sender", "comment_id", "delivery_id"]
+    list_filter = ["kind", "reason", "account"]
+    list_select_related = ["account"]
+    search_fields = ["wamid", "target_wamid", "sender", "phone_number_id"]
+    date_hierarchy = "created_at"
     show_full_result_count = False
 
 

@@ -3,8 +3,9 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
-from tickets.models import Contact, Ticket
+from tickets.models import Comment, Contact, Ticket
 
 
 class WhatsAppAccount(models.Model):
@@ -107,6 +108,8 @@ class OutboundSend(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     payload = models.JSONField(default=dict, blank=True, help_text="The message body sent to the Cloud API.")
+    # Every wamid the Cloud API answered for this comment (one per message: a reply with files is several).
+    wamids = models.JSONField(default=list, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -214,3 +217,61 @@ class MessageTemplate(models.Model):
     @property
     def is_sendable(self) -> bool:
         return self.status == self.Status.APPROVED
+
+
+class RefusedEvent(models.Model):
+    """A webhook item that named a message it may not change (another number's, another customer's, an internal
+    note...): recorded for admins, never applied. Only identifiers and codes: no message text, no error text."""
+
+    class Kind(models.TextChoices):
+        STATUS = "status", _("Delivery status")
+        REACTION = "reaction", _("Reaction")
+        EDIT = "edit", _("Edit")
+        REVOKE = "revoke", _("Deletion")
+        QUOTE = "quote", _("Quoted reply")
+        SYSTEM = "system", _("System message (number change)")
+
+    class Reason(models.TextChoices):
+        WRONG_ACCOUNT = "wrong_account", _("The message belongs to another connected number")
+        WRONG_RECIPIENT = "wrong_recipient", _("The message was sent to someone else")
+        WRONG_SENDER = "wrong_sender", _("The message was written by someone else")
+        NOT_OUTBOUND = "not_outbound", _("Not a WhatsApp message sent from SupportDesk")
+        CALLBACK_MISMATCH = "callback_mismatch", _("The callback data does not match the message id")
+
+    account = models.ForeignKey(
+        WhatsAppAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("account")
+    )
+    phone_number_id = models.CharField(_("phone number id"), max_length=64, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    wamid = models.CharField(_("event id"), max_length=200, blank=True, help_text=_("The status or message id."))
+    target_wamid = models.CharField(_("target message id"), max_length=200, blank=True)
+    comment = models.ForeignKey(
+        Comment,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("target comment"),
+        help_text=_("The comment the event tried to change; it was left as it was."),
+    )
+    sender = models.CharField(
+        _("sender"), max_length=64, blank=True, help_text=_("WhatsApp id of the sender (or, for a status, recipient).")
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    delivery = models.ForeignKey(
+        WebhookDelivery,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="refused_events",
+        verbose_name=_("webhook delivery"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("refused WhatsApp event")
+        verbose_name_plural = _("refused WhatsApp events")
+
+    def __str__(self) -> str:
+        return f"Refused {self.kind} ({self.reason})"

@@ -101,6 +101,7 @@ class StatusUpdate:
     recipient_id: str
     callback_data: str
     errors: tuple[GraphErrorInfo, ...] = ()
+    recipient_user_id: str = ""  # the recipient's BSUID, when Meta sends one
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,8 @@ def _parse_change(waba_id: str, field_name: str, value: dict) -> Change:
                 wamid=_id(raw.get("id"), WAMID_MAX),
                 status=_s(raw.get("status")),
                 sent_at=_ts(raw.get("timestamp")),
-                recipient_id=_s(raw.get("recipient_id")),
+                recipient_id=_id(raw.get("recipient_id"), USER_ID_MAX),
+                recipient_user_id=_id(raw.get("recipient_user_id"), USER_ID_MAX),
                 callback_data=_s(raw.get("biz_opaque_callback_data")),
                 errors=tuple(GraphErrorInfo.from_json(e) for e in _l(raw.get("errors"))),
             )

@@ -22,19 +22,35 @@ def conversation_for_ticket(ticket_id: int) -> WhatsAppConversation | None:
     return WhatsAppConversation.objects.select_related("account", "contact").filter(ticket_id=ticket_id).first()
 
 
-def comment_by_wamid(wamid: str) -> Comment | None:
+# What the sender-binding checks read (channels_whatsapp/binding.py): the ticket's conversation (number and
+# contact), the comment's author and its send (the number it went out from and every wamid it got).
+_BINDING_RELATED = ("ticket", "ticket__whatsapp__contact", "author_contact", "whatsapp_send")
+
+
+def comment_id_by_wamid(wamid: str) -> int | None:
     if not wamid:
         return None
-    return Comment.objects.select_related("ticket").filter(channel_message_id=wamid).first()
+    return Comment.objects.filter(channel_message_id=wamid).values_list("pk", flat=True).first()
 
 
-def comment_for_status(*, wamid: str, callback_data: str) -> Comment | None:
-    """Our own comment id travels in `biz_opaque_callback_data`; the wamid is the fallback."""
-    if callback_data.startswith("comment:") and callback_data[8:].isdigit():
-        comment = Comment.objects.select_related("ticket").filter(pk=int(callback_data[8:])).first()
-        if comment is not None:
-            return comment
-    return comment_by_wamid(wamid)
+def comment_id_from_callback(callback_data: str) -> int | None:
+    """Our comment id as we put it in `biz_opaque_callback_data` ("comment:<id>"): a hint, proof of nothing."""
+    if callback_data.startswith("comment:") and callback_data[8:].isdigit() and len(callback_data) < 30:
+        return Comment.objects.filter(pk=int(callback_data[8:])).values_list("pk", flat=True).first()
+    return None
+
+
+def comment_for_binding(comment_id: int, *, lock: bool = False) -> Comment | None:
+    """One comment with everything the binding checks need, in one query; `lock` takes the comment's row lock."""
+    qs = Comment.objects.select_related(*_BINDING_RELATED)
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    return qs.filter(pk=comment_id).first()
+
+
+def message_by_wamid(wamid: str) -> Comment | None:
+    comment_id = comment_id_by_wamid(wamid)
+    return comment_for_binding(comment_id) if comment_id is not None else None
 
 
 def accounts_active():

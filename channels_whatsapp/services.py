@@ -1,4 +1,7 @@
-"""WhatsApp channel writes: webhook intake and processing, inbound messages, outbound sends, statuses, media."""
+"""WhatsApp channel writes: webhook intake and processing, inbound messages, outbound sends, media.
+
+Statuses are in statuses.py, reactions/edits/revokes in message_updates.py, the sender-binding rules in binding.py.
+"""
 
 import hashlib
 import hmac
@@ -13,12 +16,12 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from channels_whatsapp import client, media, parsing, redaction, selectors, window
+from channels_whatsapp import binding, client, media, parsing, redaction, refusals, selectors, statuses, window
 from channels_whatsapp.models import (
     AccountChange,
     InboundReceipt,
     OutboundSend,
-    StatusReceipt,
+    RefusedEvent,
     WebhookDelivery,
     WhatsAppAccount,
     WhatsAppConversation,
@@ -243,7 +246,7 @@ def webhook_process(*, delivery_id: int) -> None:
     notes: list[str] = []
     for change in parsing.parse_payload(stored.payload):
         notes.extend(change.problems)
-        notes.extend(_process_change(change))
+        notes.extend(_process_change(change, delivery_id=delivery_id))
     WebhookDelivery.objects.filter(pk=delivery_id).update(
         state=WebhookDelivery.State.PROCESSED,
         processed_at=timezone.now(),
@@ -252,7 +255,7 @@ def webhook_process(*, delivery_id: int) -> None:
     )
 
 
-def _process_change(change: parsing.Change) -> list[str]:
+def _process_change(change: parsing.Change, *, delivery_id: int | None = None) -> list[str]:
     if change.field == "message_template_status_update" and change.template_status is not None:
         from channels_whatsapp import templates
 
@@ -266,13 +269,13 @@ def _process_change(change: parsing.Change) -> list[str]:
     notes = [f"webhook error {e.code}: {e.title} {e.detail}".strip() for e in change.errors]
     for message in change.messages:
         try:
-            note = inbound_message_handle(account=account, change=change, message=message)
+            note = inbound_message_handle(account=account, change=change, message=message, delivery_id=delivery_id)
         except IntegrityError as exc:  # never silently: a lost race is harmless, anything else must be seen
             note = f"message {message.wamid} not stored: {exc}"[:500]
         if note:
             notes.append(note)
     for status in change.statuses:
-        note = status_handle(status=status)
+        note = statuses.status_handle(account=account, status=status, delivery_id=delivery_id)
         if note:
             notes.append(note)
     return notes
@@ -358,7 +361,7 @@ def redact_inbound(*, account: WhatsAppAccount, text: str) -> tuple[str, int]:
     return redaction.redact(text)
 
 
-def _redaction_recorded(*, comment: Comment, count: int) -> None:
+def redaction_recorded(*, comment: Comment, count: int) -> None:
     events.record(
         ticket=comment.ticket,
         type=events.REDACTION_APPLIED,
@@ -372,7 +375,7 @@ def _redaction_recorded(*, comment: Comment, count: int) -> None:
 
 @transaction.atomic
 def inbound_message_handle(
-    *, account: WhatsAppAccount, change: parsing.Change, message: parsing.InboundMessage
+    *, account: WhatsAppAccount, change: parsing.Change, message: parsing.InboundMessage, delivery_id: int | None = None
 ) -> str | None:
     """Turn one inbound message into a comment (or an event), exactly once. Returns a note for the admin, if any."""
     try:
@@ -381,41 +384,48 @@ def inbound_message_handle(
     except IntegrityError:
         return None  # already processed: redelivery never creates a second comment
     if message.type in ("reaction", "edit", "revoke"):
-        return _message_update(message)
+        from channels_whatsapp import message_updates
+
+        return message_updates.message_update(account=account, message=message, delivery_id=delivery_id)
     if message.type in ("request_welcome",):
         return f"{message.type} from {message.sender_wa_id} (no content)"
     if message.type == "system":
-        return _system_message(message)
+        return _system_message(account=account, message=message, delivery_id=delivery_id)
     contact = _contact_for(change=change, message=message)
     received_at = timezone.now()
     sent_at = window.effective_send_time(message.sent_at or received_at, received_at)
-    conversation = selectors.latest_conversation(account=account, contact=contact)
+    quoted, quotes_ours = _quoted_comment(account=account, contact=contact, message=message, delivery_id=delivery_id)
+    if quotes_ours and quoted.ticket.status != TicketStatus.CLOSED:
+        # A swipe-reply to one of our messages answers that conversation, even if a newer ticket was opened since.
+        conversation_ticket = quoted.ticket
+    else:
+        conversation = selectors.latest_conversation(account=account, contact=contact)
+        conversation_ticket = conversation.ticket if conversation else None
     body = render_body(message)
     body, redactions = redact_inbound(account=account, text=body)
     redactions += int(message.raw.get(REDACTION_COUNT_KEY) or 0) if isinstance(message.raw, dict) else 0
     details = dict(message.details)
     if message.frequently_forwarded:
         details["frequently_forwarded"] = True
-    quoted = selectors.comment_by_wamid(message.context_id) if message.context_id else None
 
     def link(ticket: Ticket) -> None:
         WhatsAppConversation.objects.create(ticket=ticket, account=account, contact=contact)
 
     comment = ticket_services.end_user_message_add(
-        conversation_ticket=conversation.ticket if conversation else None,
+        conversation_ticket=conversation_ticket,
         requester=contact,
         via=Via.WHATSAPP,
         body=body,
         sent_at=sent_at,
         channel_message_id=message.wamid,
         forwarded=message.forwarded,
-        in_reply_to=quoted if quoted and quoted.ticket_id else None,
+        in_reply_to=quoted,
         message_type=message.type,
         channel_data=details,
         on_ticket_created=link,
     )
     if redactions:
-        _redaction_recorded(comment=comment, count=redactions)
+        redaction_recorded(comment=comment, count=redactions)
     if message.type in ("text", "button", "interactive"):
         _opt_in_keyword(contact=contact, comment=comment, text=message.text)
     if message.media is not None and message.media.id:
@@ -427,6 +437,34 @@ def inbound_message_handle(
             data={"code": error.code, "title": error.title, "detail": error.detail},
         )
     return None
+
+
+def _quoted_comment(
+    *, account: WhatsAppAccount, contact: Contact, message: parsing.InboundMessage, delivery_id: int | None
+) -> tuple[Comment | None, bool]:
+    """The comment a reply quotes (`context.id`), if it may be linked, and whether it is one of our messages.
+
+    Only a message of this conversation counts: ours sent from this number to this customer, or the customer's own
+    on this number. A quote of anything else is not linked, not used for routing, and recorded as refused.
+    """
+    comment_id = selectors.comment_id_by_wamid(message.context_id)
+    if comment_id is None:
+        return None, False
+    quoted = selectors.comment_for_binding(comment_id)
+    reason = binding.quote_refusal(comment=quoted, account=account, contact=contact)
+    if reason is not None:
+        refusals.event_refuse(
+            account=account,
+            kind=RefusedEvent.Kind.QUOTE,
+            reason=reason,
+            wamid=message.wamid,
+            target_wamid=message.context_id,
+            comment=quoted,
+            sender=message.sender_wa_id or message.sender_user_id,
+            delivery_id=delivery_id,
+        )
+        return None, False
+    return quoted, binding.is_outbound(quoted)
 
 
 def _keywords(setting: str) -> set[str]:
@@ -457,51 +495,29 @@ def _inbound_error_note(error: parsing.GraphErrorInfo) -> str:
     return f"WhatsApp reported an error with this message: {error.code} {error.title}. {error.detail}".strip()
 
 
-def _message_update(message: parsing.InboundMessage) -> str | None:
-    target_id = message.reaction_to or message.original_id
-    target = selectors.comment_by_wamid(target_id)
-    if target is None:
-        return f"{message.type} for unknown message {target_id}"
-    if message.type == "reaction":
-        events.record(
-            ticket=target.ticket,
-            type=events.MESSAGE_REACTION,
-            data={"comment_id": target.pk, "emoji": message.reaction_emoji, "removed": not message.reaction_emoji},
-        )
-        reactions = dict(target.channel_data.get("reactions") or {})
-        reactions["customer"] = message.reaction_emoji
-        target.channel_data = {**target.channel_data, "reactions": {k: v for k, v in reactions.items() if v}}
-        target.save(update_fields=["channel_data"])
-    elif message.type == "edit":
-        account = WhatsAppConversation.objects.filter(ticket_id=target.ticket_id).values_list("account", flat=True)
-        new_text, redactions = message.text, 0
-        acct = WhatsAppAccount.objects.filter(pk__in=list(account)).first()
-        if acct is not None:
-            new_text, redactions = redact_inbound(account=acct, text=new_text)
-        redactions += int(message.raw.get(REDACTION_COUNT_KEY) or 0)
-        events.record(ticket=target.ticket, type=events.MESSAGE_EDITED, data={"comment_id": target.pk})
-        target.channel_data = {**target.channel_data, "edited": True, "original_body": target.body}
-        target.body = new_text
-        target.save(update_fields=["channel_data", "body"])
-        if redactions:
-            _redaction_recorded(comment=target, count=redactions)
-    else:
-        events.record(ticket=target.ticket, type=events.MESSAGE_REVOKED, data={"comment_id": target.pk})
-        target.channel_data = {**target.channel_data, "revoked": True}
-        target.save(update_fields=["channel_data"])
-    return None
-
-
-def _system_message(message: parsing.InboundMessage) -> str | None:
+def _system_message(
+    *, account: WhatsAppAccount, message: parsing.InboundMessage, delivery_id: int | None
+) -> str | None:
     kind = message.details.get("kind", "")
     new_wa_id = message.details.get("wa_id", "")
     contact = Contact.objects.filter(wa_id=message.sender_wa_id).first() if message.sender_wa_id else None
     if contact is None:
         return f"system message '{kind}' for unknown sender"
+    # Bound like every other event: only a number this customer talks to may tell us their number changed.
+    conversation = selectors.latest_conversation(account=account, contact=contact)
+    if conversation is None:
+        return refusals.event_refuse(
+            account=account,
+            kind=RefusedEvent.Kind.SYSTEM,
+            reason=RefusedEvent.Reason.WRONG_ACCOUNT,
+            wamid=message.wamid,
+            sender=message.sender_wa_id,
+            delivery_id=delivery_id,
+        )
     if kind == "user_changed_number" and new_wa_id and not Contact.objects.filter(wa_id=new_wa_id).exists():
         Contact.objects.filter(pk=contact.pk).update(wa_id=new_wa_id, phone=f"+{new_wa_id}")
-    latest = contact.tickets.order_by("-id").first()
-    if latest is not None and latest.status != "closed":
+    latest = conversation.ticket
+    if latest.status != "closed":
         ticket_services.system_note_add(
             ticket=latest, body=f"WhatsApp: {message.text or kind}", data={"kind": kind, "new_wa_id": new_wa_id}
         )
@@ -739,7 +755,9 @@ def comment_send(*, comment_id: int) -> str:
             _send_failed(send=send, comment_id=comment_id, exc=exc, exhausted=exc.transient)
             return f"failed {exc.code}"
         with transaction.atomic():
-            OutboundSend.objects.filter(pk=send.pk).update(state=OutboundSend.State.SENT, payload=result["payloads"])
+            OutboundSend.objects.filter(pk=send.pk).update(
+                state=OutboundSend.State.SENT, payload=result["payloads"], wamids=result["wamids"]
+            )
             comment = Comment.objects.select_for_update().get(pk=comment_id)
             if not comment.channel_message_id:
                 comment.channel_message_id = result["wamids"][0]
@@ -827,39 +845,6 @@ def pending_work_requeue(*, older_than_seconds: int = 60) -> int:
         enqueue_send(comment_id)
         count += 1
     return count
-
-
-# --- Statuses ----------------------------------------------------------------------------------------------------
-
-STATUS_MAP = {"sent": DeliveryStatus.SENT, "delivered": DeliveryStatus.DELIVERED, "read": DeliveryStatus.READ}
-
-
-@transaction.atomic
-def status_handle(*, status: parsing.StatusUpdate) -> str | None:
-    """Apply one status webhook: idempotent per (wamid, status), monotonic, `failed` terminal."""
-    if status.status not in (*STATUS_MAP, "played", "failed"):
-        return None  # unknown statuses are ignored
-    try:
-        with transaction.atomic():
-            StatusReceipt.objects.create(wamid=status.wamid, status=status.status, timestamp=status.sent_at)
-    except IntegrityError:
-        return None
-    comment = selectors.comment_for_status(wamid=status.wamid, callback_data=status.callback_data)
-    if comment is None:
-        return f"status '{status.status}' for unknown message {status.wamid}"
-    comment = Comment.objects.select_for_update().select_related("ticket").get(pk=comment.pk)
-    if status.status == "failed":
-        error = status.errors[0] if status.errors else parsing.GraphErrorInfo("131000", "Something went wrong", "")
-        delivery.delivery_fail(comment=comment, code=error.code or "131000", title=error.title, detail=error.detail)
-        return None
-    target = STATUS_MAP.get(status.status, DeliveryStatus.READ)  # `played` (voice) counts as read
-    if comment.delivery_status == DeliveryStatus.FAILED and comment.delivery_error_code == "timeout":
-        delivery.delivery_revive(comment=comment, status=target)
-    else:
-        delivery.delivery_advance(comment=comment, status=target)
-    if not comment.channel_message_id:
-        Comment.objects.filter(pk=comment.pk).update(channel_message_id=status.wamid)
-    return None
 
 
 # --- Accounts ----------------------------------------------------------------------------------------------------

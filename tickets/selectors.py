@@ -5,7 +5,7 @@ from math import ceil
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connections
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Case, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils.functional import cached_property
 
 from tickets import events, hooks
@@ -223,13 +223,25 @@ def ticket_get(*, user, ticket_id: int) -> Ticket | None:
     )
 
 
-def ticket_comments(*, ticket: Ticket, public_only: bool = False) -> QuerySet[Comment]:
+def ticket_comments(*, ticket: Ticket, public_only: bool = False, viewer=None) -> QuerySet[Comment]:
+    """With a `viewer`, each comment carries `in_reply_to_visible`: whether the viewer may see the ticket of the
+    message it quotes (the `can_view_ticket` rules, as a subquery), so a page shows a quote's text only then."""
     qs = (
         Comment.objects.filter(ticket=ticket)
         .select_related("author_user", "author_contact", "in_reply_to")
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
         .order_by("created_at", "id")
     )
+    if viewer is not None:
+        visible = Value(False)
+        if is_agent(viewer):
+            quoted_ticket = restrict_tickets(Ticket.objects.filter(pk=OuterRef("in_reply_to__ticket_id")), viewer)
+            visible = Case(
+                When(Q(in_reply_to__ticket_id=ticket.pk) | Exists(quoted_ticket), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        qs = qs.annotate(in_reply_to_visible=visible)
     return qs.filter(public=True) if public_only else qs
 
 

@@ -105,7 +105,7 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     context = {
         "ticket": ticket,
         "form": form,
-        "comments": selectors.ticket_comments(ticket=ticket),
+        "comments": selectors.ticket_comments(ticket=ticket, viewer=request.user),
         "events": selectors.ticket_events(ticket=ticket, kind=event_kind),
         "event_kind": event_kind,
         # Names for the event sentences ("changed assignee from Alice to Bob"), from the lists loaded above.

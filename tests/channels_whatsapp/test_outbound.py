@@ -7,8 +7,8 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from channels_whatsapp import client, parsing, services
-from channels_whatsapp.models import OutboundSend, WhatsAppConversation
+from channels_whatsapp import client, parsing, services, statuses
+from channels_whatsapp.models import OutboundSend, WhatsAppAccount, WhatsAppConversation
 from tests.channels_whatsapp import graph_server
 from tests.factories import TicketFactory, WhatsAppContactFactory
 from tickets import services as ticket_services
@@ -150,7 +150,7 @@ def test_retries_are_bounded_and_exhaustion_is_a_visible_failure(
 
 
 def test_read_timeout_is_not_resent_and_a_later_status_revives_it(
-    graph, wa_ticket, agent, monkeypatch, django_capture_on_commit_callbacks
+    graph, wa_ticket, agent, account, monkeypatch, django_capture_on_commit_callbacks
 ):
     import httpx
 
@@ -162,14 +162,15 @@ def test_read_timeout_is_not_resent_and_a_later_status_revives_it(
     comment.refresh_from_db()
     assert comment.delivery_status == "failed" and comment.delivery_error_code == "timeout"
 
-    services.status_handle(
+    statuses.status_handle(
+        account=account,
         status=parsing.StatusUpdate(
             wamid="wamid.late",
             status="delivered",
             sent_at=None,
             recipient_id="5511999990000",
             callback_data=f"comment:{comment.pk}",
-        )
+        ),
     )
     comment.refresh_from_db()
     assert comment.delivery_status == "delivered"
@@ -239,6 +240,11 @@ def status(comment, value, *, wamid="wamid.S1", errors=()):
     )
 
 
+def apply_status(update):
+    """As the webhook does: for the number the status arrived on (here the only connected one)."""
+    return statuses.status_handle(account=WhatsAppAccount.objects.get(), status=update)
+
+
 @pytest.fixture
 def sent_comment(graph, wa_ticket, agent, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
@@ -253,24 +259,24 @@ def delivery_of(comment):
 
 
 def test_statuses_move_forward_only(sent_comment):
-    services.status_handle(status=status(sent_comment, "read", wamid=sent_comment.channel_message_id))
+    apply_status(status(sent_comment, "read", wamid=sent_comment.channel_message_id))
     assert delivery_of(sent_comment) == "read"
-    services.status_handle(status=status(sent_comment, "delivered", wamid=sent_comment.channel_message_id))
+    apply_status(status(sent_comment, "delivered", wamid=sent_comment.channel_message_id))
     assert delivery_of(sent_comment) == "read"
     kinds = list(Event.objects.filter(type="delivery.status").values_list("data__status", flat=True))
     assert kinds == ["sent", "read"]
 
 
 def test_status_duplicates_and_unknown_statuses_are_ignored(sent_comment):
-    services.status_handle(status=status(sent_comment, "delivered", wamid=sent_comment.channel_message_id))
-    services.status_handle(status=status(sent_comment, "delivered", wamid=sent_comment.channel_message_id))
-    services.status_handle(status=status(sent_comment, "deleted", wamid=sent_comment.channel_message_id))
+    apply_status(status(sent_comment, "delivered", wamid=sent_comment.channel_message_id))
+    apply_status(status(sent_comment, "delivered", wamid=sent_comment.channel_message_id))
+    apply_status(status(sent_comment, "deleted", wamid=sent_comment.channel_message_id))
     assert delivery_of(sent_comment) == "delivered"
     assert Event.objects.filter(type="delivery.status", data__status="delivered").count() == 1
 
 
 def test_played_counts_as_read(sent_comment):
-    services.status_handle(status=status(sent_comment, "played", wamid=sent_comment.channel_message_id))
+    apply_status(status(sent_comment, "played", wamid=sent_comment.channel_message_id))
     assert delivery_of(sent_comment) == "read"
 
 
@@ -278,19 +284,22 @@ def test_failed_status_records_the_error_and_is_terminal(sent_comment):
     error = parsing.GraphErrorInfo(
         "131047", "Re-engagement message", "More than 24 hours have passed since the recipient last replied."
     )
-    services.status_handle(status=status(sent_comment, "failed", wamid=sent_comment.channel_message_id, errors=[error]))
+    apply_status(status(sent_comment, "failed", wamid=sent_comment.channel_message_id, errors=[error]))
     sent_comment.refresh_from_db()
     assert sent_comment.delivery_status == "failed"
     assert (sent_comment.delivery_error_code, sent_comment.delivery_error_title) == ("131047", "Re-engagement message")
     assert "24 hours" in sent_comment.delivery_error_detail
-    services.status_handle(status=status(sent_comment, "read", wamid=sent_comment.channel_message_id))
+    apply_status(status(sent_comment, "read", wamid=sent_comment.channel_message_id))
     assert delivery_of(sent_comment) == "failed"
     assert Event.objects.filter(type="delivery.failed", data__code="131047").count() == 1
 
 
-def test_status_for_unknown_message_is_reported_not_raised(db):
-    note = services.status_handle(
-        status=parsing.StatusUpdate(wamid="wamid.nope", status="sent", sent_at=None, recipient_id="1", callback_data="")
+def test_status_for_unknown_message_is_reported_not_raised(account):
+    note = statuses.status_handle(
+        account=account,
+        status=parsing.StatusUpdate(
+            wamid="wamid.nope", status="sent", sent_at=None, recipient_id="1", callback_data=""
+        ),
     )
     assert "unknown message" in note
 
