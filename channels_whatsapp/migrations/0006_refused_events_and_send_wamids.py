@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("channels_whatsapp", "0004_template_sync_schedule"),
+        ("channels_whatsapp", "0005_webhookdelivery_body_sha256_once_per_day"),
         ("tickets", "0002_notification"),
     ]
 
