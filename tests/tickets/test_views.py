@@ -112,8 +112,13 @@ def test_layout_has_header_nav_banner_area_and_post_logout(agent_client):
     )
     assert "vendor/htmx/htmx.min.js" in html and "js/app.js" in html
     assert 'hx-headers=\'{"X-CSRFToken": "' in html
-    assert 'href="/simulator/"' in html  # the test settings enable the simulator
     assert "/admin/" not in html  # not a staff user
+    assert 'href="/simulator/"' not in html  # the phone is for admins only
+
+
+def test_simulator_link_only_for_admins(client, admin_user):
+    client.force_login(admin_user)
+    assert 'href="/simulator/"' in client.get(HOME).content.decode()  # the test settings enable the simulator
 
 
 def test_admin_link_only_for_staff(client, admin_user):
