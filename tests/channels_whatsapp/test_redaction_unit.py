@@ -143,36 +143,36 @@ def test_a_card_in_a_url_and_one_after_it_are_both_masked():
     assert redact(text) == (f"https://x.example/p?c=411111{MASK * 6}1111 and 411111{MASK * 6}1111", 2)
 
 
-@pytest.mark.parametrize(
-    ("separator", "name"),
-    [
-        ("\n", "line-break"),
-        ("\r\n", "crlf"),
-        ("\t", "tab"),
-        ("\u00a0", "nbsp"),
-        ("\u2009", "thin-space"),
-        ("\u202f", "narrow-nbsp"),
-        ("\u2007", "figure-space"),
-        ("\u3000", "ideographic-space"),
-        ("\u200b", "zero-width-space"),
-        ("\u200c", "zero-width-non-joiner"),
-        ("\u200d", "zero-width-joiner"),
-        ("\u2060", "word-joiner"),
-        ("\ufeff", "bom"),
-        ("\u00ad", "soft-hyphen"),
-        ("\u2010", "hyphen"),
-        ("\u2013", "en-dash"),
-        ("\u2014", "em-dash"),
-        ("\u2212", "minus-sign"),
-        ("\u2028", "line-separator"),
-        ("\u2029", "paragraph-separator"),
-        (".", "dot"),
-        ("/", "slash"),
-        (" / ", "spaced-slash"),
-        (" - ", "spaced-dash"),
-    ],
-)
-def test_every_separator_kind_between_groups(separator, name):
+SEPARATOR_KINDS = {
+    "line-break": "\n",
+    "crlf": "\r\n",
+    "tab": "\t",
+    "nbsp": "\u00a0",
+    "thin-space": "\u2009",
+    "narrow-nbsp": "\u202f",
+    "figure-space": "\u2007",
+    "ideographic-space": "\u3000",
+    "zero-width-space": "\u200b",
+    "zero-width-non-joiner": "\u200c",
+    "zero-width-joiner": "\u200d",
+    "word-joiner": "\u2060",
+    "bom": "\ufeff",
+    "soft-hyphen": "\u00ad",
+    "hyphen": "\u2010",
+    "en-dash": "\u2013",
+    "em-dash": "\u2014",
+    "minus-sign": "\u2212",
+    "line-separator": "\u2028",
+    "paragraph-separator": "\u2029",
+    "dot": ".",
+    "slash": "/",
+    "spaced-slash": " / ",
+    "spaced-dash": " - ",
+}
+
+
+@pytest.mark.parametrize("separator", SEPARATOR_KINDS.values(), ids=SEPARATOR_KINDS.keys())
+def test_every_separator_kind_between_groups(separator):
     card = separator.join(["4111", "1111", "1111", "1111"])
     masked, count = redact(f"card: {card}.")
     assert count == 1
