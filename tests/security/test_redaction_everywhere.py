@@ -8,6 +8,7 @@ import copy
 import hashlib
 import logging
 import re
+import unicodedata
 
 import pytest
 from django.core import mail
@@ -249,6 +250,97 @@ def test_an_unknown_number_s_messages_are_masked_too(deliver, db):
     stored = WebhookDelivery.objects.get()
     assert any("unknown phone_number_id" in note for note in stored.notes)
     assert full_number_places(dump_database()) == {}
+
+
+# --- ... however the numbers are written ------------------------------------------------------------------------
+
+# One card per place, each written in a form the detector once missed: separators of every kind, glued to letters,
+# inside URLs.
+WRITTEN_APART = {
+    "text": (CARDS["visa-16"], "Meu cartão:\n4111\n1111\u00a01111\u20091111\nobrigada"),
+    "second text": (CARDS["discover-6011b"], "6011\u22120009\u20079013\u00ad9424 ok"),
+    "caption": (CARDS["mastercard-55"], "front 5555\u200b5555\u200b5555\u200b4444"),
+    "filename": (CARDS["visa-16b"], "card4012888888881881exp0127.pdf"),
+    "contact card name": (CARDS["amex-37"], "Card 3782\u2014822463\u201410005"),
+    "contact card phone": (CARDS["discover-6011"], "6011/1111/1111/1117"),
+    "contact card company": (CARDS["jcb-3566"], "Org3566002020360505"),
+    "contact card url": (CARDS["maestro-16"], "https://pay.example/c?n=6759%206498%202643%208453&x=1"),
+    "contact card street": (CARDS["mastercard-52"], "Rua 5200\t8282\t8282\t8210"),
+    "location name": (CARDS["jcb-3530"], "Loja 3530.1113.3330.0000"),
+    "location address": (CARDS["diners-14-305"], "Av. Paulista 3056\r\n930902\r\n5904"),
+    "location url": (CARDS["mastercard-54"], "https://maps.example/place/5425-2334-3010-9903"),
+    "profile name": (CARDS["unionpay-16"], "Ana_6200000000000005_"),
+}
+
+
+def inbound_written_apart() -> dict:
+    w = {place: written for place, (_, written) in WRITTEN_APART.items()}
+    body = copy.deepcopy(load_payload("text.json"))
+    value = body["entry"][0]["changes"][0]["value"]
+    value["metadata"]["phone_number_id"] = PHONE_NUMBER_ID
+    value["contacts"][0]["profile"]["name"] = w["profile name"]
+    card = {
+        "name": {"formatted_name": w["contact card name"], "first_name": "Card"},
+        "phones": [{"phone": w["contact card phone"], "type": "CELL"}],
+        "org": {"company": w["contact card company"]},
+        "urls": [{"url": w["contact card url"], "type": "WORK"}],
+        "addresses": [{"street": w["contact card street"], "city": "São Paulo", "type": "HOME"}],
+    }
+    document = {"filename": w["filename"], "mime_type": "application/pdf", "sha256": DOC_SHA, "id": "9102"}
+    location = {"latitude": -23.56, "longitude": -46.65, "url": w["location url"]}
+    location |= {"name": w["location name"], "address": w["location address"]}
+    value["messages"] = [
+        message("wamid.apart.text", "text", {"body": w["text"]}),
+        message("wamid.apart.text2", "text", {"body": w["second text"]}),
+        message("wamid.apart.image", "image", {"caption": w["caption"], "mime_type": "image/jpeg", "id": "9101"}),
+        message("wamid.apart.doc", "document", document),
+        message("wamid.apart.contacts", "contacts", [card]),
+        message("wamid.apart.location", "location", location),
+    ]
+    return body
+
+
+def flattened(haystack: str) -> str:
+    """`haystack` with JSON and URL escapes decoded and every separator removed: however a number was written
+    apart, its digits stand together again."""
+    text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m[1], 16)), haystack)
+    text = re.sub(r"\\[nrtfb]|%[0-9A-Fa-f]{2}", " ", text)
+    return "".join(
+        c for c in text if not (c.isspace() or c in "./\\_+" or unicodedata.category(c) in ("Zs", "Pd", "Sm", "Cf"))
+    )
+
+
+def written_apart_found(haystack: str) -> set[str]:
+    flat = flattened(haystack)
+    return {place for place, (number, _) in WRITTEN_APART.items() if number in flat}
+
+
+def test_cards_written_apart_glued_or_in_urls_are_in_no_table_no_file_and_no_log_line(deliver, account, sql_logged):
+    deliver(inbound_written_apart())
+
+    assert WebhookDelivery.objects.get().state == WebhookDelivery.State.PROCESSED
+    ticket = Ticket.objects.get()
+    assert ticket.comments.filter(author_role="end_user").count() == 6
+    assert ticket.attachments.get(channel_media_id="9102").filename == f"card401288{MASK * 6}1881exp0127.pdf"
+    stored = WebhookDelivery.objects.get().payload["entry"][0]["changes"][0]["value"]
+    contact_card = stored["messages"][4]["contacts"][0]
+    assert contact_card["urls"][0]["url"] == f"https://pay.example/c?n=6759%2064{MASK * 2}%20{MASK * 4}%208453&x=1"
+
+    everything = dump_database() + "\n" + dump_attachment_files()
+    assert written_apart_found(everything) == set()
+    assert written_apart_found(sql_logged.text) == set()
+    assert "INSERT" in sql_logged.text  # the SQL really was logged
+    for number, _ in WRITTEN_APART.values():  # the masked forms are there: first six, last four
+        assert number[:6] in flattened(everything)
+    assert ticket.events.filter(type="redaction.applied").count() == 6
+
+
+def test_the_opt_out_control_finds_every_card_written_apart(deliver, account):
+    """The searches above can fail: with the number's redaction off, they find every card in every place."""
+    account.redact_credit_cards = False
+    account.save()
+    deliver(inbound_written_apart())
+    assert written_apart_found(dump_database() + "\n" + dump_attachment_files()) == set(WRITTEN_APART)
 
 
 # --- Who may turn it off -------------------------------------------------------------------------------------------
