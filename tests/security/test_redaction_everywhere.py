@@ -496,3 +496,17 @@ def test_the_tag_is_added_once_and_each_comment_gets_its_event(db):
         )
     assert ticket.tag_rows.filter(name="credit_card_redacted").count() == 1
     assert [e.data["count"] for e in ticket.events.filter(type="redaction.applied").order_by("id")] == [2, 2]
+
+
+@override_settings(ACCOUNT_REDACT_CREDIT_CARDS=True)
+@pytest.mark.parametrize(("place", "via"), [("text", Via.EMAIL), ("contact card url", Via.API), ("filename", Via.WEB)])
+def test_the_account_wide_setting_uses_the_same_detector_for_cards_written_apart(db, place, via):
+    number, written = WRITTEN_APART[place]
+    comment = services.end_user_message_add(
+        conversation_ticket=None, requester=ContactFactory(), via=via, body=f"here: {written}"
+    )
+    comment.refresh_from_db()
+    assert number not in flattened(comment.body)
+    assert number[:6] in flattened(comment.body) and MASK in comment.body
+    assert recorded_for(comment).data["count"] == 1
+    assert written_apart_found(dump_database()) == set()
