@@ -316,8 +316,8 @@ def luhn_invalid(draw) -> str:
     number = draw(st.text(alphabet="0123456789", min_size=12, max_size=19))
     if luhn_valid(number):
         number = number[:-1] + str((int(number[-1]) + 1) % 10)
-    if len(number) <= 15 and draw(st.booleans()):  # grouped by four: no part of it is 12 digits long
-        number = " ".join(number[i : i + 4] for i in range(0, len(number), 4))
+    if draw(st.booleans()):  # in two halves: no part of it but the whole has 12 digits
+        number = f"{number[: len(number) // 2]} {number[len(number) // 2 :]}"
     return number
 
 
