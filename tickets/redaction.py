@@ -6,8 +6,9 @@ How card numbers are found, in one pass over the text (linear in its length, no 
 2. **Runs** are consecutive groups joined by 1 to `MAX_SEPARATORS` separator characters: any Unicode space
    (tabs, line breaks, NBSP, thin, figure and ideographic spaces...), any dash (category Pd, and the minus sign),
    any invisible format character (category Cf: zero-width space and joiners, word joiner, BOM, soft hyphen, bidi
-   marks), dots, slashes, backslashes and `_`. In a URL, a percent-escaped separator (`%20`, `%2D`, `%E2%80%8B`...)
-   counts as one, and so does a lone `+` between two digits (a space in a query string). Anything else (a letter,
+   marks), combining marks (keycap digits), dots, slashes, backslashes and `_`. An escaped separator counts as one:
+   percent-escaped in a URL (`%20`, `%2D`, `%E2%80%8B`...) or an HTML character reference (`&nbsp;`, `&#8203;`);
+   so does a lone `+` between two digits (a space in a query string). Anything else (a letter,
    `:`, `,`, `(`, or more separators in a row) ends the run, so a number glued to letters is its own run:
    `card4111111111111111exp0127` is found, and so is a number in a URL.
 3. **Candidates** are stretches of consecutive groups of a run, starting and ending on a group boundary, holding 12
@@ -32,6 +33,7 @@ and e-mail comments when `ACCOUNT_REDACT_CREDIT_CARDS` is on.
 """
 
 import functools
+import html
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -89,8 +91,11 @@ _IBAN_LENGTHS = {
     **dict.fromkeys(["RU"], 33),
 }
 
-# A digit group, or a percent-escaped UTF-8 character (lead byte and up to three continuation bytes).
-_TOKENS = re.compile(r"\d+|%[0-9A-Fa-f]{2}(?:%[89ABab][0-9A-Fa-f]){0,3}")
+# A digit group, a percent-escaped UTF-8 character (lead byte and up to three continuation bytes) or an HTML
+# character reference (`&nbsp;`, `&#8203;`).
+_TOKENS = re.compile(
+    r"\d+|%[0-9A-Fa-f]{2}(?:%[89ABab][0-9A-Fa-f]){0,3}|&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,30});"
+)
 # IBAN-shaped: country code, check digits, then letters and digits with optional single spaces. Bounded
 # repetition: at most 30 steps from each start, so linear; a lookahead, so that matches may overlap.
 _IBAN = re.compile(r"(?<![^\W_])(?=([A-Za-z]{2}[0-9]{2}(?:[ \u00a0]?[A-Za-z0-9]){11,30})(?![^\W_]))")
@@ -131,15 +136,21 @@ def is_card_number(digits: str) -> bool:
 
 @functools.lru_cache(maxsize=4096)
 def _is_separator(char: str) -> bool:
-    return char.isspace() or char in _SEPARATOR_EXTRA or unicodedata.category(char) in ("Zs", "Pd", "Cf")
+    """Spaces, dashes, invisible format characters, combining marks (a keycap digit is `4` U+FE0F U+20E3), dots,
+    slashes and `_`."""
+    return char.isspace() or char in _SEPARATOR_EXTRA or unicodedata.category(char) in ("Zs", "Pd", "Cf", "Mn", "Me")
 
 
+@functools.lru_cache(maxsize=4096)
 def _escaped_separator(escape: str) -> bool:
-    """`%20`, `%E2%80%8B`...: one separator character, percent-encoded as UTF-8."""
-    try:
-        char = bytes.fromhex(escape.replace("%", "")).decode()
-    except ValueError:
-        return False
+    """`%20`, `%E2%80%8B`, `&nbsp;`, `&#8203;`...: one separator character, escaped."""
+    if escape[0] == "&":
+        char = html.unescape(escape)
+    else:
+        try:
+            char = bytes.fromhex(escape.replace("%", "")).decode()
+        except ValueError:
+            return False
     return len(char) == 1 and _is_separator(char)
 
 
@@ -197,14 +208,14 @@ def _runs(text: str) -> Iterator[tuple[list[_Group], bool]]:
         start, end = token.span()
         if units is not None:
             raw = text[position:start]
-            if raw == "+" and units == 0 and token.group()[0] != "%":
+            if raw == "+" and units == 0 and token.group()[0] not in "%&":
                 units = 1
             elif units + len(raw) <= MAX_SEPARATORS and all(_is_separator(c) for c in raw):
                 units += len(raw)
             else:
                 units = None
         position = end
-        if token.group()[0] == "%":
+        if token.group()[0] in "%&":
             if units is not None:
                 units = units + 1 if units < MAX_SEPARATORS and _escaped_separator(token.group()) else None
             continue

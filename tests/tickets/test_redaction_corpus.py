@@ -55,8 +55,12 @@ SEPARATORS = [
     "/",
     "\\",
     "_",
+    "\ufe0f",
+    "\u20e3",
     "%20",
     "%E2%80%8B",
+    "&nbsp;",
+    "&#8203;",
 ]
 
 
@@ -122,6 +126,13 @@ CARDS_FOUND = {
         1,
     ),
     "url-percent-nbsp": ("?n=4111%C2%A01111%C2%A01111%C2%A01111", f"?n=4111%C2%A011{M * 2}%C2%A0{M * 4}%C2%A01111", 1),
+    "html-nbsp": ("4111&nbsp;1111&nbsp;1111&nbsp;1111", f"4111&nbsp;11{M * 2}&nbsp;{M * 4}&nbsp;1111", 1),
+    "html-numeric": ("4111&#8203;1111&#x200B;1111&ndash;1111", f"4111&#8203;11{M * 2}&#x200B;{M * 4}&ndash;1111", 1),
+    "keycap-emoji": (
+        "".join(f"{d}\ufe0f\u20e3" for d in "4111111111111111"),
+        "".join(f"{d}\ufe0f\u20e3" for d in f"411111{M * 6}1111"),
+        1,
+    ),
     "url-plus": ("?n=4111+1111+1111+1111", f"?n=4111+11{M * 2}+{M * 4}+1111", 1),
     "two-cards-one-run": (
         "4111 1111 1111 1111 5500 0000 0000 0004",
@@ -240,7 +251,7 @@ def card_numbers(draw) -> str:
 
 def units(separator: str) -> int:
     """How many separators a string counts for: a percent escape is one character."""
-    return 1 if separator.startswith("%") else len(separator)
+    return 1 if separator[0] in "%&" else len(separator)
 
 
 @st.composite
@@ -265,7 +276,8 @@ BOUNDARY = st.sampled_from(["x", "é", ":", "(", "字", "😀", ";"])
 
 def without_separators(text: str) -> str:
     """The text with every separator removed: digits of a number written apart come together again."""
-    return re.sub(r"[\s\-\u2010-\u2015\u2212\ufe63\uff0d\u200b-\u200f\u2060\ufeff\u00ad./\\_]|%20|%E2%80%8B", "", text)
+    separators = r"[\s\-\u2010-\u2015\u2212\ufe63\uff0d\u200b-\u200f\u2060\ufeff\u00ad\ufe0f\u20e3./\\_]"
+    return re.sub(rf"{separators}|%20|%E2%80%8B|&nbsp;|&#8203;", "", text)
 
 
 @settings(max_examples=400, deadline=None)
@@ -358,6 +370,7 @@ MEGABYTE = 1_000_000
         ("DE12 ", 0),  # IBAN-shaped starts everywhere
         ("DE89 3704 0044 0532 0130 00 ", 0),  # valid IBANs
         ("4%20", None),  # percent-escaped spaces
+        ("4&nbsp;", None),  # HTML character references
         ("01.01.2026 ", 0),  # dates
         ("+1 ", 0),  # phone numbers
         ("a4", 0),  # digits glued to letters
@@ -372,6 +385,7 @@ MEGABYTE = 1_000_000
         "iban-shapes",
         "ibans",
         "percent",
+        "html",
         "dates",
         "phones",
         "letters",
