@@ -176,6 +176,9 @@ _IDENTIFIER_KEYS = frozenset(
         "code",
     }
 )
+# ... except a `url` the customer chose: a shared contact card's `urls[].url`, a shared location's `url` (the media
+# `url` is Meta's download link and stays an identifier).
+_CUSTOMER_URL_PARENTS = frozenset({"urls", "location"})
 REDACTION_COUNT_KEY = "_supportdesk_redactions"
 
 
@@ -210,7 +213,7 @@ def _redact_strings(node, key: str = "") -> int:
     if isinstance(node, dict):
         for k, v in node.items():
             if isinstance(v, str):
-                if k not in _IDENTIFIER_KEYS:
+                if k not in _IDENTIFIER_KEYS or (k == "url" and key in _CUSTOMER_URL_PARENTS):
                     redact = redaction.redact_filename if k == "filename" else redaction.redact
                     node[k], found = redact(v)
                     count += found

@@ -1,288 +1,29 @@
-"""Credit-card redaction everywhere: the pure rules (every brand, length and format; near-misses; properties), then
-the whole product: an inbound WhatsApp webhook leaves no full number in any table, file or log line; the per-number
-opt-out and who may use it; and the account-wide setting for web, API and e-mail tickets."""
+"""Credit-card redaction everywhere in the product (the pure rules are `tests/tickets/test_redaction_rules.py` and
+`tests/tickets/test_redaction_corpus.py`): an inbound WhatsApp webhook leaves no full number in any table, file or
+log line, however the numbers are written; the per-number opt-out and who may use it; and the account-wide setting
+for web, API and e-mail tickets."""
 
 import base64
 import copy
 import hashlib
 import logging
 import re
+import unicodedata
 
 import pytest
 from django.core import mail
 from django.db import connection
 from django.test import override_settings
-from hypothesis import HealthCheck, example, given
-from hypothesis import settings as hypothesis_settings
-from hypothesis import strategies as st
 
 from channels_whatsapp import client as graph_client
-from channels_whatsapp import redaction as whatsapp_redaction
 from channels_whatsapp.models import AccountChange, WebhookDelivery, WhatsAppAccount
 from tests.channels_whatsapp.conftest import load_payload
 from tests.factories import ContactFactory, ProductAdminFactory, TicketFactory, UserFactory
 from tests.security.conftest import PHONE_NUMBER_ID, dump_attachment_files, dump_database, token_client
+from tests.tickets.test_redaction_rules import CARDS, FORMATS, expected_mask
 from tickets import services
 from tickets.models import Comment, Event, Ticket, Via
-from tickets.redaction import _ISSUERS, MASK, is_card_number, known_issuer, luhn_valid, redact, redact_filename
-
-# --- The pure rules ----------------------------------------------------------------------------------------------
-
-
-def luhn_complete(prefix: str, length: int) -> str:
-    """`prefix`, zeros, and the one check digit that makes it pass Luhn: a test number on the issuer's range."""
-    body = prefix + "0" * (length - len(prefix) - 1)
-    return next(body + d for d in "0123456789" if luhn_valid(body + d))
-
-
-# Published test numbers (card networks' and payment processors' documentation) where they exist; for a brand and
-# length that has none, the issuer's prefix completed with the Luhn check digit.
-CARDS = {
-    "visa-13": "4222222222222",
-    "visa-16": "4111111111111111",
-    "visa-16b": "4012888888881881",
-    "visa-19": "4000000000000000006",
-    "mastercard-51": "5105105105105100",
-    "mastercard-52": "5200828282828210",
-    "mastercard-53": luhn_complete("53", 16),
-    "mastercard-54": "5425233430109903",
-    "mastercard-55": "5555555555554444",
-    "mastercard-2series-2221": "2221000000000009",
-    "mastercard-2series-2223": "2223003122003222",
-    "mastercard-2series-2720": luhn_complete("2720", 16),
-    "amex-34": "340000000000009",
-    "amex-37": "378282246310005",
-    "amex-37b": "371449635398431",
-    "discover-6011": "6011111111111117",
-    "discover-6011b": "6011000990139424",
-    "discover-644": "6445644564456445",
-    "discover-65": "6500000000000002",
-    "discover-17": luhn_complete("6011", 17),
-    "discover-19": luhn_complete("6011", 19),
-    "jcb-3530": "3530111333300000",
-    "jcb-3566": "3566002020360505",
-    "diners-14-305": "30569309025904",
-    "diners-14-36": "36227206271667",
-    "diners-14-38": "38520000023237",
-    "unionpay-16": "6200000000000005",
-    "unionpay-19": "6205500000000000004",
-    "maestro-12": luhn_complete("5018", 12),
-    "maestro-13": luhn_complete("5020", 13),
-    "maestro-15": luhn_complete("6304", 15),
-    "maestro-16": "6759649826438453",
-    "maestro-18": luhn_complete("6761", 18),
-    "maestro-19": luhn_complete("6759", 19),
-}
-
-
-def grouped(digits: str, sizes: list[int], sep: str) -> str:
-    parts, start = [], 0
-    for size in sizes:
-        parts.append(digits[start : start + size])
-        start += size
-    if start < len(digits):
-        parts.append(digits[start:])
-    return sep.join(p for p in parts if p)
-
-
-def printed_groups(digits: str) -> list[int]:
-    """How the number is printed on the card: Amex 4-6-5, Diners 14 4-6-4, everything else 4-4-4-4(-3)."""
-    if len(digits) in (14, 15) and digits[:2] in ("34", "37", "30", "36", "38"):
-        return [4, 6, len(digits) - 10]
-    return [4] * (len(digits) // 4)
-
-
-def expected_mask(text: str) -> str:
-    positions = [i for i, c in enumerate(text) if c.isdigit()]
-    hidden = set(positions[6:-4])
-    return "".join(MASK if i in hidden else c for i, c in enumerate(text))
-
-
-FORMATS = {
-    "plain": lambda d: d,
-    "spaced": lambda d: grouped(d, printed_groups(d), " "),
-    "dashed": lambda d: grouped(d, printed_groups(d), "-"),
-}
-CARD_FORMS = [
-    pytest.param(fmt(number), id=f"{name}-{form}") for name, number in CARDS.items() for form, fmt in FORMATS.items()
-]
-
-
-@pytest.mark.parametrize("number", CARDS.values(), ids=CARDS.keys())
-def test_every_table_number_is_a_valid_card_of_a_known_issuer(number):
-    assert 12 <= len(number) <= 19
-    assert luhn_valid(number) and known_issuer(number) and is_card_number(number)
-
-
-def test_the_table_covers_every_length_from_12_to_19():
-    assert {len(n) for n in CARDS.values()} == set(range(12, 20))
-
-
-@pytest.mark.parametrize("card", CARD_FORMS)
-def test_card_alone_is_masked_keeping_the_first_six_and_last_four_digits(card):
-    masked, count = redact(card)
-    assert count == 1
-    assert masked == expected_mask(card)
-    assert len(masked) == len(card)
-    digits = [c for c in card if c.isdigit()]
-    assert [c for c in masked if c.isdigit()] == digits[:6] + digits[-4:]
-    assert masked.count(MASK) == len(digits) - 10
-
-
-@pytest.mark.parametrize("card", CARD_FORMS)
-@pytest.mark.parametrize(
-    "sentence",
-    [
-        "Meu cartão é {}, pode cobrar?",
-        "{}",
-        "card: {} exp 12/29 cvv 123",
-        "(card {})",
-        "«{}»",
-        "line one\n{}\nline three",
-        "two: {} and again {}.",
-    ],
-)
-def test_card_inside_a_sentence_is_masked(card, sentence):
-    text = sentence.format(card, card)
-    masked, count = redact(text)
-    assert count == sentence.count("{}")
-    assert masked == sentence.format(expected_mask(card), expected_mask(card))
-
-
-def test_the_wrappers_in_the_whatsapp_app_are_the_core_functions():
-    assert whatsapp_redaction.redact is redact
-    assert whatsapp_redaction.MASK == MASK
-    assert set(whatsapp_redaction.__all__) >= {"MASK", "redact", "is_card_number", "luhn_valid", "known_issuer"}
-
-
-NEAR_MISSES = {
-    "plus-prefix": "+4111111111111111",
-    "plus-prefix-spaced": "+4111 1111 1111 1111",
-    "phone-international": "+55 11 99999-0000",
-    "phone-e164": "+5511999990000",
-    "phone-wa-id": "5511999990000",
-    "phone-us": "(415) 555-2671",
-    "phone-us-dashed": "1-415-555-2671",
-    "phone-uk": "+44 20 7946 0958",
-    "order-prefixed": "ORD-4111111111111111",
-    "order-hash-no-issuer": "Order #100000000008",
-    "order-number-2025": "order 2025102800000001",
-    "order-dashed": "2025-10-28-0001-4521",
-    "failing-luhn": "4111111111111112",
-    "failing-luhn-spaced": "5555 5555 5555 4445",
-    "no-issuer": "9111111111111119",
-    "in-url": "https://pay.example.com/cards/4111111111111111",
-    "in-url-query": "see http://x.example/?n=4111-1111-1111-1111 please",
-    "in-www-url": "www.example.com/4111111111111111",
-    "eleven-digits": "41111111113",
-    "eleven-digits-in-text": "ref 41111111113 ok",
-    "twenty-digits": "41111111111111111113",
-    "twenty-one-digits": "411111111111111111113",
-    "decimal": "1.4111111111111111",
-    "date-time": "2025-10-28 14:30:00",
-    "amounts": "R$ 1.234,56 and 99.90",
-}
-
-
-@pytest.mark.parametrize("text", NEAR_MISSES.values(), ids=NEAR_MISSES.keys())
-def test_near_misses_stay_as_typed(text):
-    assert redact(text) == (text, 0)
-
-
-def test_a_twenty_digit_run_is_not_a_card_but_a_spaced_card_and_cvv_is():
-    assert redact("41111111111111111113")[1] == 0
-    assert redact("4111 1111 1111 1111 123") == (f"4111 11{MASK * 2} {MASK * 4} 1111 123", 1)
-
-
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        ("card_4111111111111111.pdf", f"card_411111{MASK * 6}1111.pdf"),
-        ("statement-4012888888881881.pdf", f"statement-401288{MASK * 6}1881.pdf"),
-        ("4111-1111-1111-1111.jpg", f"4111-11{MASK * 2}-{MASK * 4}-1111.jpg"),
-        ("IMG_20251028_123456.jpg", "IMG_20251028_123456.jpg"),
-        ("+4111111111111111.pdf", "+4111111111111111.pdf"),
-    ],
-)
-def test_file_names_are_masked_with_their_glue_as_spaces(name, expected):
-    assert redact_filename(name)[0] == expected
-
-
-# --- Properties --------------------------------------------------------------------------------------------------
-
-
-@st.composite
-def card_numbers(draw) -> str:
-    """Any valid number of a known issuer: an issuer prefix, one of its lengths, random digits, the check digit."""
-    (low, high), lengths = draw(st.sampled_from(_ISSUERS))
-    prefix = str(draw(st.integers(low, high)))
-    length = draw(st.sampled_from([n for n in lengths if 12 <= n <= 19]))
-    middle = "".join(draw(st.lists(st.sampled_from("0123456789"), min_size=length - len(prefix) - 1)))[
-        : length - len(prefix) - 1
-    ]
-    body = prefix + middle.ljust(length - len(prefix) - 1, "0")
-    number = next(body + d for d in "0123456789" if luhn_valid(body + d))
-    assert is_card_number(number)
-    return number
-
-
-@st.composite
-def typed(draw, number: str) -> str:
-    style = draw(st.sampled_from(["plain", "spaced", "dashed", "random"]))
-    if style == "random":  # groups of any size, one separator kind
-        sep = draw(st.sampled_from([" ", "-"]))
-        cuts = sorted(draw(st.sets(st.integers(1, len(number) - 1), max_size=6)))
-        return sep.join(number[a:b] for a, b in zip([0, *cuts], [*cuts, len(number)], strict=True))
-    return FORMATS[style](number)
-
-
-# Words around the numbers: letters, digits, punctuation, emoji. A card is set off from them by a `;` (digits on
-# both sides of a lone space would make one longer number, whose reading is another test's business).
-WORDS = st.text(alphabet=st.sampled_from("abcxyz ÁçãñЖ字😀,;:!?()#*'\"\n0123456789"), max_size=30)
-APART = " ; "
-
-
-@hypothesis_settings(max_examples=300, deadline=None)
-@given(number=card_numbers(), data=st.data())
-@example(number=CARDS["maestro-12"], data=None)
-def test_property_masking_keeps_the_length_and_the_first_six_and_last_four_digits(number, data):
-    card = number if data is None else data.draw(typed(number))
-    before, after = ("", "") if data is None else (data.draw(WORDS), data.draw(WORDS))
-    text = f"{before}{APART}{card}{APART}{after}"
-    masked, count = redact(text)
-    assert count >= 1
-    assert len(masked) == len(text)
-    # Only digits ever change, and only into the mask.
-    assert all(m == t or (t.isdigit() and m == MASK) for m, t in zip(masked, text, strict=True))
-    start = len(before) + len(APART)
-    span = masked[start : start + len(card)]
-    assert span == expected_mask(card)
-    kept = [c for c in span if c.isdigit()]
-    assert kept == list(number[:6] + number[-4:])
-
-
-@hypothesis_settings(max_examples=300, deadline=None)
-@given(numbers=st.lists(card_numbers(), min_size=1, max_size=4), data=st.data())
-def test_property_no_valid_full_number_of_the_input_survives(numbers, data):
-    pieces = [data.draw(WORDS)]
-    for number in numbers:
-        pieces += [data.draw(typed(number)), data.draw(WORDS)]
-    text = APART.join(pieces)
-    masked, count = redact(text)
-    assert count >= len(numbers)
-    flat = re.sub(r"[\s\-]", "", masked)  # however the digits left are read, with or without separators
-    for number in numbers:
-        assert number not in flat
-
-
-@hypothesis_settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text=st.text(max_size=200))
-def test_property_any_text_only_ever_loses_digits_to_the_mask(text):
-    masked, count = redact(text)
-    assert len(masked) == len(text)
-    assert all(m == t or (t.isdigit() and m == MASK) for m, t in zip(masked, text, strict=True))
-    assert (masked == text) == (count == 0)
-
+from tickets.redaction import MASK
 
 # --- An inbound webhook leaves no full number anywhere -------------------------------------------------------------
 
@@ -511,6 +252,97 @@ def test_an_unknown_number_s_messages_are_masked_too(deliver, db):
     assert full_number_places(dump_database()) == {}
 
 
+# --- ... however the numbers are written ------------------------------------------------------------------------
+
+# One card per place, each written in a form the detector once missed: separators of every kind, glued to letters,
+# inside URLs.
+WRITTEN_APART = {
+    "text": (CARDS["visa-16"], "Meu cartão:\n4111\n1111\u00a01111\u20091111\nobrigada"),
+    "second text": (CARDS["discover-6011b"], "6011\u22120009\u20079013\u00ad9424 ok"),
+    "caption": (CARDS["mastercard-55"], "front 5555\u200b5555\u200b5555\u200b4444"),
+    "filename": (CARDS["visa-16b"], "card4012888888881881exp0127.pdf"),
+    "contact card name": (CARDS["amex-37"], "Card 3782\u2014822463\u201410005"),
+    "contact card phone": (CARDS["discover-6011"], "6011/1111/1111/1117"),
+    "contact card company": (CARDS["jcb-3566"], "Org3566002020360505"),
+    "contact card url": (CARDS["maestro-16"], "https://pay.example/c?n=6759%206498%202643%208453&x=1"),
+    "contact card street": (CARDS["mastercard-52"], "Rua 5200\t8282\t8282\t8210"),
+    "location name": (CARDS["jcb-3530"], "Loja 3530.1113.3330.0000"),
+    "location address": (CARDS["diners-14-305"], "Av. Paulista 3056\r\n930902\r\n5904"),
+    "location url": (CARDS["mastercard-54"], "https://maps.example/place/5425-2334-3010-9903"),
+    "profile name": (CARDS["unionpay-16"], "Ana_6200000000000005_"),
+}
+
+
+def inbound_written_apart() -> dict:
+    w = {place: written for place, (_, written) in WRITTEN_APART.items()}
+    body = copy.deepcopy(load_payload("text.json"))
+    value = body["entry"][0]["changes"][0]["value"]
+    value["metadata"]["phone_number_id"] = PHONE_NUMBER_ID
+    value["contacts"][0]["profile"]["name"] = w["profile name"]
+    card = {
+        "name": {"formatted_name": w["contact card name"], "first_name": "Card"},
+        "phones": [{"phone": w["contact card phone"], "type": "CELL"}],
+        "org": {"company": w["contact card company"]},
+        "urls": [{"url": w["contact card url"], "type": "WORK"}],
+        "addresses": [{"street": w["contact card street"], "city": "São Paulo", "type": "HOME"}],
+    }
+    document = {"filename": w["filename"], "mime_type": "application/pdf", "sha256": DOC_SHA, "id": "9102"}
+    location = {"latitude": -23.56, "longitude": -46.65, "url": w["location url"]}
+    location |= {"name": w["location name"], "address": w["location address"]}
+    value["messages"] = [
+        message("wamid.apart.text", "text", {"body": w["text"]}),
+        message("wamid.apart.text2", "text", {"body": w["second text"]}),
+        message("wamid.apart.image", "image", {"caption": w["caption"], "mime_type": "image/jpeg", "id": "9101"}),
+        message("wamid.apart.doc", "document", document),
+        message("wamid.apart.contacts", "contacts", [card]),
+        message("wamid.apart.location", "location", location),
+    ]
+    return body
+
+
+def flattened(haystack: str) -> str:
+    """`haystack` with JSON and URL escapes decoded and every separator removed: however a number was written
+    apart, its digits stand together again."""
+    text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m[1], 16)), haystack)
+    text = re.sub(r"\\[nrtfb]|%[0-9A-Fa-f]{2}", " ", text)
+    return "".join(
+        c for c in text if not (c.isspace() or c in "./\\_+" or unicodedata.category(c) in ("Zs", "Pd", "Sm", "Cf"))
+    )
+
+
+def written_apart_found(haystack: str) -> set[str]:
+    flat = flattened(haystack)
+    return {place for place, (number, _) in WRITTEN_APART.items() if number in flat}
+
+
+def test_cards_written_apart_glued_or_in_urls_are_in_no_table_no_file_and_no_log_line(deliver, account, sql_logged):
+    deliver(inbound_written_apart())
+
+    assert WebhookDelivery.objects.get().state == WebhookDelivery.State.PROCESSED
+    ticket = Ticket.objects.get()
+    assert ticket.comments.filter(author_role="end_user").count() == 6
+    assert ticket.attachments.get(channel_media_id="9102").filename == f"card401288{MASK * 6}1881exp0127.pdf"
+    stored = WebhookDelivery.objects.get().payload["entry"][0]["changes"][0]["value"]
+    contact_card = stored["messages"][4]["contacts"][0]
+    assert contact_card["urls"][0]["url"] == f"https://pay.example/c?n=6759%2064{MASK * 2}%20{MASK * 4}%208453&x=1"
+
+    everything = dump_database() + "\n" + dump_attachment_files()
+    assert written_apart_found(everything) == set()
+    assert written_apart_found(sql_logged.text) == set()
+    assert "INSERT" in sql_logged.text  # the SQL really was logged
+    for number, _ in WRITTEN_APART.values():  # the masked forms are there: first six, last four
+        assert number[:6] in flattened(everything)
+    assert ticket.events.filter(type="redaction.applied").count() == 6
+
+
+def test_the_opt_out_control_finds_every_card_written_apart(deliver, account):
+    """The searches above can fail: with the number's redaction off, they find every card in every place."""
+    account.redact_credit_cards = False
+    account.save()
+    deliver(inbound_written_apart())
+    assert written_apart_found(dump_database() + "\n" + dump_attachment_files()) == set(WRITTEN_APART)
+
+
 # --- Who may turn it off -------------------------------------------------------------------------------------------
 
 
@@ -664,3 +496,17 @@ def test_the_tag_is_added_once_and_each_comment_gets_its_event(db):
         )
     assert ticket.tag_rows.filter(name="credit_card_redacted").count() == 1
     assert [e.data["count"] for e in ticket.events.filter(type="redaction.applied").order_by("id")] == [2, 2]
+
+
+@override_settings(ACCOUNT_REDACT_CREDIT_CARDS=True)
+@pytest.mark.parametrize(("place", "via"), [("text", Via.EMAIL), ("contact card url", Via.API), ("filename", Via.WEB)])
+def test_the_account_wide_setting_uses_the_same_detector_for_cards_written_apart(db, place, via):
+    number, written = WRITTEN_APART[place]
+    comment = services.end_user_message_add(
+        conversation_ticket=None, requester=ContactFactory(), via=via, body=f"here: {written}"
+    )
+    comment.refresh_from_db()
+    assert number not in flattened(comment.body)
+    assert number[:6] in flattened(comment.body) and MASK in comment.body
+    assert recorded_for(comment).data["count"] == 1
+    assert written_apart_found(dump_database()) == set()
