@@ -149,3 +149,18 @@ def test_admin_merge_view(client):
     assert response["Location"] == reverse("admin:tickets_contact_change", args=[keep.pk])
     assert Ticket.objects.get(pk=ticket.pk).requester_id == keep.pk
     assert LogEntry.objects.filter(object_id=str(keep.pk), user=admin).exists()
+
+
+def test_repair_reads_as_a_sentence_and_keeps_numbers_out_of_the_log(caplog):
+    from tickets.templatetags.ticket_tags import describe_event
+
+    admin = ProductAdminFactory(first_name="Ada", last_name="Admin")
+    contact = WhatsAppContactFactory(wa_id="5511900000001")
+    ticket = TicketFactory(requester=contact)
+    with caplog.at_level("INFO", logger="tickets"):
+        contacts.contact_wa_id_repair(contact=contact, wa_id="5511900000002", actor=admin)
+    event = Event.objects.get(ticket=ticket, type=contacts.CONTACT_REPAIRED)
+    sentence = describe_event(event)
+    assert "WhatsApp number from 5511900000001 to 5511900000002" in sentence
+    assert "contact.repaired" not in sentence
+    assert "5511900000002" not in caplog.text and contacts.CONTACT_REPAIRED in caplog.text
