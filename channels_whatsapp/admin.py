@@ -10,6 +10,7 @@ from channels_whatsapp.models import (
     InboundReceipt,
     MessageTemplate,
     OutboundSend,
+    PendingMessageUpdate,
     RefusedEvent,
     StatusReceipt,
     WebhookDelivery,
@@ -145,6 +146,20 @@ class RefusedEventAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "reason", "account"]
     list_select_related = ["account"]
     search_fields = ["wamid", "target_wamid", "sender", "phone_number_id"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+
+@admin.register(PendingMessageUpdate)
+class PendingMessageUpdateAdmin(ReadOnlyAdmin):
+    """Reactions, edits and revokes waiting for their message. Applied when it arrives; after 7 days they move to
+    the refused events with reason "target never arrived". Ids only: the new text of an edit is not listed."""
+
+    list_display = ["created_at", "kind", "account", "target_wamid", "wamid", "timestamp", "delivery_id"]
+    list_filter = ["kind", "account"]
+    list_select_related = ["account"]
+    search_fields = ["wamid", "target_wamid", "sender_wa_id", "sender_user_id"]
+    exclude = ["text", "emoji"]
     date_hierarchy = "created_at"
     show_full_result_count = False
 

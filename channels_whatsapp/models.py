@@ -237,6 +237,7 @@ class RefusedEvent(models.Model):
         WRONG_SENDER = "wrong_sender", _("The message was written by someone else")
         NOT_OUTBOUND = "not_outbound", _("Not a WhatsApp message sent from SupportDesk")
         CALLBACK_MISMATCH = "callback_mismatch", _("The callback data does not match the message id")
+        TARGET_NEVER_ARRIVED = "target_never_arrived", _("The message it refers to never arrived (7 days)")
 
     account = models.ForeignKey(
         WhatsAppAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("account")
@@ -275,3 +276,54 @@ class RefusedEvent(models.Model):
 
     def __str__(self) -> str:
         return f"Refused {self.kind} ({self.reason})"
+
+
+class PendingMessageUpdate(models.Model):
+    """A reaction, edit or revoke that arrived before the message it names (Meta does not keep order): kept until
+    that message arrives and then applied like a live event, or expired into a RefusedEvent after 7 days.
+
+    Holds what applying needs and nothing more: ids, the event's timestamp, the emoji or the new text (card numbers
+    already masked when the webhook was stored)."""
+
+    class Kind(models.TextChoices):
+        REACTION = "reaction", _("Reaction")
+        EDIT = "edit", _("Edit")
+        REVOKE = "revoke", _("Deletion")
+
+    account = models.ForeignKey(WhatsAppAccount, on_delete=models.CASCADE, related_name="+", verbose_name=_("account"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    target_wamid = models.CharField(_("target message id"), max_length=200, db_index=True)
+    wamid = models.CharField(_("event id"), max_length=200, unique=True)
+    sender_wa_id = models.CharField(_("sender WhatsApp id"), max_length=64, blank=True)
+    sender_user_id = models.CharField(_("sender user id"), max_length=64, blank=True)
+    timestamp = models.DateTimeField(_("sent at"), null=True, blank=True, help_text=_("The event's own timestamp."))
+    emoji = models.TextField(_("emoji"), blank=True)
+    text = models.TextField(_("new text"), blank=True)
+    redactions = models.PositiveIntegerField(_("card numbers masked"), default=0)
+    delivery = models.ForeignKey(
+        WebhookDelivery,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("webhook delivery"),
+    )
+    created_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["target_wamid", "timestamp", "id"]
+        verbose_name = _("pending WhatsApp event")
+        verbose_name_plural = _("pending WhatsApp events")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["reaction", "edit", "revoke"]), name="pending_update_kind_valid"
+            ),
+            models.CheckConstraint(condition=~Q(target_wamid=""), name="pending_update_has_target"),
+            models.CheckConstraint(condition=~Q(wamid=""), name="pending_update_has_wamid"),
+            models.CheckConstraint(
+                condition=Q(kind="reaction") | Q(emoji=""), name="pending_update_emoji_only_on_reaction"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Pending {self.kind} for {self.target_wamid}"

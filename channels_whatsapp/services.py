@@ -439,7 +439,10 @@ def inbound_message_handle(
             body=_inbound_error_note(error),
             data={"code": error.code, "title": error.title, "detail": error.detail},
         )
-    return None
+    from channels_whatsapp import pending_updates
+
+    # Reactions, edits and revokes that came before this message: applied now, in their timestamp order.
+    return "; ".join(pending_updates.pending_apply(target_wamid=message.wamid)) or None
 
 
 def _quoted_comment(
@@ -766,6 +769,10 @@ def comment_send(*, comment_id: int) -> str:
                 comment.channel_message_id = result["wamids"][0]
                 comment.save(update_fields=["channel_message_id"])
             delivery.delivery_advance(comment=comment, status=DeliveryStatus.SENT)
+            from channels_whatsapp import pending_updates
+
+            # A reaction to this message processed before its wamid was recorded here: applied now.
+            pending_updates.pending_apply(target_wamid=comment.channel_message_id)
         return "sent"
     return "exhausted"
 

@@ -42,3 +42,11 @@ def sync_templates() -> str:
     if any(outcome.error is not None for outcome in outcomes):
         raise RuntimeError(summary)
     return summary
+
+
+def expire_pending_updates() -> str:
+    """Hourly (schedule "whatsapp-pending-updates-expiry"): reactions, edits and revokes whose message never came
+    within 7 days become refused events (`target_never_arrived`)."""
+    from channels_whatsapp import pending_updates
+
+    return f"expired {pending_updates.pending_updates_expire()}"
