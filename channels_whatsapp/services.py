@@ -765,14 +765,16 @@ def comment_send(*, comment_id: int) -> str:
                 state=OutboundSend.State.SENT, payload=result["payloads"], wamids=result["wamids"]
             )
             comment = Comment.objects.select_for_update().get(pk=comment_id)
-            if not comment.channel_message_id:
+            recorded = not comment.channel_message_id
+            if recorded:
                 comment.channel_message_id = result["wamids"][0]
                 comment.save(update_fields=["channel_message_id"])
             delivery.delivery_advance(comment=comment, status=DeliveryStatus.SENT)
-            from channels_whatsapp import pending_updates
+            if recorded:  # a wamid recorded before (a revived timeout) took its events live
+                from channels_whatsapp import pending_updates
 
-            # A reaction to this message processed before its wamid was recorded here: applied now.
-            pending_updates.pending_apply(target_wamid=comment.channel_message_id)
+                # A reaction to this message processed before its wamid was recorded here: applied now.
+                pending_updates.pending_apply(target_wamid=comment.channel_message_id)
         return "sent"
     return "exhausted"
 

@@ -66,4 +66,8 @@ def status_handle(
         delivery.delivery_advance(comment=comment, status=target)
     if not comment.channel_message_id:
         Comment.objects.filter(pk=comment.pk).update(channel_message_id=status.wamid)
+        from channels_whatsapp import pending_updates
+
+        # Its wamid is known only now (a timed-out send): a reaction to it that came before is applied now.
+        return "; ".join(pending_updates.pending_apply(target_wamid=status.wamid)) or None
     return None

@@ -18,6 +18,7 @@ from tests.channels_whatsapp.binding_helpers import (
     OTHER_PHONE_NUMBER_ID,
     deliver_fixture,  # noqa: F401 - fixture
     other_account_fixture,  # noqa: F401 - fixture
+    our_reply,
 )
 from tests.channels_whatsapp.conftest import meta_json, sign
 from tickets import services as ticket_services
@@ -92,6 +93,19 @@ def revoke(wamid: str, target: str, *, ts: int, sender: str = ANA, **kwargs) -> 
         "revoke": {"original_message_id": target},
     }
     return webhook(message, sender=sender, **kwargs)
+
+
+def status(wamid: str, value: str, *, ts: int, recipient: str = ANA, callback: str = "") -> dict:
+    """A statuses webhook (Cloud API notes, section 4)."""
+    item = {"id": wamid, "status": value, "timestamp": str(ts), "recipient_id": recipient}
+    if callback:
+        item["biz_opaque_callback_data"] = callback
+    body = webhook({}, sender=recipient)
+    value_ = body["entry"][0]["changes"][0]["value"]
+    value_["statuses"] = [item]
+    value_["contacts"] = [{"wa_id": recipient}]
+    del value_["messages"]
+    return body
 
 
 def outcome(wamid: str) -> dict:
@@ -296,6 +310,21 @@ def test_reaction_to_our_message_before_our_send_recorded_its_wamid(
     ours.refresh_from_db()
     assert ours.channel_message_id == "wamid.OURS"
     assert ours.channel_data["reactions"] == {"customer": HEART}
+    assert Event.objects.filter(type="message.reaction", data__comment_id=ours.pk).count() == 1
+    assert not PendingMessageUpdate.objects.exists()
+
+
+def test_reaction_to_our_message_whose_wamid_only_a_status_brings(deliver, account, agent):
+    """Our POST timed out, so the send never learnt its wamid; the customer reacts, then the first status (matched
+    by its callback data) records the wamid: the reaction waiting for it is applied then."""
+    deliver(text("wamid.M1", "Hello", ts=1760000000))
+    ours = our_reply(Comment.objects.get().ticket, agent, account=account, wamid=None)
+    deliver(reaction("wamid.R1", "wamid.TIMED-OUT", ts=1760000100))
+    assert PendingMessageUpdate.objects.filter(target_wamid="wamid.TIMED-OUT").exists()
+    deliver(status("wamid.TIMED-OUT", "delivered", ts=1760000090, callback=f"comment:{ours.pk}"))
+    ours.refresh_from_db()
+    assert ours.channel_message_id == "wamid.TIMED-OUT"
+    assert ours.channel_data["reactions"] == {"customer": THUMBS_UP}
     assert Event.objects.filter(type="message.reaction", data__comment_id=ours.pk).count() == 1
     assert not PendingMessageUpdate.objects.exists()
 
