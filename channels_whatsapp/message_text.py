@@ -25,8 +25,8 @@ def render_body(message: parsing.InboundMessage) -> str:
     if message.errors:
         return " ".join(error_text(e) for e in message.errors)
     match message.type:
-        case "image" | "video" | "audio" | "document" | "sticker":
-            return ""  # the attachment is the message
+        case "text" | "button" | "image" | "video" | "audio" | "document" | "sticker":
+            return ""  # an empty text stays empty; a file is its own message
         case "interactive":
             return _("The customer answered an interactive message, but WhatsApp sent no answer to show.")
         case _:
@@ -191,7 +191,7 @@ def _subject(message: parsing.InboundMessage) -> str:
     media = message.media
     match message.type:
         case "text":
-            return message.text or _("Empty message")
+            return message.text or _("New conversation")
         case "image":
             return _labelled(_("Photo"), message.text)
         case "video":

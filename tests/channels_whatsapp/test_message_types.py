@@ -246,3 +246,44 @@ def test_every_type_renders_a_body_and_a_subject_without_crashing():
         (message,) = change.messages
         assert message_text.render_body(message)
         assert message_text.subject_for(message)
+
+
+def test_an_empty_text_keeps_an_empty_body_and_the_default_subject(deliver):
+    body = payload("text")
+    first_message(body)["text"]["body"] = ""
+    deliver(body)
+    comment = only_entry()
+    assert comment.body == ""
+    assert comment.ticket.subject == "New conversation"
+
+
+# --- system messages: internal notes in words ----------------------------------------------------------------------
+
+
+def system_notes() -> list[str]:
+    return list(Comment.objects.filter(author_role=AuthorRole.SYSTEM).values_list("body", flat=True))
+
+
+def test_changed_number_note_says_the_new_number(deliver):
+    deliver("text")
+    deliver("system_user_changed_number")
+    assert system_notes() == ["The customer changed their WhatsApp number to +5511988887777."]
+
+
+def test_identity_changed_note_is_in_words(deliver):
+    deliver("text")
+    body = payload("system_user_changed_number")
+    first_message(body)["system"] = {"type": "customer_identity_changed", "body": ""}
+    deliver(body)
+    assert system_notes() == [
+        "The customer's WhatsApp identity changed (a new phone or a reinstall): make sure you are still talking "
+        "to the same person."
+    ]
+
+
+def test_other_system_message_keeps_its_text_with_one_full_stop(deliver):
+    deliver("text")
+    body = payload("system_user_changed_number")
+    first_message(body)["system"] = {"type": "something_new", "body": "Something new happened."}
+    deliver(body)
+    assert system_notes() == ["WhatsApp: Something new happened."]
