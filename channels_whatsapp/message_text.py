@@ -2,8 +2,8 @@
 wording of WhatsApp's error objects. Pure functions of the parsed message (no database, no network).
 
 Every message says something: a message with nothing of its own to show (an `unsupported` one, an interactive reply
-or unknown type that only carries `errors`) is described in words, once, in its comment. The text was card-masked
-upstream (the webhook store never holds a full card number), so nothing here masks again.
+or unknown type that only carries `errors`) is described in words, once, in its comment. Customer text arrives
+card-masked (the webhook store never holds a full card number); the caller masks the results again per account.
 """
 
 from django.utils.translation import gettext as _
@@ -16,7 +16,8 @@ _ERROR_CODES_IN_THE_BODY = {"unsupported": frozenset({"131051"})}  # codes the t
 
 
 def render_body(message: parsing.InboundMessage) -> str:
-    """The comment body for one inbound message; never empty."""
+    """The comment body for one inbound message. Empty only for an empty text or an uncaptioned file (then the
+    attachment is the message)."""
     own = _own_text(message)
     if message.type == "unsupported":  # one entry says it all: what the type says, then any further error
         return " ".join([own, *(error_text(e) for e in _errors_not_in(message))])

@@ -1,7 +1,7 @@
 """Every WhatsApp message type says something, once: recorded Cloud API payloads posted through the signed webhook.
 
-The samples in tests/payloads/ are written from the Cloud API reference (docs/whatsapp-cloud-api.md, section 3).
-`call_permission_reply` is not in that reference; its shape is the one Meta documents for the Calling API's
+The samples in tests/payloads/ are written from the Cloud API reference (webhook message objects).
+`call_permission_reply` is not in our notes on that reference; its shape is the one Meta documents for the Calling API's
 interactive reply: `interactive.type = "call_permission_reply"` with
 `call_permission_reply: {response: accept|reject, is_permanent, expiration_timestamp, response_source}`.
 """
