@@ -43,6 +43,31 @@ def sha256_b64(content: bytes) -> str:
     return base64.b64encode(hashlib.sha256(content).digest()).decode()
 
 
+def sha256_digest(announced: str) -> bytes | None:
+    """The 32-byte digest an announced `sha256` stands for, or None when it is not one.
+
+    Webhooks carry base64 (standard alphabet, padded); the Graph media-info answer may carry hex. Accepted: 64 hex
+    digits in any case, or base64 in the standard or URL-safe alphabet, with or without padding.
+    """
+    text = (announced or "").strip()
+    if len(text) == 64:
+        try:
+            return bytes.fromhex(text)
+        except ValueError:
+            return None
+    unpadded = text.rstrip("=")
+    if len(unpadded) != 43 or len(text) > 44:  # 32 bytes are 43 base64 characters and one "="
+        return None
+    try:
+        digest = base64.b64decode(unpadded.translate(_URLSAFE) + "=", validate=True)
+    except ValueError:
+        return None
+    return digest if len(digest) == 32 else None
+
+
+_URLSAFE = str.maketrans("-_", "+/")
+
+
 def outbound_type_for(mime_type: str, size: int) -> str | None:
     """The message type to send a file as, or None if WhatsApp would refuse it.
 

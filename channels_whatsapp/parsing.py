@@ -247,6 +247,13 @@ def _parse_message(raw: dict) -> InboundMessage | None:
         kwargs["details"] = {"kind": kind, **{k: reply.get(k) for k in ("id", "title", "description") if k in reply}}
         if kind == "nfm_reply":
             kwargs["details"]["response_json"] = _s(reply.get("response_json"))
+        elif kind == "call_permission_reply":  # the customer's answer to our request to call them
+            kwargs["details"].update(
+                response=_s(reply.get("response")),
+                expiration_timestamp=_s(reply.get("expiration_timestamp")),
+                is_permanent=reply.get("is_permanent") is True,
+                response_source=_s(reply.get("response_source")),
+            )
     elif type_ == "button":
         kwargs["text"] = _s(body.get("text"))
         kwargs["details"] = {"payload": _s(body.get("payload"))}

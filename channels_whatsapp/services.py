@@ -16,7 +16,18 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from channels_whatsapp import binding, client, media, parsing, redaction, refusals, selectors, statuses, window
+from channels_whatsapp import (
+    binding,
+    client,
+    media,
+    message_text,
+    parsing,
+    redaction,
+    refusals,
+    selectors,
+    statuses,
+    window,
+)
 from channels_whatsapp.models import (
     AccountChange,
     InboundReceipt,
@@ -320,41 +331,8 @@ def _contact_for(*, change: parsing.Change, message: parsing.InboundMessage) -> 
 
 
 def render_body(message: parsing.InboundMessage) -> str:
-    """What the agent reads for each message type."""
-    d = message.details
-    match message.type:
-        case "text" | "button":
-            return message.text
-        case "image" | "video" | "audio" | "document" | "sticker":
-            return message.text
-        case "location":
-            place = ", ".join(str(d[k]) for k in ("name", "address") if d.get(k))
-            coords = f"{d.get('latitude')}, {d.get('longitude')}"
-            return f"Location: {place} ({coords})" if place else f"Location: {coords}"
-        case "contacts":
-            return "Shared contact: " + "; ".join(
-                _contact_card(c) for c in d.get("contacts", []) if isinstance(c, dict)
-            )
-        case "interactive":
-            if d.get("kind") == "nfm_reply":
-                return "Form response: " + str(d.get("response_json", ""))
-            return message.text + (f" ({d['description']})" if d.get("description") else "")
-        case "order":
-            items = d.get("items") or []
-            return f"Order of {len(items)} item(s)" + (f": {message.text}" if message.text else "")
-        case "unsupported":
-            kind = d.get("unsupported_type") or "unknown"
-            return f"The customer sent a message of a type WhatsApp does not support here ({kind})."
-        case _:
-            return message.text or f"The customer sent a message of type '{message.type}' that SupportDesk cannot show."
-
-
-def _contact_card(card: dict) -> str:
-    name = card.get("name") if isinstance(card.get("name"), dict) else {}
-    parts = [str(name.get("formatted_name") or name.get("first_name") or "")]
-    parts += [str(p.get("phone", "")) for p in parsing._l(card.get("phones")) if isinstance(p, dict)]
-    parts += [str(e.get("email", "")) for e in parsing._l(card.get("emails")) if isinstance(e, dict)]
-    return ", ".join(p for p in parts if p)
+    """What the agent reads for each message type (see message_text)."""
+    return message_text.render_body(message)
 
 
 def redact_inbound(*, account: WhatsAppAccount, text: str) -> tuple[str, int]:
@@ -406,10 +384,13 @@ def inbound_message_handle(
         conversation_ticket = conversation.ticket if conversation else None
     body = render_body(message)
     body, redactions = redact_inbound(account=account, text=body)
+    subject, _ = redact_inbound(account=account, text=message_text.subject_for(message))
     redactions += int(message.raw.get(REDACTION_COUNT_KEY) or 0) if isinstance(message.raw, dict) else 0
     details = dict(message.details)
     if message.frequently_forwarded:
         details["frequently_forwarded"] = True
+    if message.errors:
+        details["errors"] = [{"code": e.code, "title": e.title, "detail": e.detail} for e in message.errors[:10]]
 
     def link(ticket: Ticket) -> None:
         WhatsAppConversation.objects.create(ticket=ticket, account=account, contact=contact)
@@ -419,6 +400,7 @@ def inbound_message_handle(
         requester=contact,
         via=Via.WHATSAPP,
         body=body,
+        subject=subject,
         sent_at=sent_at,
         channel_message_id=message.wamid,
         forwarded=message.forwarded,
@@ -433,7 +415,7 @@ def inbound_message_handle(
         _opt_in_keyword(contact=contact, comment=comment, text=message.text)
     if message.media is not None and message.media.id:
         _attach_inbound_media(comment=comment, account=account, message=message)
-    for error in message.errors:
+    for error in message_text.errors_for_notes(message):  # what the comment itself does not already say
         ticket_services.system_note_add(
             ticket=comment.ticket,
             body=_inbound_error_note(error),
@@ -491,14 +473,7 @@ def _opt_in_keyword(*, contact: Contact, comment: Comment, text: str) -> None:
 
 
 def _inbound_error_note(error: parsing.GraphErrorInfo) -> str:
-    if error.code == "131052":
-        return (
-            "The customer sent a file WhatsApp could not download (131052: media too large or unavailable). "
-            f"{error.detail} Ask them to send it another way."
-        ).strip()
-    if error.code == "131051":
-        return "The customer sent a message type WhatsApp does not support (131051)."
-    return f"WhatsApp reported an error with this message: {error.code} {error.title}. {error.detail}".strip()
+    return message_text.error_text(error)
 
 
 def _system_message(
@@ -525,7 +500,9 @@ def _system_message(
     latest = conversation.ticket
     if latest.status != "closed":
         ticket_services.system_note_add(
-            ticket=latest, body=f"WhatsApp: {message.text or kind}", data={"kind": kind, "new_wa_id": new_wa_id}
+            ticket=latest,
+            body=message_text.system_text(kind=kind, text=message.text, new_wa_id=new_wa_id),
+            data={"kind": kind, "new_wa_id": new_wa_id},
         )
     return None
 
@@ -598,8 +575,7 @@ def media_download(*, attachment_id: int, attempt: int = 1) -> bool:
         if info.file_size is not None and info.file_size > limit:
             raise MediaRejected(f"it is {info.file_size} bytes, more than the {limit} bytes allowed for this type")
         content, content_type = client.download_media(url=info.url, token=account.access_token, max_bytes=limit)
-        expected = attachment.sha256 or info.sha256
-        if expected and media.sha256_b64(content) != expected:
+        if not _digest_matches(attachment=attachment, content=content, announced=info.sha256):
             raise MediaRejected("its checksum does not match what WhatsApp announced")
     except MediaRejected as exc:
         _media_failed(attachment, f"The file {attachment.filename} was not stored: {exc}.")
@@ -619,6 +595,26 @@ def media_download(*, attachment_id: int, attempt: int = 1) -> bool:
         if mime:
             attachment.content_type = mime[:120]
         attachment.save()
+    return True
+
+
+def _digest_matches(*, attachment: Attachment, content: bytes, announced: str) -> bool:
+    """Every sha256 WhatsApp announced (webhook, then media info) that is a digest must be the file's; compared as
+    32 bytes, whatever the encoding. None announced: nothing to check. One that is no digest: logged, not used."""
+    actual = hashlib.sha256(content).digest()
+    for source, text in (("webhook", attachment.sha256), ("media info", announced)):
+        if not text:
+            continue
+        digest = media.sha256_digest(text)
+        if digest is None:
+            logger.warning(
+                "Attachment %s: the %s sha256 is not a SHA-256 digest (%s characters); not checked against it",
+                attachment.pk,
+                source,
+                len(text),
+            )
+        elif not hmac.compare_digest(digest, actual):
+            return False
     return True
 
 

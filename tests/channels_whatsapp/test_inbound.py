@@ -352,6 +352,25 @@ MEDIA_ID = {
 }
 
 
+# What a first message of each type names its ticket: its text, or what kind of message it was.
+SUBJECTS = {
+    "text": "Hi, I need help with my order",
+    "text_non_ascii": "Olá, não consigo pagar 😢 ação",
+    "image": "Photo: Photo of the broken screen",
+    "video": "Video: How it fails",
+    "audio_voice": "Voice message",
+    "document": "Document: invoice-2025-10.pdf",
+    "sticker": "Sticker",
+    "location": "Location: Loja Paulista",
+    "contacts": "Contact: Maria Lima",
+    "interactive_button_reply": "Button: Yes, solved",
+    "interactive_list_reply": "List reply: Billing",
+    "button": "Button: Reopen my ticket",
+    "order": "Order",
+    "unknown_type": "Unsupported message",
+}
+
+
 @pytest.mark.parametrize(
     ("name", "message_type", "body", "channel_data", "attachment"),
     [
@@ -408,7 +427,7 @@ def test_message_type_becomes_a_comment(deliver, media_enqueued, name, message_t
     assert comment.body == body
     assert channel_data.items() <= comment.channel_data.items()
     assert comment.channel_message_id == first_message(payload(name))["id"]
-    assert comment.ticket.subject == (body or "New conversation")
+    assert comment.ticket.subject == SUBJECTS[name]
     assert Comment.objects.count() == 1  # no system note for any of these
     if attachment is None:
         assert not comment.attachments.exists()
@@ -439,25 +458,25 @@ def test_contact_card_is_kept_in_channel_data(deliver):
 
 
 @pytest.mark.parametrize(
-    ("name", "code"),
-    [("unsupported", "131051"), ("media_error_131052", "131052")],
+    ("name", "code", "body"),
+    [
+        ("unsupported", "131051", "The customer sent a message of a type WhatsApp does not support here (poll)."),
+        (
+            "media_error_131052",
+            "131052",
+            "The customer sent a file WhatsApp could not download (131052: media too large or unavailable). "
+            "Unable to download the media sent by the user. Ask them to send it another way.",
+        ),
+    ],
 )
-def test_inbound_errors_add_a_clear_internal_system_note(deliver, name, code):
+def test_a_message_that_is_only_an_error_says_it_once_in_its_comment(deliver, name, code, body):
     deliver(name)
     ticket = Ticket.objects.get()
-    customer = ticket.comments.get(author_role=AuthorRole.END_USER)
-    assert customer.public is True
-    note = ticket.comments.get(author_role=AuthorRole.SYSTEM)
-    assert note.public is False
-    assert code in note.body
-    assert note.channel_data["code"] == code
-    assert note.body.strip()
-    if code == "131052":
-        assert "could not download" in note.body
-        assert "Unable to download the media sent by the user." in note.body
-    else:
-        assert "does not support" in note.body
-        assert "(poll)" in customer.body
+    (comment,) = ticket.comments.all()  # one entry: no system note repeating what the comment says
+    assert comment.author_role == AuthorRole.END_USER
+    assert comment.public is True
+    assert comment.body == body
+    assert [e["code"] for e in comment.channel_data["errors"]] == [code]
 
 
 def test_forwarded_messages_are_flagged(deliver):
