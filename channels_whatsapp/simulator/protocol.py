@@ -243,7 +243,10 @@ def decode_cursor(cursor: str) -> int | None:
 
 
 def envelope(*, waba_id: str, phone_number_id: str, display_phone_number: str, value: dict) -> dict:
-    """The `whatsapp_business_account` envelope Meta wraps every `messages` change in."""
+    """The `whatsapp_business_account` envelope Meta wraps every `messages` change in.
+
+    `metadata.display_phone_number` is digits only on the wire, however the number is written in our settings.
+    """
     return {
         "object": "whatsapp_business_account",
         "entry": [
@@ -254,7 +257,7 @@ def envelope(*, waba_id: str, phone_number_id: str, display_phone_number: str, v
                         "value": {
                             "messaging_product": "whatsapp",
                             "metadata": {
-                                "display_phone_number": display_phone_number,
+                                "display_phone_number": digits(display_phone_number),
                                 "phone_number_id": phone_number_id,
                             },
                             **value,
@@ -274,6 +277,15 @@ def user_id_for(wa_id: str) -> str:
 
 def contact_json(wa_id: str, name: str) -> dict:
     return {"profile": {"name": name}, "wa_id": wa_id, "user_id": user_id_for(wa_id)}
+
+
+def status_value(*, status: dict, recipient_id: str, profile_name: str) -> dict:
+    """A status webhook's `value` body: `statuses` plus the recipient in `contacts`, as Meta sends it today.
+
+    Clients such as pywa build the status's user from `value.contacts[0]`; a phone without a profile name yet is
+    named by its number, as WhatsApp shows it.
+    """
+    return {"contacts": [contact_json(recipient_id, profile_name or recipient_id)], "statuses": [status]}
 
 
 def status_json(

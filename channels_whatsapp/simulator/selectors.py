@@ -134,6 +134,11 @@ def contact_get(wa_id: str) -> SimContact | None:
     return SimContact.objects.filter(wa_id=wa_id).first()
 
 
+def contact_name(wa_id: str) -> str:
+    """The phone's profile name, or "" for a number the simulator has never seen write."""
+    return SimContact.objects.filter(wa_id=wa_id).values_list("name", flat=True).first() or ""
+
+
 def conversation(*, wa_id: str, phone_number_id: str, limit: int = 200) -> list[SimMessage]:
     """Both directions, oldest first (the latest `limit`)."""
     latest = SimMessage.objects.filter(wa_id=wa_id, phone_number_id=phone_number_id).order_by("-sent_at", "-id")[:limit]
