@@ -226,6 +226,70 @@ def template_json(template: Any) -> dict:
     }
 
 
+# What GET /{waba-id}/message_templates may ask for in `fields` (Meta's MessageTemplate node); fields the
+# simulator keeps no value for are left out of the answer, as Graph leaves out unset fields.
+TEMPLATE_FIELDS = (
+    "id",
+    "name",
+    "language",
+    "status",
+    "category",
+    "components",
+    "parameter_format",
+    "previous_category",
+    "correct_category",
+    "rejected_reason",
+    "quality_score",
+    "message_send_ttl_seconds",
+    "library_template_name",
+    "cta_url_link_tracking_opted_out",
+    "sub_category",
+    "degrees_of_freedom_spec",
+)
+TEMPLATE_SUMMARY_FIELDS = (
+    "total_count",
+    "message_template_count",
+    "message_template_limit",
+    "are_translations_complete",
+)
+TEMPLATE_LIMIT_PER_WABA = 250
+
+
+def nonexisting_field(name: str, node_type: str) -> str:
+    return f"(#100) Tried accessing nonexisting field ({name}) on node type ({node_type})"
+
+
+def requested_fields(raw: str, known: tuple[str, ...], *, node_type: str) -> list[str] | None:
+    """The names of a Graph `fields` / `summary` parameter, or None when absent; an unknown name is refused
+    with code 100 like Graph. Sub-selections (`quality_score{score}`) select the whole field."""
+    if not raw:
+        return None
+    names = [part.split("{", 1)[0].split(".", 1)[0].strip() for part in raw.split(",")]
+    names = [n for n in names if n]
+    for name in names:
+        if name not in known:
+            raise GraphRequestError(100, message=nonexisting_field(name, node_type))
+    return names
+
+
+def template_listing_json(template: Any, fields: list[str] | None) -> dict:
+    """One template as the listing shows it: every field we hold, or only the requested ones (plus `id`)."""
+    full = template_json(template)
+    if fields is None:
+        return full
+    return {k: v for k, v in full.items() if k in fields or k == "id"}
+
+
+def templates_summary(fields: list[str], *, total_count: int, waba_count: int) -> dict:
+    values = {
+        "total_count": total_count,
+        "message_template_count": waba_count,
+        "message_template_limit": TEMPLATE_LIMIT_PER_WABA,
+        "are_translations_complete": True,
+    }
+    return {name: values[name] for name in fields}
+
+
 def encode_cursor(pk: int) -> str:
     return base64.urlsafe_b64encode(f"sim:{pk}".encode()).decode("ascii")
 

@@ -90,6 +90,54 @@ def templates_for_waba(waba_id: str) -> QuerySet[SimTemplate]:
     return own
 
 
+TEMPLATE_LIST_FILTERS = ("status", "category", "language")
+
+
+@dataclass(frozen=True)
+class TemplatePage:
+    """One page of a template listing: its rows and whether rows lie beyond it on either side."""
+
+    rows: list[SimTemplate]
+    more_after: bool
+    more_before: bool
+    total_count: int
+    waba_count: int
+
+
+def templates_page(
+    *, waba_id: str, filters: dict[str, str], limit: int, after: int | None = None, before: int | None = None
+) -> TemplatePage:
+    """Graph's cursor paging over a WABA's templates (oldest first). `status`, `category` and `language` take
+    comma-separated values; `name` matches any part of the name, case-insensitively, as Meta's filter does."""
+    registry = templates_for_waba(waba_id)
+    queryset = registry
+    for param in TEMPLATE_LIST_FILTERS:
+        values = [v.strip() for v in (filters.get(param) or "").split(",") if v.strip()]
+        if values:
+            queryset = queryset.filter(**{f"{param}__in": values})
+    if filters.get("name"):
+        queryset = queryset.filter(name__icontains=filters["name"])
+    if after is not None:
+        rows = list(queryset.filter(pk__gt=after).order_by("pk")[: limit + 1])
+        more_after, more_before = len(rows) > limit, queryset.filter(pk__lte=after).exists()
+        rows = rows[:limit]
+    elif before is not None:
+        rows = list(queryset.filter(pk__lt=before).order_by("-pk")[: limit + 1])
+        more_after, more_before = queryset.filter(pk__gte=before).exists(), len(rows) > limit
+        rows = list(reversed(rows[:limit]))
+    else:
+        rows = list(queryset.order_by("pk")[: limit + 1])
+        more_after, more_before = len(rows) > limit, False
+        rows = rows[:limit]
+    return TemplatePage(
+        rows=rows,
+        more_after=more_after,
+        more_before=more_before,
+        total_count=queryset.count(),
+        waba_count=registry.count(),
+    )
+
+
 def templates_all() -> QuerySet[SimTemplate]:
     return SimTemplate.objects.order_by("waba_id", "name", "language")
 
