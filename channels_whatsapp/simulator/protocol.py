@@ -264,8 +264,16 @@ def requested_fields(raw: str, known: tuple[str, ...], *, node_type: str) -> lis
     with code 100 like Graph. Sub-selections (`quality_score{score}`) select the whole field."""
     if not raw:
         return None
-    names = [part.split("{", 1)[0].split(".", 1)[0].strip() for part in raw.split(",")]
-    names = [n for n in names if n]
+    parts, depth, current = [], 0, ""
+    for ch in raw:  # split on top-level commas only: `components{type,text}` is one field
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    parts.append(current)
+    names = [n for n in (part.split("{", 1)[0].split(".", 1)[0].strip() for part in parts) if n]
     for name in names:
         if name not in known:
             raise GraphRequestError(100, message=nonexisting_field(name, node_type))

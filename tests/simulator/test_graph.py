@@ -315,6 +315,8 @@ def test_template_fields_select_what_is_answered(graph):
 
     # `id` always comes along; a field the simulator holds no value for is left out, as Graph does.
     assert body["data"] == [{"name": "order_update", "status": "APPROVED", "id": body["data"][0]["id"]}]
+    expanded = graph.get("SIMWABA1/message_templates", name="hello_world", fields="components{type,text},language")
+    assert set(expanded.json()["data"][0]) == {"components", "language", "id"}
     unknown = error_of(graph.get("SIMWABA1/message_templates", fields="name,colour"))
     assert unknown["code"] == 100
     assert "nonexisting field (colour)" in unknown["message"]
