@@ -206,3 +206,34 @@ def test_pywa_raises_its_own_exceptions_for_graph_errors(wa):
     assert missing.value.code == 132001
     assert missing.value.status_code == 400
     assert missing.value.details == "template name (no_such_template) does not exist in en_US"
+
+
+def test_pywa_parses_the_phones_message_webhooks(wa, webhook_receiver):
+    from pywa.types import Message, MessageType
+
+    messages: list[Message] = []
+    wa.on_message()(lambda _, message: messages.append(message))
+    target = wa.send_message(to=WA, text="target")  # a business message the phone reacts to
+
+    services.phone_send_text(WA, "Zoë", "Olá 👋", phone_number_id="SIMPHONE1", forwarded=True)
+    services.phone_send_media(
+        WA, "Zoë", phone_number_id="SIMPHONE1", content=PNG, filename="p.png", mime_type="image/png", caption="Look"
+    )
+    services.phone_send_location(WA, "Zoë", phone_number_id="SIMPHONE1", latitude=-23.5, longitude=-46.6)
+    services.phone_send_reaction(WA, "Zoë", phone_number_id="SIMPHONE1", message_id=target.id, emoji="👍")
+
+    for body in [r for r in webhook_receiver.requests if not r.statuses]:
+        feed(wa, body)
+    assert [m.type for m in messages] == [
+        MessageType.TEXT,
+        MessageType.IMAGE,
+        MessageType.LOCATION,
+        MessageType.REACTION,
+    ]
+    text, image, location, reaction = messages
+    assert (text.text, text.forwarded, text.from_user.wa_id, text.from_user.name) == ("Olá 👋", True, WA, "Zoë")
+    assert (image.caption, image.image.mime_type) == ("Look", "image/png")
+    assert image.image.sha256 == base64.b64encode(hashlib.sha256(PNG).digest()).decode()
+    assert wa.get_media_bytes(wa.get_media_url(image.image.id).url) == PNG
+    assert (location.location.latitude, location.location.longitude) == (-23.5, -46.6)
+    assert (reaction.reaction.emoji, reaction.reaction.message_id) == ("👍", target.id)
