@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from channels_whatsapp.models import WhatsAppAccount
@@ -108,7 +108,8 @@ def templates_page(
     *, waba_id: str, filters: dict[str, str], limit: int, after: int | None = None, before: int | None = None
 ) -> TemplatePage:
     """Graph's cursor paging over a WABA's templates (oldest first). `status`, `category` and `language` take
-    comma-separated values; `name` matches any part of the name, case-insensitively, as Meta's filter does."""
+    comma-separated values; `name`, `content` (the body) and `name_or_content` match any part, case-insensitively,
+    as Meta's filters do."""
     registry = templates_for_waba(waba_id)
     queryset = registry
     for param in TEMPLATE_LIST_FILTERS:
@@ -117,6 +118,11 @@ def templates_page(
             queryset = queryset.filter(**{f"{param}__in": values})
     if filters.get("name"):
         queryset = queryset.filter(name__icontains=filters["name"])
+    if filters.get("content"):
+        queryset = queryset.filter(body__icontains=filters["content"])
+    if filters.get("name_or_content"):
+        term = filters["name_or_content"]
+        queryset = queryset.filter(Q(name__icontains=term) | Q(body__icontains=term))
     if after is not None:
         rows = list(queryset.filter(pk__gt=after).order_by("pk")[: limit + 1])
         more_after, more_before = len(rows) > limit, queryset.filter(pk__lte=after).exists()

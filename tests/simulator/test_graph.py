@@ -306,6 +306,10 @@ def test_template_summary_counts_the_filtered_set_and_the_whole_registry(graph):
         "message_template_limit": 250,
         "are_translations_complete": True,
     }
+    by_content = graph.get("SIMWABA1/message_templates", content="RECEIPT").json()["data"]
+    assert [t["name"] for t in by_content] == ["order_receipt"]
+    either = graph.get("SIMWABA1/message_templates", name_or_content="hello").json()["data"]
+    assert sorted(t["name"] for t in either) == ["hello_world", "ticket_followup"]
     empty = graph.get("SIMWABA1/message_templates", name="no_such_template", summary="total_count").json()
     assert empty == {"data": [], "summary": {"total_count": 0}}
 
