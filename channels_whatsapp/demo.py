@@ -1,10 +1,19 @@
 """Demo data for the WhatsApp channel: the simulator-wired account, and links for the core's WhatsApp tickets."""
 
+from typing import TYPE_CHECKING
+
+from django.db.models import F, Max, Q
+
 from channels_whatsapp.models import WhatsAppAccount, WhatsAppConversation
-from tickets.models import Ticket, Via
+from tickets.models import AuthorRole, Comment, Contact, Ticket, Via
+
+if TYPE_CHECKING:
+    from channels_whatsapp.simulator.history import HistoryConversation
 
 DEMO_PHONE_NUMBER_ID = "SIMPHONE1"
 DEMO_WABA_ID = "SIMWABA1"
+# The phone's chat list holds the most recently active demo customers; older ones can still write from it.
+PHONE_HISTORY_CONTACTS = 500
 
 
 def demo_account() -> tuple[WhatsAppAccount, bool]:
@@ -58,7 +67,79 @@ def link_whatsapp_tickets(account: WhatsAppAccount, batch_size: int = 2000) -> i
     return created
 
 
+def phone_history(account: WhatsAppAccount, *, contacts: int = PHONE_HISTORY_CONTACTS) -> list["HistoryConversation"]:
+    """The demo's WhatsApp customers as their phones remember the chat with this number: the customer's messages and
+    the business's public replies that reached Meta (queued ones never left), oldest first. Customers on WhatsApp
+    who never wrote come too (no messages), so the tester can write as any of them."""
+    from channels_whatsapp.simulator.history import HistoryConversation, HistoryMessage
+
+    customers = list(
+        Contact.objects.filter(wa_id__isnull=False)
+        .annotate(
+            last=Max("whatsapp_conversations__ticket__updated_at", filter=Q(whatsapp_conversations__account=account))
+        )
+        .order_by(F("last").desc(nulls_last=True), "-id")
+        .values_list("pk", "wa_id", "name", "created_at")[:contacts]
+    )
+    conversations: dict[str, HistoryConversation] = {
+        wa_id: HistoryConversation(wa_id=wa_id, name=name, known_since=created_at)
+        for _, wa_id, name, created_at in customers
+    }
+    comments = (
+        Comment.objects.filter(
+            ticket__whatsapp__account=account,
+            ticket__requester_id__in=[pk for pk, *_ in customers],
+            public=True,
+            channel_message_id__isnull=False,
+            author_role__in=[AuthorRole.END_USER, AuthorRole.AGENT],
+        )
+        .exclude(channel_message_id="")
+        .exclude(author_role=AuthorRole.AGENT, delivery_status__isnull=True)
+        .exclude(author_role=AuthorRole.AGENT, delivery_status="queued")
+        .values_list(
+            "ticket__requester__wa_id",
+            "channel_message_id",
+            "author_role",
+            "body",
+            "created_at",
+            "channel_sent_at",
+            "delivery_status",
+            "delivery_error_code",
+            "template",
+        )
+        .order_by("created_at", "id")
+    )
+    for wa_id, wamid, role, body, created_at, sent_at, status, error_code, template in comments.iterator():
+        conversation = conversations[wa_id]
+        template = template if isinstance(template, dict) else {}
+        conversation.messages.append(
+            HistoryMessage(
+                wamid=wamid,
+                inbound=role == AuthorRole.END_USER,
+                text=body,
+                sent_at=sent_at or created_at,
+                status=status or "",
+                error_code=error_code or "",
+                template_name=str(template.get("name") or ""),
+                template_language=str(template.get("language") or ""),
+            )
+        )
+    return list(conversations.values())
+
+
+def phone_history_load(account: WhatsAppAccount) -> tuple[int, int]:
+    """Seed the simulator's phone with the demo's conversations (idempotent): (new contacts, new messages)."""
+    from channels_whatsapp.simulator.history import phone_history_seed
+
+    seeded = phone_history_seed(phone_number_id=account.phone_number_id, conversations=phone_history(account))
+    return seeded.contacts, seeded.messages
+
+
 def seed(core, rng) -> str:
     account, _ = demo_account()
     linked = link_whatsapp_tickets(account)
-    return f"WhatsApp: account {account.phone_number_id} (simulator), {linked} ticket(s) linked to it"
+    contacts, messages = phone_history_load(account)
+    return (
+        f"WhatsApp: account {account.phone_number_id} (simulator), {linked} ticket(s) linked to it; "
+        f"the simulator's phone holds {contacts} new contact(s) and {messages} message(s) of their conversations"
+    )

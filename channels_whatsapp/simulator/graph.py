@@ -107,51 +107,59 @@ def node(request: HttpRequest, version: str, node_id: str, *, token: str) -> Jso
     raise GraphRequestError(100, protocol.unknown_object(node_id))
 
 
+def _cursor(request: HttpRequest, param: str) -> int | None:
+    raw = request.GET.get(param)
+    if not raw:
+        return None
+    pk = protocol.decode_cursor(raw)
+    if pk is None:
+        raise GraphRequestError(100, f"Invalid cursor in param {param}.")
+    return pk
+
+
 @graph_endpoint("GET")
 def message_templates(request: HttpRequest, version: str, waba_id: str, *, token: str) -> JsonResponse:
-    """The registry in Meta's listing shape, with cursor paging (`limit`, `after`, `before`)."""
+    """The registry in Meta's listing shape: filters, `fields`, `summary` and cursor paging (`limit`, `after`,
+    `before`, `paging.next` / `paging.previous` carrying the same query)."""
     try:
         limit = int(request.GET.get("limit", TEMPLATES_DEFAULT_LIMIT))
     except ValueError:
         raise GraphRequestError(100, "Param limit must be an integer.") from None
     if not 1 <= limit <= TEMPLATES_MAX_LIMIT:
         raise GraphRequestError(100, f"Param limit must be between 1 and {TEMPLATES_MAX_LIMIT}.")
-    after, before = request.GET.get("after"), request.GET.get("before")
+    fields = protocol.requested_fields(
+        request.GET.get("fields", ""), protocol.TEMPLATE_FIELDS, node_type="WhatsAppBusinessHSM"
+    )
+    summary = request.GET.get("summary", "")
+    summary_fields = (
+        ["total_count"]
+        if summary.lower() in ("true", "1")
+        else protocol.requested_fields(
+            summary, protocol.TEMPLATE_SUMMARY_FIELDS, node_type="WhatsAppBusinessHSMSummary"
+        )
+    )
+    after, before = _cursor(request, "after"), _cursor(request, "before")
     services.templates_ensure_seeded()
-    queryset = selectors.templates_for_waba(waba_id)
-    for param in ("name", "language", "status", "category"):
-        if request.GET.get(param):
-            queryset = queryset.filter(**{param: request.GET[param]})
-    if after:
-        pk = protocol.decode_cursor(after)
-        if pk is None:
-            raise GraphRequestError(100, "Invalid cursor in param after.")
-        rows = list(queryset.filter(pk__gt=pk).order_by("pk")[: limit + 1])
-        more_after, more_before = len(rows) > limit, True
-        rows = rows[:limit]
-    elif before:
-        pk = protocol.decode_cursor(before)
-        if pk is None:
-            raise GraphRequestError(100, "Invalid cursor in param before.")
-        rows = list(queryset.filter(pk__lt=pk).order_by("-pk")[: limit + 1])
-        more_after, more_before = True, len(rows) > limit
-        rows = list(reversed(rows[:limit]))
-    else:
-        rows = list(queryset.order_by("pk")[: limit + 1])
-        more_after, more_before = len(rows) > limit, False
-        rows = rows[:limit]
-    if not rows:
-        return JsonResponse({"data": []})
+    page = selectors.templates_page(
+        waba_id=waba_id, filters=request.GET.dict(), limit=limit, after=after, before=before
+    )
 
-    first, last = protocol.encode_cursor(rows[0].pk), protocol.encode_cursor(rows[-1].pk)
-    paging: dict = {"cursors": {"before": first, "after": last}}
-    kept = {k: v for k, v in request.GET.items() if k not in ("after", "before", "limit")}
-    base = request.build_absolute_uri(request.path)
-    if more_after:
-        paging["next"] = f"{base}?{urlencode({**kept, 'limit': limit, 'after': last})}"
-    if more_before:
-        paging["previous"] = f"{base}?{urlencode({**kept, 'limit': limit, 'before': first})}"
-    return JsonResponse({"data": [protocol.template_json(t) for t in rows], "paging": paging})
+    body: dict = {"data": [protocol.template_listing_json(t, fields) for t in page.rows]}
+    if page.rows:
+        first, last = protocol.encode_cursor(page.rows[0].pk), protocol.encode_cursor(page.rows[-1].pk)
+        paging: dict = {"cursors": {"before": first, "after": last}}
+        kept = {k: v for k, v in request.GET.items() if k not in ("after", "before", "limit")}
+        base = request.build_absolute_uri(request.path)
+        if page.more_after:
+            paging["next"] = f"{base}?{urlencode({**kept, 'limit': limit, 'after': last})}"
+        if page.more_before:
+            paging["previous"] = f"{base}?{urlencode({**kept, 'limit': limit, 'before': first})}"
+        body["paging"] = paging
+    if summary_fields:
+        body["summary"] = protocol.templates_summary(
+            summary_fields, total_count=page.total_count, waba_count=page.waba_count
+        )
+    return JsonResponse(body)
 
 
 @csrf_exempt

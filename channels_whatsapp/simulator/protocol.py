@@ -226,6 +226,78 @@ def template_json(template: Any) -> dict:
     }
 
 
+# What GET /{waba-id}/message_templates may ask for in `fields` (Meta's MessageTemplate node); fields the
+# simulator keeps no value for are left out of the answer, as Graph leaves out unset fields.
+TEMPLATE_FIELDS = (
+    "id",
+    "name",
+    "language",
+    "status",
+    "category",
+    "components",
+    "parameter_format",
+    "previous_category",
+    "correct_category",
+    "rejected_reason",
+    "quality_score",
+    "message_send_ttl_seconds",
+    "library_template_name",
+    "cta_url_link_tracking_opted_out",
+    "sub_category",
+    "degrees_of_freedom_spec",
+)
+TEMPLATE_SUMMARY_FIELDS = (
+    "total_count",
+    "message_template_count",
+    "message_template_limit",
+    "are_translations_complete",
+)
+TEMPLATE_LIMIT_PER_WABA = 250
+
+
+def nonexisting_field(name: str, node_type: str) -> str:
+    return f"(#100) Tried accessing nonexisting field ({name}) on node type ({node_type})"
+
+
+def requested_fields(raw: str, known: tuple[str, ...], *, node_type: str) -> list[str] | None:
+    """The names of a Graph `fields` / `summary` parameter, or None when absent; an unknown name is refused
+    with code 100 like Graph. Sub-selections (`quality_score{score}`) select the whole field."""
+    if not raw:
+        return None
+    parts, depth, current = [], 0, ""
+    for ch in raw:  # split on top-level commas only: `components{type,text}` is one field
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    parts.append(current)
+    names = [n for n in (part.split("{", 1)[0].split(".", 1)[0].strip() for part in parts) if n]
+    for name in names:
+        if name not in known:
+            raise GraphRequestError(100, message=nonexisting_field(name, node_type))
+    return names
+
+
+def template_listing_json(template: Any, fields: list[str] | None) -> dict:
+    """One template as the listing shows it: every field we hold, or only the requested ones (plus `id`)."""
+    full = template_json(template)
+    if fields is None:
+        return full
+    return {k: v for k, v in full.items() if k in fields or k == "id"}
+
+
+def templates_summary(fields: list[str], *, total_count: int, waba_count: int) -> dict:
+    values = {
+        "total_count": total_count,
+        "message_template_count": waba_count,
+        "message_template_limit": TEMPLATE_LIMIT_PER_WABA,
+        "are_translations_complete": True,
+    }
+    return {name: values[name] for name in fields}
+
+
 def encode_cursor(pk: int) -> str:
     return base64.urlsafe_b64encode(f"sim:{pk}".encode()).decode("ascii")
 
@@ -243,7 +315,10 @@ def decode_cursor(cursor: str) -> int | None:
 
 
 def envelope(*, waba_id: str, phone_number_id: str, display_phone_number: str, value: dict) -> dict:
-    """The `whatsapp_business_account` envelope Meta wraps every `messages` change in."""
+    """The `whatsapp_business_account` envelope Meta wraps every `messages` change in.
+
+    `metadata.display_phone_number` is digits only on the wire, however the number is written in our settings.
+    """
     return {
         "object": "whatsapp_business_account",
         "entry": [
@@ -254,7 +329,7 @@ def envelope(*, waba_id: str, phone_number_id: str, display_phone_number: str, v
                         "value": {
                             "messaging_product": "whatsapp",
                             "metadata": {
-                                "display_phone_number": display_phone_number,
+                                "display_phone_number": digits(display_phone_number),
                                 "phone_number_id": phone_number_id,
                             },
                             **value,
@@ -274,6 +349,15 @@ def user_id_for(wa_id: str) -> str:
 
 def contact_json(wa_id: str, name: str) -> dict:
     return {"profile": {"name": name}, "wa_id": wa_id, "user_id": user_id_for(wa_id)}
+
+
+def status_value(*, status: dict, recipient_id: str, profile_name: str) -> dict:
+    """A status webhook's `value` body: `statuses` plus the recipient in `contacts`, as Meta sends it today.
+
+    Clients such as pywa build the status's user from `value.contacts[0]`; a phone without a profile name yet is
+    named by its number, as WhatsApp shows it.
+    """
+    return {"contacts": [contact_json(recipient_id, profile_name or recipient_id)], "statuses": [status]}
 
 
 def status_json(

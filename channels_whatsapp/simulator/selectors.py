@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from channels_whatsapp.models import WhatsAppAccount
@@ -90,6 +90,60 @@ def templates_for_waba(waba_id: str) -> QuerySet[SimTemplate]:
     return own
 
 
+TEMPLATE_LIST_FILTERS = ("status", "category", "language")
+
+
+@dataclass(frozen=True)
+class TemplatePage:
+    """One page of a template listing: its rows and whether rows lie beyond it on either side."""
+
+    rows: list[SimTemplate]
+    more_after: bool
+    more_before: bool
+    total_count: int
+    waba_count: int
+
+
+def templates_page(
+    *, waba_id: str, filters: dict[str, str], limit: int, after: int | None = None, before: int | None = None
+) -> TemplatePage:
+    """Graph's cursor paging over a WABA's templates (oldest first). `status`, `category` and `language` take
+    comma-separated values; `name`, `content` (the body) and `name_or_content` match any part, case-insensitively,
+    as Meta's filters do."""
+    registry = templates_for_waba(waba_id)
+    queryset = registry
+    for param in TEMPLATE_LIST_FILTERS:
+        values = [v.strip() for v in (filters.get(param) or "").split(",") if v.strip()]
+        if values:
+            queryset = queryset.filter(**{f"{param}__in": values})
+    if filters.get("name"):
+        queryset = queryset.filter(name__icontains=filters["name"])
+    if filters.get("content"):
+        queryset = queryset.filter(body__icontains=filters["content"])
+    if filters.get("name_or_content"):
+        term = filters["name_or_content"]
+        queryset = queryset.filter(Q(name__icontains=term) | Q(body__icontains=term))
+    if after is not None:
+        rows = list(queryset.filter(pk__gt=after).order_by("pk")[: limit + 1])
+        more_after, more_before = len(rows) > limit, queryset.filter(pk__lte=after).exists()
+        rows = rows[:limit]
+    elif before is not None:
+        rows = list(queryset.filter(pk__lt=before).order_by("-pk")[: limit + 1])
+        more_after, more_before = queryset.filter(pk__gte=before).exists(), len(rows) > limit
+        rows = list(reversed(rows[:limit]))
+    else:
+        rows = list(queryset.order_by("pk")[: limit + 1])
+        more_after, more_before = len(rows) > limit, False
+        rows = rows[:limit]
+    return TemplatePage(
+        rows=rows,
+        more_after=more_after,
+        more_before=more_before,
+        total_count=queryset.count(),
+        waba_count=registry.count(),
+    )
+
+
 def templates_all() -> QuerySet[SimTemplate]:
     return SimTemplate.objects.order_by("waba_id", "name", "language")
 
@@ -132,6 +186,11 @@ def contacts() -> QuerySet[SimContact]:
 
 def contact_get(wa_id: str) -> SimContact | None:
     return SimContact.objects.filter(wa_id=wa_id).first()
+
+
+def contact_name(wa_id: str) -> str:
+    """The phone's profile name, or "" for a number the simulator has never seen write."""
+    return SimContact.objects.filter(wa_id=wa_id).values_list("name", flat=True).first() or ""
 
 
 def conversation(*, wa_id: str, phone_number_id: str, limit: int = 200) -> list[SimMessage]:

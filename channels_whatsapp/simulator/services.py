@@ -343,7 +343,7 @@ def _phone_send(
     if forwarded:
         context[forwarded] = True
     if context_id:
-        context.update({"from": number.display_phone_number, "id": context_id})
+        context.update({"from": protocol.digits(number.display_phone_number), "id": context_id})
     if context:
         message["context"] = context
     payload = protocol.envelope(
@@ -594,6 +594,7 @@ def message_send(*, phone_number_id: str, token: str, body: object) -> dict:
         phone_number_id=phone_number_id,
         display_phone_number=number.display_phone_number,
         plan=plan,
+        profile_name=selectors.contact_name(wa_id),
     )
     transaction.on_commit(lambda: _start_status_thread(job))
     logger.info("simulator: accepted %s message %s to %s", accepted.type, wamid, wa_id)
@@ -787,6 +788,7 @@ class _StatusJob:
     phone_number_id: str
     display_phone_number: str
     plan: list[tuple[str, dict | None]]
+    profile_name: str = ""
     conversation_id: str = field(default_factory=lambda: secrets.token_hex(16))
 
 
@@ -829,7 +831,7 @@ def status_payload(job: _StatusJob, status: str, error: dict | None, *, timestam
         waba_id=job.waba_id,
         phone_number_id=job.phone_number_id,
         display_phone_number=job.display_phone_number,
-        value={"statuses": [obj]},
+        value=protocol.status_value(status=obj, recipient_id=job.recipient_id, profile_name=job.profile_name),
     )
 
 

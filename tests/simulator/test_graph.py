@@ -266,6 +266,67 @@ def test_template_listing_defaults_and_errors(graph):
     assert error_of(graph.get("SIMWABA1/message_templates", after="garbage!"))["code"] == 100
 
 
+def test_template_paging_with_limit_after_cursor_and_summary(graph):
+    """pywa's get_templates() reads `summary` unconditionally; paging must carry the query and the cursors."""
+    seeded = [(t["name"], t["language"]) for t in services.SEED_TEMPLATES]
+    first = graph.get("SIMWABA1/message_templates", limit=3, summary="total_count,message_template_count").json()
+
+    assert [(t["name"], t["language"]) for t in first["data"]] == seeded[:3]
+    assert first["summary"] == {"total_count": len(seeded), "message_template_count": len(seeded)}
+    assert "previous" not in first["paging"]
+    assert "summary=total_count%2Cmessage_template_count" in first["paging"]["next"]
+
+    after = first["paging"]["cursors"]["after"]
+    second = graph.get("SIMWABA1/message_templates", limit=3, after=after, summary="true").json()
+    assert [(t["name"], t["language"]) for t in second["data"]] == seeded[3:6]
+    assert second["summary"] == {"total_count": len(seeded)}
+    assert "next" in second["paging"] and "previous" in second["paging"]
+
+    back = graph.get("SIMWABA1/message_templates", limit=3, before=second["paging"]["cursors"]["before"]).json()
+    assert [(t["name"], t["language"]) for t in back["data"]] == seeded[:3]
+    assert "previous" not in back["paging"] and "summary" not in back
+
+    last = graph.get("SIMWABA1/message_templates", limit=3, after=second["paging"]["cursors"]["after"]).json()
+    assert [(t["name"], t["language"]) for t in last["data"]] == seeded[6:]
+    assert "next" not in last["paging"]
+
+
+def test_template_summary_counts_the_filtered_set_and_the_whole_registry(graph):
+    body = graph.get(
+        "SIMWABA1/message_templates",
+        status="APPROVED,REJECTED",
+        category="MARKETING",
+        summary="total_count,message_template_count,message_template_limit,are_translations_complete",
+    ).json()
+
+    assert sorted(t["name"] for t in body["data"]) == ["spring_sale", "welcome_offer"]
+    assert body["summary"] == {
+        "total_count": 2,
+        "message_template_count": len(services.SEED_TEMPLATES),
+        "message_template_limit": 250,
+        "are_translations_complete": True,
+    }
+    by_content = graph.get("SIMWABA1/message_templates", content="RECEIPT").json()["data"]
+    assert [t["name"] for t in by_content] == ["order_receipt"]
+    either = graph.get("SIMWABA1/message_templates", name_or_content="hello").json()["data"]
+    assert sorted(t["name"] for t in either) == ["hello_world", "ticket_followup"]
+    empty = graph.get("SIMWABA1/message_templates", name="no_such_template", summary="total_count").json()
+    assert empty == {"data": [], "summary": {"total_count": 0}}
+
+
+def test_template_fields_select_what_is_answered(graph):
+    body = graph.get("SIMWABA1/message_templates", name="ORDER_UP", fields="name,status,quality_score").json()
+
+    # `id` always comes along; a field the simulator holds no value for is left out, as Graph does.
+    assert body["data"] == [{"name": "order_update", "status": "APPROVED", "id": body["data"][0]["id"]}]
+    expanded = graph.get("SIMWABA1/message_templates", name="hello_world", fields="components{type,text},language")
+    assert set(expanded.json()["data"][0]) == {"components", "language", "id"}
+    unknown = error_of(graph.get("SIMWABA1/message_templates", fields="name,colour"))
+    assert unknown["code"] == 100
+    assert "nonexisting field (colour)" in unknown["message"]
+    assert error_of(graph.get("SIMWABA1/message_templates", summary="total_count,nope"))["code"] == 100
+
+
 # --- Media -----------------------------------------------------------------------------------------------
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4

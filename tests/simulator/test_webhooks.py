@@ -302,3 +302,54 @@ def test_status_payload_shape_is_pure():
         "conversation": {"id": job.conversation_id, "origin": {"type": "marketing"}},
     }
     assert protocol.serialize(payload).isascii()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_status_webhooks_carry_the_recipient_in_contacts(graph, webhook_receiver):
+    """Meta sends `value.contacts` beside `value.statuses`; pywa indexes it (KeyError: 'contacts' without it)."""
+    services.phone_send_text(WA, "Zoë", "hello", phone_number_id="SIMPHONE1")
+    wamid = send(graph, text_body())
+
+    assert webhook_receiver.wait_for(lambda r: len(r.statuses()) == 3)
+    assert services.status_threads_join(5)
+    status_bodies = [r.json for r in webhook_receiver.requests if r.statuses]
+    assert len(status_bodies) == 3
+    for body in status_bodies:
+        value = body["entry"][0]["changes"][0]["value"]
+        assert value["statuses"][0]["id"] == wamid
+        assert value["contacts"] == [{"profile": {"name": "Zoë"}, "wa_id": WA, "user_id": f"SIM.{WA}"}]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_status_webhook_to_an_unknown_phone_names_it_by_its_number(graph, webhook_receiver):
+    wamid = send(graph, template_body("hello_world", params=[]))
+
+    assert webhook_receiver.wait_for(lambda r: len(r.statuses()) == 3)
+    assert services.status_threads_join(5)
+    [first, *_] = [r.json for r in webhook_receiver.requests if r.statuses]
+    value = first["entry"][0]["changes"][0]["value"]
+    assert value["statuses"][0]["id"] == wamid
+    assert value["contacts"] == [{"profile": {"name": WA}, "wa_id": WA, "user_id": f"SIM.{WA}"}]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_display_phone_number_is_digits_only_on_the_wire(graph, webhook_receiver):
+    """An account written "+1 555 000 1111" in our settings still reaches webhooks as Meta sends it: digits."""
+    from channels_whatsapp.models import WhatsAppAccount
+
+    WhatsAppAccount.objects.create(
+        name="Formatted",
+        phone_number_id="PN-FMT",
+        waba_id="SIMWABA1",
+        display_phone_number="+1 555 000 1111",
+        access_token="t",
+    )
+    inbound = services.phone_send_text(WA, "Ana", "hi", phone_number_id="PN-FMT", context_id="wamid.BIZ1")
+    assert graph.send(text_body(), phone_number_id="PN-FMT").status_code == 200
+
+    assert inbound["entry"][0]["changes"][0]["value"]["metadata"]["display_phone_number"] == "15550001111"
+    assert only_message(inbound)["context"]["from"] == "15550001111"
+    assert webhook_receiver.wait_for(lambda r: len(r.statuses()) == 3)
+    assert services.status_threads_join(5)
+    metadata = [r.json["entry"][0]["changes"][0]["value"]["metadata"] for r in webhook_receiver.requests]
+    assert {m["display_phone_number"] for m in metadata} == {"15550001111"}
