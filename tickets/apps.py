@@ -7,6 +7,6 @@ class TicketsConfig(AppConfig):
     verbose_name = "Tickets"
 
     def ready(self) -> None:
-        from tickets import roles
+        from tickets import checks, roles  # noqa: F401  (checks registers the system checks)
 
         post_migrate.connect(roles.on_post_migrate, dispatch_uid="tickets.roles.product_admins")
