@@ -31,20 +31,16 @@ seed: migrate
 	$(PY) manage.py seed_demo --if-empty
 	$(PY) manage.py seed_whatsapp_demo
 
-## Install, migrate, seed demo data once, then run the web server (daphne) and the worker (qcluster); Ctrl-C stops both.
-## Without SECRET_KEY (DEBUG is true) the first command makes this install's random key in var/secret_key (config/env.py).
+## Install, migrate, seed demo data once, then run the web server (daphne) and the worker (qcluster); Ctrl-C (or TERM
+## to make) stops both within 5 s, quietly (bin/run.py). Without SECRET_KEY (DEBUG is true) the first command makes
+## this install's random key in var/secret_key (config/env.py). Without REDIS_URL the worker finds daphne by itself.
 run: seed
 	@echo
 	@echo "  SupportDesk is starting at http://$(HOST):$(PORT)/"
 	@echo "  Log in as agent / agent (or admin / admin for /admin/ and the simulator)."
 	@echo "  WhatsApp simulator (the customer's phone, admins only): http://$(HOST):$(PORT)/simulator/"
 	@echo
-	@# The worker relays live frames to daphne over loopback (only loopback peers are accepted): keep HOST local.
-	@trap 'kill 0' INT TERM EXIT; \
-	export $(RUN_ENV); \
-	REALTIME_RELAY_URL=http://$(HOST):$(PORT)/internal/realtime/ $(PY) manage.py qcluster & \
-	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application & \
-	wait
+	@export $(RUN_ENV); exec $(PY) bin/run.py --host $(HOST) --port $(PORT)
 
 ## Install and run the whole suite (CI runs this against PostgreSQL and Redis).
 test: venv
