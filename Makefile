@@ -2,7 +2,10 @@
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# The newest Python 3.11 or later found: python3.13, python3.12, python3.11, then python3 if it is recent enough.
+PYTHON ?= $(shell for candidate in python3.13 python3.12 python3.11 python3; do \
+	"$$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && { command -v "$$candidate"; break; }; \
+	done)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
@@ -19,6 +22,10 @@ RUN_ENV = WHATSAPP_GRAPH_URL=$${WHATSAPP_GRAPH_URL:-http://$(HOST):$(PORT)/simul
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || test -n "$(PYTHON)" || { \
+		echo "SupportDesk needs Python 3.11, 3.12 or 3.13: none of python3.13, python3.12, python3.11 or python3 on PATH is one." >&2; \
+		echo "Install one (e.g. apt-get install python3, or from python.org), or name it: make run PYTHON=/path/to/python3.12" >&2; \
+		exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
