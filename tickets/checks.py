@@ -37,8 +37,8 @@ def check_realtime_relay(app_configs, **kwargs) -> list[Warning]:
                 "the web process has served its first request."
             ),
             hint=_(
-                "Start the web process (daphne) and open any page, set SITE_URL to its http://127.0.0.1:<port> "
-                "address, set REALTIME_RELAY_URL, or set REDIS_URL."
+                "Start the web process (daphne) and open any page: it records its address for the worker. Or set "
+                "REALTIME_RELAY_URL to its loopback address (http://127.0.0.1:<port>/internal/realtime/), or REDIS_URL."
             ),
             id="tickets.W002",
         )

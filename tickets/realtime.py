@@ -195,9 +195,15 @@ def site_relay_url() -> str:
     """SITE_URL's relay, only when SITE_URL is this machine: frames never leave it."""
     parts = urlsplit(settings.SITE_URL)
     host = parts.hostname or ""
-    if parts.scheme != "http" or not (host == "localhost" or _loopback(host)):
+    if host in ("0.0.0.0", "::"):  # noqa: S104  (`HOST=0.0.0.0 make run`: served on every address, loopback too)
+        host = "127.0.0.1" if host == "0.0.0.0" else "::1"  # noqa: S104
+    elif parts.scheme != "http" or not (host == "localhost" or _loopback(host)):
         return ""
-    return f"{settings.SITE_URL}{reverse('tickets:realtime-relay')}"
+    if parts.scheme != "http":
+        return ""
+    netloc = f"[{host}]" if ":" in host else host
+    port = f":{parts.port}" if parts.port else ""
+    return f"http://{netloc}{port}{reverse('tickets:realtime-relay')}"
 
 
 def relay_url() -> str:

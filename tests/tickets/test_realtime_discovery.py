@@ -66,6 +66,10 @@ def test_site_url_is_the_fallback_only_when_it_is_this_machine(worker):
     assert realtime.relay_url() == f"http://localhost:8000{RELAY_PATH}"
     worker.SITE_URL = "http://127.0.0.1:9000"
     assert realtime.relay_url() == f"http://127.0.0.1:9000{RELAY_PATH}"
+    worker.SITE_URL = "http://0.0.0.0:9000"  # `HOST=0.0.0.0 make run`
+    assert realtime.relay_url() == f"http://127.0.0.1:9000{RELAY_PATH}"
+    worker.SITE_URL = "http://[::1]:9000"
+    assert realtime.relay_url() == f"http://[::1]:9000{RELAY_PATH}"
     for public in ("https://desk.example.com", "http://desk.example.com", "https://127.0.0.1:8000"):
         worker.SITE_URL = public
         assert realtime.relay_url() == "", public  # frames never leave the machine
