@@ -1,11 +1,10 @@
 """System checks of the tickets app (registered in TicketsConfig.ready)."""
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Warning
 from django.utils.translation import gettext as _
 
 
-@register(Tags.compatibility)
 def check_realtime_relay(app_configs, **kwargs) -> list[Warning]:
     """Embedded mode (no REDIS_URL): can a worker hand its live frames to a web process?
 

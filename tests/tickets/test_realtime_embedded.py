@@ -116,6 +116,7 @@ def test_a_failure_processed_by_a_plain_qcluster_reaches_the_daphne_client(tmp):
             except TimeoutError:
                 logs = "\n".join(p.read_text(errors="replace")[-3000:] for p in tmp.glob("*.log"))
                 pytest.fail(f"no frame reached the client:\n{logs}", pytrace=False)
+        assert set(frame) == {"type", "ticket_id", "comment_id", "error", "occurred_at", "ticket_url"}  # the contract's
         assert frame["type"] == "delivery.failed"
         assert (frame["ticket_id"], frame["comment_id"]) == (data["ticket_id"], data["comment_id"])
         assert frame["error"]["code"] == "131047"
