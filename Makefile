@@ -2,7 +2,10 @@
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# The newest Python 3.11 or later found: python3.13, python3.12, python3.11, then python3 if it is recent enough.
+PYTHON ?= $(shell for candidate in python3.13 python3.12 python3.11 python3; do \
+	"$$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && { command -v "$$candidate"; break; }; \
+	done)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
@@ -19,6 +22,10 @@ RUN_ENV = WHATSAPP_GRAPH_URL=$${WHATSAPP_GRAPH_URL:-http://$(HOST):$(PORT)/simul
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || test -n "$(PYTHON)" || { \
+		echo "SupportDesk needs Python 3.11, 3.12 or 3.13: none of python3.13, python3.12, python3.11 or python3 on PATH is one." >&2; \
+		echo "Install one (e.g. apt-get install python3, or from python.org), or name it: make run PYTHON=/path/to/python3.12" >&2; \
+		exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
@@ -31,20 +38,16 @@ seed: migrate
 	$(PY) manage.py seed_demo --if-empty
 	$(PY) manage.py seed_whatsapp_demo
 
-## Install, migrate, seed demo data once, then run the web server (daphne) and the worker (qcluster); Ctrl-C stops both.
-## Without SECRET_KEY (DEBUG is true) the first command makes this install's random key in var/secret_key (config/env.py).
+## Install, migrate, seed demo data once, then run the web server (daphne) and the worker (qcluster); Ctrl-C (or TERM
+## to make) stops both within 5 s, quietly (bin/run.py). Without SECRET_KEY (DEBUG is true) the first command makes
+## this install's random key in var/secret_key (config/env.py). Without REDIS_URL the worker finds daphne by itself.
 run: seed
 	@echo
 	@echo "  SupportDesk is starting at http://$(HOST):$(PORT)/"
 	@echo "  Log in as agent / agent (or admin / admin for /admin/ and the simulator)."
 	@echo "  WhatsApp simulator (the customer's phone, admins only): http://$(HOST):$(PORT)/simulator/"
 	@echo
-	@# The worker relays live frames to daphne over loopback (only loopback peers are accepted): keep HOST local.
-	@trap 'kill 0' INT TERM EXIT; \
-	export $(RUN_ENV); \
-	REALTIME_RELAY_URL=http://$(HOST):$(PORT)/internal/realtime/ $(PY) manage.py qcluster & \
-	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application & \
-	wait
+	@export $(RUN_ENV); exec $(PY) bin/run.py --host $(HOST) --port $(PORT)
 
 ## Install and run the whole suite (CI runs this against PostgreSQL and Redis).
 test: venv

@@ -26,6 +26,7 @@ from django.urls import reverse  # noqa: E402
 
 from config.body_limits import BodyLimitMiddleware, install_daphne_guard  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
+from tickets import realtime  # noqa: E402
 
 install_daphne_guard()
 
@@ -50,9 +51,17 @@ async def http_application(scope, receive, send):
     return await app(scope, receive, send)
 
 
-application = ProtocolTypeRouter(
+router = ProtocolTypeRouter(
     {
         "http": BodyLimitMiddleware(http_application),
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+
+async def application(scope, receive, send):
+    """The router, after telling tickets/realtime.py that this process serves the channel layer (and, without Redis,
+    where: the worker relays its frames to that port; daphne sends no lifespan event, so the first connection says)."""
+    if scope["type"] in ("http", "websocket"):
+        realtime.web_process_started(scope.get("server"))
+    return await router(scope, receive, send)

@@ -7,6 +7,10 @@ class TicketsConfig(AppConfig):
     verbose_name = "Tickets"
 
     def ready(self) -> None:
-        from tickets import roles
+        from django.core import checks as django_checks
+
+        from tickets import checks, roles
+
+        django_checks.register(checks.check_realtime_relay, django_checks.Tags.compatibility)
 
         post_migrate.connect(roles.on_post_migrate, dispatch_uid="tickets.roles.product_admins")

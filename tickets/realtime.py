@@ -5,13 +5,16 @@ import hmac
 import ipaddress
 import json
 import logging
+import os
 from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.urls import reverse
 
 logger = logging.getLogger(__name__)
@@ -46,9 +49,15 @@ def delivery_failed_frame(
 def send_to_groups(groups: list[str], frame: dict) -> None:
     """group_send to each group. A channel-layer outage must not break the write that caused it: the stored
     notifications fill the gap when the layer is back."""
-    if settings.REALTIME_RELAY_URL:
-        relay_to_web(groups, frame)
+    url = relay_url()
+    if url:
+        relay_to_web(groups, frame, url=url)
         return
+    send_to_local_groups(groups, frame)
+
+
+def send_to_local_groups(groups: list[str], frame: dict) -> None:
+    """group_send on this process's channel layer (the web process's own, or Redis)."""
     layer = get_channel_layer()
     if layer is None:
         return
@@ -111,16 +120,103 @@ def relay_signature(body: bytes) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), b"realtime-relay:" + body, hashlib.sha256).hexdigest()
 
 
-def relay_to_web(groups: list[str], frame: dict) -> None:
-    """Without Redis the worker (another process) cannot reach the browsers' channel layer; `make run` gives the
-    worker REALTIME_RELAY_URL so its frames are handed to the web process, which sends them on."""
+def relay_to_web(groups: list[str], frame: dict, *, url: str) -> None:
+    """Without Redis the worker (another process) cannot reach the browsers' channel layer: its frames are handed
+    to the web process (relay_url() says where), which sends them on."""
     body = json.dumps({"groups": list(dict.fromkeys(groups)), "frame": frame}).encode()
     try:
         httpx.post(
-            settings.REALTIME_RELAY_URL,
+            url,
             content=body,
             headers={"Content-Type": "application/json", "X-Relay-Signature": relay_signature(body)},
             timeout=3,
         )
     except httpx.HTTPError:
         logger.warning("Could not relay %s to the web process", frame.get("type"), exc_info=True)
+
+
+# --- Embedded mode: where the web process is (relay discovery) ---------------------------------------------------
+#
+# The web process (daphne, runserver) records the port it serves on the first HTTP or WebSocket connection it gets
+# (daphne sends no ASGI lifespan events); every other process (qcluster, management commands) reads it. Nothing to
+# configure: REALTIME_RELAY_URL only overrides it. The record is keyed by the database, since web and worker are
+# paired by the database they share.
+
+_serving_layer = False  # True in a process that serves the ASGI application: it owns the in-memory layer
+_recorded_ports: set[int] = set()
+
+
+def web_address_file() -> Path:
+    db = connections["default"].settings_dict
+    name = str(db.get("NAME") or "")
+    if "sqlite" in str(db.get("ENGINE")) and name and not name.startswith(("file:", ":memory:")):
+        name = str(Path(name).resolve())
+    identity = "|".join([str(db.get("ENGINE") or ""), name, str(db.get("HOST") or ""), str(db.get("PORT") or "")])
+    digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
+    return Path(settings.REALTIME_WEB_ADDRESS_DIR) / f"web-{digest}.json"
+
+
+def web_process_started(server) -> None:
+    """Called by the ASGI entry point (config/asgi.py) for each connection: this process serves the channel layer,
+    and in embedded mode its port is recorded once for the worker. `server` is the ASGI scope's (host, port)."""
+    global _serving_layer
+    _serving_layer = True
+    if settings.REDIS_URL or not server or len(server) < 2 or server[1] is None:
+        return  # Redis carries the frames; or a Unix socket, which the relay does not use
+    port = int(server[1])
+    if port in _recorded_ports:
+        return
+    _recorded_ports.add(port)
+    # The relay only accepts loopback peers, so the worker always calls the loopback address of the same family
+    # (daphne bound to 0.0.0.0 or to 127.0.0.1 answers on 127.0.0.1 alike).
+    host = "::1" if ":" in str(server[0]) else "127.0.0.1"
+    path = web_address_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        aside = path.with_name(f".{path.name}.{os.getpid()}")
+        aside.write_text(json.dumps({"host": host, "port": port, "pid": os.getpid()}))
+        os.replace(aside, path)
+    except OSError:
+        logger.warning("Could not record the web process's address in %s", path, exc_info=True)
+
+
+def recorded_relay_url() -> str:
+    try:
+        data = json.loads(web_address_file().read_text())
+        host, port = str(data["host"]), int(data["port"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+    if not _loopback(host):
+        return ""
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}{reverse('tickets:realtime-relay')}"
+
+
+def site_relay_url() -> str:
+    """SITE_URL's relay, only when SITE_URL is this machine: frames never leave it."""
+    parts = urlsplit(settings.SITE_URL)
+    host = parts.hostname or ""
+    if host in ("0.0.0.0", "::"):  # noqa: S104  (`HOST=0.0.0.0 make run`: served on every address, loopback too)
+        host = "127.0.0.1" if host == "0.0.0.0" else "::1"  # noqa: S104
+    elif parts.scheme != "http" or not (host == "localhost" or _loopback(host)):
+        return ""
+    if parts.scheme != "http":
+        return ""
+    netloc = f"[{host}]" if ":" in host else host
+    port = f":{parts.port}" if parts.port else ""
+    return f"http://{netloc}{port}{reverse('tickets:realtime-relay')}"
+
+
+def relay_url() -> str:
+    """Where this process hands its frames, or "" to use its own channel layer.
+
+    Redis: nowhere (the layer is shared). The web process: nowhere (the layer is its own). Any other process in
+    embedded mode: REALTIME_RELAY_URL if set, else the address the web process recorded, else SITE_URL when it is
+    a loopback address.
+    """
+    if settings.REDIS_URL or _serving_layer:
+        return ""
+    if settings.REALTIME_RELAY_URL:
+        return settings.REALTIME_RELAY_URL
+    if not settings.REALTIME_RELAY_DISCOVERY:
+        return ""
+    return recorded_relay_url() or site_relay_url()

@@ -165,5 +165,5 @@ def realtime_relay(request: HttpRequest) -> HttpResponse:
         groups, frame = [str(g) for g in data["groups"]], dict(data["frame"])
     except (ValueError, KeyError, TypeError):
         return HttpResponse(status=400)
-    realtime.send_to_groups(groups, frame)
+    realtime.send_to_local_groups(groups, frame)  # never relayed on: this is where relayed frames end
     return HttpResponse(status=204)

@@ -99,8 +99,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: channel layer, task broker, cache ------------------------------------------------------------
 
 REDIS_URL = env.str("REDIS_URL", default="")
-# Embedded mode only: where a worker process hands its live frames to the web process (set by `make run`).
+# Embedded mode only (no Redis): a worker process hands its live frames to the web process over loopback HTTP. The web
+# process records its port in REALTIME_WEB_ADDRESS_DIR on its first connection and the worker finds it there
+# (tickets/realtime.py); REALTIME_RELAY_URL, when set, overrides that for every process but the web one.
 REALTIME_RELAY_URL = "" if REDIS_URL else env.str("REALTIME_RELAY_URL", default="")
+REALTIME_RELAY_DISCOVERY = True
+REALTIME_WEB_ADDRESS_DIR = BASE_DIR / "var" / "run"
 
 if REDIS_URL:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}

@@ -18,3 +18,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The test process plays the web process: its frames go to its own in-memory layer unless a test says otherwise.
+REALTIME_RELAY_DISCOVERY = False
