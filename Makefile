@@ -39,7 +39,7 @@ seed: migrate
 	$(PY) manage.py seed_whatsapp_demo
 
 ## Install, migrate, seed demo data once, then run the web server (daphne) and the worker (qcluster); Ctrl-C (or TERM
-## to make) stops both within 5 s, quietly (bin/run.py). Without SECRET_KEY (DEBUG is true) the first command makes
+## to make) stops both within 5 s, quietly (config/run.py). Without SECRET_KEY (DEBUG is true) the first command makes
 ## this install's random key in var/secret_key (config/env.py). Without REDIS_URL the worker finds daphne by itself.
 run: seed
 	@echo
@@ -47,7 +47,7 @@ run: seed
 	@echo "  Log in as agent / agent (or admin / admin for /admin/ and the simulator)."
 	@echo "  WhatsApp simulator (the customer's phone, admins only): http://$(HOST):$(PORT)/simulator/"
 	@echo
-	@export $(RUN_ENV); exec $(PY) bin/run.py --host $(HOST) --port $(PORT)
+	@export $(RUN_ENV); exec $(PY) config/run.py --host $(HOST) --port $(PORT)
 
 ## Install and run the whole suite (CI runs this against PostgreSQL and Redis).
 test: venv

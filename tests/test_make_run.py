@@ -1,5 +1,5 @@
 """`make run`'s processes stop cleanly: Ctrl-C (SIGINT to the terminal's process group) or TERM stops the web
-server and the worker within 5 s, with no traceback and no process left behind (bin/run.py).
+server and the worker within 5 s, with no traceback and no process left behind (config/run.py).
 
 `make run` first installs, migrates and seeds, which is slow: these tests run its `run` target with those taken as
 done (`make -o seed run`), and the exact command the target ends with (`make -n run` is checked to say so), on a
@@ -75,7 +75,7 @@ def run_command() -> Iterator[tuple[list[str], dict[str, str], int, Path]]:
         env.update(DATABASE_URL=f"sqlite:///{tmp}/db.sqlite3", Q_WORKERS="1", PYTHONUNBUFFERED="1")
         subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
         port = free_port()
-        yield [sys.executable, "bin/run.py", "--host", "127.0.0.1", "--port", str(port)], env, port, Path(tmp)
+        yield [sys.executable, "config/run.py", "--host", "127.0.0.1", "--port", str(port)], env, port, Path(tmp)
 
 
 def wait_until_serving(process: subprocess.Popen, port: int, log: Path) -> None:
@@ -197,7 +197,7 @@ def test_the_run_target_runs_this_command():
         env={k: v for k, v in os.environ.items() if not k.startswith("MAKE")},
     )
     run_line = dry.stdout.strip().splitlines()[-1]
-    assert re.search(r"exec /nonexistent-venv/bin/python bin/run\.py --host 127\.0\.0\.1 --port 8123$", run_line), (
+    assert re.search(r"exec /nonexistent-venv/bin/python config/run\.py --host 127\.0\.0\.1 --port 8123$", run_line), (
         run_line
     )
     assert "REALTIME_RELAY_URL" not in dry.stdout  # the worker finds daphne by itself

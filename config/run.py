@@ -1,6 +1,6 @@
 """`make run`'s two processes: the web server (daphne) and the worker (qcluster), stopped cleanly together.
 
-    python bin/run.py --host 127.0.0.1 --port 8000
+    python config/run.py --host 127.0.0.1 --port 8000
 
 Ctrl-C or TERM stops both within about 5 seconds, quietly, and leaves no process behind; if either exits on its
 own, the other is stopped too and the exit status is 1.
