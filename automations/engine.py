@@ -26,8 +26,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from automations import conditions as cond
 from automations import selectors, services
+from automations.conditions.evaluate import matches
+from automations.conditions.model import Conditions, ConditionsInvalid
+from automations.conditions.parse import load
 from automations.models import Trigger
 from tickets.errors import DomainError
 from tickets.hooks import TicketChange
@@ -39,16 +41,16 @@ logger = logging.getLogger(__name__)
 MAX_PASSES = 10
 CHANGE_FIELDS = ("status", "priority", "type", "group_id", "assignee_id", "requester_id")
 _local = threading.local()
-_parsed: dict[int, tuple[Any, cond.Conditions | None]] = {}
+_parsed: dict[int, tuple[Any, Conditions | None]] = {}
 
 
 @dataclass(frozen=True)
 class LoadedTrigger:
     rule: Trigger
-    conditions: cond.Conditions
+    conditions: Conditions
 
 
-def _conditions(trigger: Trigger) -> cond.Conditions | None:
+def _conditions(trigger: Trigger) -> Conditions | None:
     """Parsed once per version of a trigger's conditions, for every later update in this process."""
     cached = _parsed.get(trigger.pk)
     if cached is not None and cached[0] == trigger.conditions:
@@ -56,8 +58,8 @@ def _conditions(trigger: Trigger) -> cond.Conditions | None:
     if len(_parsed) > 5000:
         _parsed.clear()
     try:
-        parsed = cond.load(trigger.conditions, kind="trigger")
-    except cond.ConditionsInvalid as error:
+        parsed = load(trigger.conditions, kind="trigger")
+    except ConditionsInvalid as error:
         logger.error("Trigger %s (%s) has invalid conditions and is skipped: %s", trigger.pk, trigger, error)
         parsed = None
     _parsed[trigger.pk] = (copy.deepcopy(trigger.conditions), parsed)
@@ -141,7 +143,7 @@ def run_cycle(change: TicketChange, triggers: list[LoadedTrigger]) -> list[int]:
     while True:
         restart = False
         for trigger in triggers:
-            if trigger.rule.pk in fired or not cond.matches(trigger.conditions, facts):
+            if trigger.rule.pk in fired or not matches(trigger.conditions, facts):
                 continue
             fired.append(trigger.rule.pk)
             if tags is None:
@@ -171,7 +173,7 @@ def run_cycle(change: TicketChange, triggers: list[LoadedTrigger]) -> list[int]:
         if not restart:
             return fired
         if passes >= MAX_PASSES:
-            waiting = [t.rule.pk for t in triggers if t.rule.pk not in fired and cond.matches(t.conditions, facts)]
+            waiting = [t.rule.pk for t in triggers if t.rule.pk not in fired and matches(t.conditions, facts)]
             if waiting:
                 logger.warning(
                     "Trigger cycle on ticket %s stopped after %s passes (fired %s); not run: %s. "

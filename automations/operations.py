@@ -7,7 +7,7 @@ other notification. Registered in `AutomationsConfig.ready()`.
 
 from typing import Any
 
-from automations.conditions import digits
+from automations.conditions.model import digits
 from macros import actions as macro_actions
 from macros.actions import ActionError, ActionHandler
 from tickets.models import Group

@@ -22,8 +22,10 @@ from django.db import transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
-from automations import conditions as cond
 from automations import queries, selectors
+from automations.conditions.evaluate import automation_problems
+from automations.conditions.model import CURRENT_USER, ID_FIELDS, Conditions, ConditionsInvalid
+from automations.conditions.parse import load, parse_conditions, referenced_ids
 from automations.models import Automation, AutomationFiring, BusinessRule, Trigger
 from macros import actions as macro_actions
 from macros import shorthand
@@ -97,8 +99,8 @@ def _nul_in(value: Any, path: str) -> list[str]:
     return _texts_where(value, path, _unstorable)
 
 
-def _check_ids(parsed: cond.Conditions) -> list[str]:
-    found = cond.referenced_ids(parsed)
+def _check_ids(parsed: Conditions) -> list[str]:
+    found = referenced_ids(parsed)
     models = {"users": get_user_model(), "groups": Group, "contacts": Contact}
     labels = {"users": "user", "groups": "group", "contacts": "contact"}
     missing: list[str] = []
@@ -109,10 +111,8 @@ def _check_ids(parsed: cond.Conditions) -> list[str]:
     problems = []
     for group in ("all", "any"):
         for index, c in enumerate(getattr(parsed, group)):
-            if c.field in cond.ID_FIELDS and f"{labels[cond.ID_FIELDS[c.field]]} {c.value}" in missing:
-                problems.append(
-                    f"conditions.{group}[{index}]: {labels[cond.ID_FIELDS[c.field]]} {c.value} does not exist."
-                )
+            if c.field in ID_FIELDS and f"{labels[ID_FIELDS[c.field]]} {c.value}" in missing:
+                problems.append(f"conditions.{group}[{index}]: {labels[ID_FIELDS[c.field]]} {c.value} does not exist.")
     return problems
 
 
@@ -120,8 +120,8 @@ def _current_user_in_actions(actions: Sequence[dict[str, Any]]) -> list[str]:
     problems = []
     for index, action in enumerate(actions, start=1):
         value = action["value"]
-        if (action["field"] == "assignee_id" and value == cond.CURRENT_USER) or (
-            action["field"] == "notification_user" and value[0] == cond.CURRENT_USER
+        if (action["field"] == "assignee_id" and value == CURRENT_USER) or (
+            action["field"] == "notification_user" and value[0] == CURRENT_USER
         ):
             problems.append(
                 f"Action {index} ({action['field']}): current_user is the agent making an update; "
@@ -158,8 +158,8 @@ def definition_clean(
         )
     parsed = None
     try:
-        parsed = cond.parse_conditions(conditions, kind=kind)
-    except cond.ConditionsInvalid as error:
+        parsed = parse_conditions(conditions, kind=kind)
+    except ConditionsInvalid as error:
         add("conditions", error.messages)
     if parsed is not None:
         add("conditions", _check_ids(parsed))
@@ -177,7 +177,7 @@ def definition_clean(
         if kind == "automation":
             add("actions", _current_user_in_actions(cleaned_actions))
     if kind == "automation" and parsed is not None and "actions" not in errors and "conditions" not in errors:
-        for problem in cond.automation_problems(parsed, cleaned_actions):
+        for problem in automation_problems(parsed, cleaned_actions):
             add(problem.split(":", 1)[0].split(".", 1)[0], [problem])
     if errors:
         first = next(iter(errors.values()))[0]
@@ -185,7 +185,7 @@ def definition_clean(
     return {
         "title": title,
         "description": description,
-        "conditions": parsed.as_json() if parsed is not None else cond.Conditions().as_json(),
+        "conditions": parsed.as_json() if parsed is not None else Conditions().as_json(),
         "actions": cleaned_actions,
     }
 
@@ -500,7 +500,7 @@ class RunSummary:
         return "\n".join(lines)
 
 
-def _eligible(automation: Automation, parsed: cond.Conditions, now: datetime):
+def _eligible(automation: Automation, parsed: Conditions, now: datetime):
     """The tickets an automation acts on now: its conditions as one query, never closed tickets, and not the ones it
     already fired on unless they were updated since (Zendesk: it fires once while its state holds)."""
     already = AutomationFiring.objects.filter(
@@ -513,7 +513,7 @@ def _eligible(automation: Automation, parsed: cond.Conditions, now: datetime):
     )
 
 
-def _fire_automation(*, automation: Automation, parsed: cond.Conditions, ticket_id: int, now: datetime) -> bool:
+def _fire_automation(*, automation: Automation, parsed: Conditions, ticket_id: int, now: datetime) -> bool:
     """One ticket, in its own transaction: the row is locked and checked again (it may have changed since the
     sweep's query, or another sweep may have fired), then the actions, the event, the firing."""
     with transaction.atomic():
@@ -555,8 +555,8 @@ def run_automations(
         run = AutomationRun(automation_id=automation.pk, title=automation.title)
         summary.automations.append(run)
         try:
-            parsed = cond.load(automation.conditions, kind="automation")
-        except cond.ConditionsInvalid as error:
+            parsed = load(automation.conditions, kind="automation")
+        except ConditionsInvalid as error:
             logger.error("Automation %s (%s) has invalid conditions, skipped: %s", automation.pk, automation, error)
             run.failed += 1
             continue

@@ -8,16 +8,19 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from automations import conditions as c
 from automations import queries, sentences, services
+from automations.conditions.evaluate import matches
+from automations.conditions.fields import FIELD_ALIASES, FIELDS, UNSUPPORTED
+from automations.conditions.model import OPERATOR_ALIASES, Facts
+from automations.conditions.parse import load
 from tickets.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
-FIELD_NAMES = [*c.FIELDS, *c.FIELD_ALIASES, *list(c.UNSUPPORTED)[:3], "statuz", "", "custom_fields_1"]
-OPERATORS = sorted({op for spec in c.FIELDS.values() for op in (*spec.operators, *spec.trigger_operators)}
-                   | set(c.OPERATOR_ALIASES) | {"greater", "", "is_business_hours"})  # fmt: skip
+FIELD_NAMES = [*FIELDS, *FIELD_ALIASES, *list(UNSUPPORTED)[:3], "statuz", "", "custom_fields_1"]
+OPERATORS = sorted({op for spec in FIELDS.values() for op in (*spec.operators, *spec.trigger_operators)}
+                   | set(OPERATOR_ALIASES) | {"greater", "", "is_business_hours"})  # fmt: skip
 ACTION_FIELDS = ["status", "priority", "type", "group_id", "assignee_id", "set_tags", "current_tags", "remove_tags",
                  "comment_value", "comment_mode_is_public", "notification_user", "notification_group", "subject", "x"]  # fmt: skip
 TEXTS = st.sampled_from(
@@ -105,8 +108,8 @@ SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=list(
 
 
 def _use(kind: str, clean: dict) -> None:
-    parsed = c.load(clean["conditions"], kind=kind)
-    c.matches(parsed, c.Facts(now=NOW, status="open", via="whatsapp", last_customer_message_at=NOW))
+    parsed = load(clean["conditions"], kind=kind)
+    matches(parsed, Facts(now=NOW, status="open", via="whatsapp", last_customer_message_at=NOW))
     if kind == "automation":
         str(queries.ticket_q(parsed, NOW))
     rule = SimpleNamespace(conditions=clean["conditions"], actions=clean["actions"])
@@ -131,7 +134,7 @@ def test_definitions_are_cleaned_or_refused(kind, title, conditions, actions):
 
 
 AUTOMATION_SAFE = GOOD_CONDITIONS.filter(
-    lambda cond: c.FIELDS[c.FIELD_ALIASES.get(cond["field"], cond["field"])].kinds != ("trigger",)
+    lambda cond: FIELDS[FIELD_ALIASES.get(cond["field"], cond["field"])].kinds != ("trigger",)
     and cond.get("operator") not in ("changed", "changed_to")
 )
 
