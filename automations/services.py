@@ -27,8 +27,10 @@ from automations.conditions.evaluate import automation_problems
 from automations.conditions.model import CURRENT_USER, ID_FIELDS, Conditions, ConditionsInvalid
 from automations.conditions.parse import load, parse_conditions, referenced_ids
 from automations.models import Automation, AutomationFiring, BusinessRule, Trigger
-from macros import actions as macro_actions
 from macros import shorthand
+from macros.actions import plan as action_steps
+from macros.actions.model import Notification
+from macros.actions.validate import validate_actions
 from tickets import events
 from tickets import services as ticket_services
 from tickets.errors import DomainError
@@ -167,7 +169,7 @@ def definition_clean(
             add("conditions", [f"conditions: a {kind} needs at least one condition."])
     cleaned_actions: list[dict[str, Any]] = []
     try:
-        cleaned_actions = macro_actions.validate_actions(actions if actions is not None else [], kind=kind)
+        cleaned_actions = validate_actions(actions if actions is not None else [], kind=kind)
     except DomainError as error:
         for key, messages in error.errors.items():
             add(key, messages)
@@ -338,7 +340,7 @@ def _whatsapp_message(*, ticket: Ticket, body: str, rule: RuleRef) -> tuple[Tick
 
 
 def notifications_send(
-    *, notifications: Sequence[macro_actions.Notification], ticket: Ticket, rule: RuleRef
+    *, notifications: Sequence[Notification], ticket: Ticket, rule: RuleRef
 ) -> tuple[Ticket, list[dict[str, Any]]]:
     """Send what a rule's `notification_user` / `notification_group` actions planned; each writes `notification.sent`.
 
@@ -427,11 +429,11 @@ def rule_actions_run(
     """Plan a rule's actions (`macros.actions`, the shared implementation), apply them in one `ticket_update` by the
     product itself (actor None), write `trigger.fired` / `automation.fired`, then send its notifications."""
     kind = kind_of(rule)
-    action_plan = macro_actions.plan(rule.actions, ticket=ticket, current_user=current_user, kind=kind)
+    action_plan = action_steps.plan(rule.actions, ticket=ticket, current_user=current_user, kind=kind)
     before = Snapshot.of(ticket, tags)
     tags_now = sorted(tags)
     if action_plan.changes or action_plan.comment is not None:
-        updated = macro_actions.apply(
+        updated = action_steps.apply(
             action_plan, ticket=ticket, actor=None, source=kind, via=ticket.via, run_listeners=run_listeners
         )
         # Keep what is already loaded (placeholders read the requester, assignee and group).
