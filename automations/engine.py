@@ -26,10 +26,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from automations import selectors, services
+from automations import selectors
 from automations.conditions.evaluate import matches
 from automations.conditions.model import Conditions, ConditionsInvalid
 from automations.conditions.parse import load
+from automations.firing import rule_actions_run
 from automations.models import Trigger
 from tickets.errors import DomainError
 from tickets.hooks import TicketChange
@@ -190,7 +191,7 @@ def run_cycle(change: TicketChange, triggers: list[LoadedTrigger]) -> list[int]:
 def _fire(trigger: Trigger, *, ticket: Ticket, tags: frozenset[str], change: TicketChange):
     try:
         with transaction.atomic():  # a savepoint: a failing trigger leaves the update as it was
-            return services.rule_actions_run(
+            return rule_actions_run(
                 rule=trigger, ticket=ticket, tags=tags, current_user=change.actor, run_listeners=False
             )
     except DomainError as error:

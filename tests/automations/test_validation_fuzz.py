@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from automations import queries, sentences, services
+from automations import queries, rules, sentences
 from automations.conditions.evaluate import matches
 from automations.conditions.fields import FIELD_ALIASES, FIELDS, UNSUPPORTED
 from automations.conditions.model import OPERATOR_ALIASES, Facts
@@ -114,7 +114,7 @@ def _use(kind: str, clean: dict) -> None:
         str(queries.ticket_q(parsed, NOW))
     rule = SimpleNamespace(conditions=clean["conditions"], actions=clean["actions"])
     sentences.rule_sentences(rule, kind=kind, names={})
-    again = services.definition_clean(kind=kind, title=clean["title"], conditions=clean["conditions"],
+    again = rules.definition_clean(kind=kind, title=clean["title"], conditions=clean["conditions"],
                                       actions=clean["actions"])  # fmt: skip
     assert again["conditions"] == clean["conditions"] and again["actions"] == clean["actions"]
 
@@ -124,7 +124,7 @@ def _use(kind: str, clean: dict) -> None:
 @given(title=st.one_of(st.just("A rule"), TEXTS, SCALARS), conditions=CONDITIONS, actions=ACTIONS)
 def test_definitions_are_cleaned_or_refused(kind, title, conditions, actions):
     try:
-        clean = services.definition_clean(kind=kind, title=title, conditions=conditions, actions=actions)
+        clean = rules.definition_clean(kind=kind, title=title, conditions=conditions, actions=actions)
     except DomainError as error:
         assert error.errors and all(isinstance(m, str) for ms in error.errors.values() for m in ms)
         event("refused")
@@ -150,9 +150,7 @@ def test_valid_pieces_combine(trigger_all, automation_all, actions):
     """Combinations of valid conditions and actions: accepted (or refused for a stated reason), then usable."""
     for kind, conditions in (("trigger", trigger_all), ("automation", automation_all)):
         try:
-            clean = services.definition_clean(
-                kind=kind, title="A rule", conditions={"all": conditions}, actions=actions
-            )
+            clean = rules.definition_clean(kind=kind, title="A rule", conditions={"all": conditions}, actions=actions)
         except DomainError as error:
             reasons = " ".join(m for ms in error.errors.values() for m in ms)
             expected = ("time condition", "stop matching", "closed", "without one")
