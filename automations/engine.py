@@ -6,7 +6,7 @@ transaction:
 
 1. the active triggers are loaded once (one query, however many there are);
 2. they are checked in position order against the ticket and the update (`automations.conditions`, pure);
-3. the first that matches fires: its actions run as one update by the product (`macros.actions`), with
+3. the first that matches fires: its actions run as one update by the product (`macros.actions.plan`), with
    `run_listeners=False` so the engine does not call itself, then `trigger.fired` is written and its notifications
    are sent (messages and mails leave on commit);
 4. if it changed the ticket, checking restarts from the top over the triggers that have not fired, with the
@@ -19,7 +19,6 @@ savepoint and logged; the update and the other triggers go on.
 
 import copy
 import logging
-import threading
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -41,7 +40,6 @@ logger = logging.getLogger(__name__)
 
 MAX_PASSES = 10
 CHANGE_FIELDS = ("status", "priority", "type", "group_id", "assignee_id", "requester_id")
-_local = threading.local()
 _parsed: dict[int, tuple[Any, Conditions | None]] = {}
 
 
@@ -108,17 +106,15 @@ def _customer_waiting(change: TicketChange) -> bool:
 
 
 def on_ticket_change(change: TicketChange) -> None:
-    """The change listener: run the trigger cycle for this create or update."""
-    if getattr(_local, "running", False):
-        return  # a rule's own update never starts another cycle
+    """The change listener: run the trigger cycle for this create or update.
+
+    A rule's own updates never reach here: they are made with `run_listeners=False` (the one loop guard), so a
+    trigger that changes the ticket continues this cycle instead of starting another.
+    """
     triggers = load_triggers()
     if not triggers:
         return
-    _local.running = True
-    try:
-        run_cycle(change, triggers)
-    finally:
-        _local.running = False
+    run_cycle(change, triggers)
 
 
 def run_cycle(change: TicketChange, triggers: list[LoadedTrigger]) -> list[int]:
