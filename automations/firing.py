@@ -25,8 +25,8 @@ class Outcome:
 def rule_actions_run(
     *, rule: BusinessRule, ticket: Ticket, tags: Iterable[str], current_user=None, run_listeners: bool
 ) -> Outcome:
-    """Plan a rule's actions (`macros.actions.plan`, the shared implementation), apply them in one `ticket_update` by the
-    product itself (actor None), write `trigger.fired` / `automation.fired`, then send its notifications."""
+    """Plan a rule's actions (`macros.actions.plan`, the shared implementation), apply them in one `ticket_update`
+    by the product itself (actor None), write `trigger.fired` / `automation.fired`, then send its notifications."""
     kind = kind_of(rule)
     action_plan = action_steps.plan(rule.actions, ticket=ticket, current_user=current_user, kind=kind)
     before = ticket_snapshot(ticket, tags)

@@ -53,7 +53,8 @@ def combine(
 
 
 def tags_after(current: Iterable[str], changes: Mapping[str, Any]) -> list[str]:
-    """The tags a ticket has after `ticket_update(changes=...)` (keys tags, add_tags, remove_tags, normalised), sorted."""
+    """The tags a ticket has after `ticket_update(changes=...)` (keys tags, add_tags, remove_tags; normalised),
+    sorted."""
     return sorted(
         combine(
             current,

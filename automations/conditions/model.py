@@ -8,10 +8,10 @@ under ``all`` must hold, and at least one under ``any`` (when there are any). Th
 * `parse.parse_conditions(raw, kind=...)` when a rule is saved: checks every condition and returns them normalised
   (`Conditions`), or raises `ConditionsInvalid` with one message per bad condition naming its place, e.g.
   ``conditions.all[1]: unknown operator 'greater' for field 'status' (is, is_not, less_than, ...)``.
-* `evaluate.matches(conditions, facts)` when a trigger runs: `Facts` is a plain snapshot of the ticket and of the update.
-  (Automations are evaluated as database queries by `automations.queries`, which must agree with `matches`.)
-* `evaluate.automation_problems(conditions, actions)`: Zendesk's rule that an automation needs a time condition and a way to
-  stop matching (a nullifying condition or action), or it would act on the same tickets every hour.
+* `evaluate.matches(conditions, facts)` when a trigger runs: `Facts` is a plain snapshot of the ticket and of the
+  update. (Automations are evaluated as database queries by `automations.queries`, which must agree with `matches`.)
+* `evaluate.automation_problems(conditions, actions)`: Zendesk's rule that an automation needs a time condition and a
+  way to stop matching (a nullifying condition or action), or it would act on the same tickets every hour.
 
 Hours follow Zendesk: the elapsed time counts in whole hours, rounded down. ``hours_since_created is 24`` holds from
 24 h 0 min to 24 h 59 min; ``less_than 2`` before 2 h; ``greater_than 96`` from 97 h on.
