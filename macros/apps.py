@@ -7,6 +7,6 @@ class MacrosConfig(AppConfig):
 
     def ready(self) -> None:
         from macros import demo as macros_demo
-        from tickets import demo
+        from tickets import hooks
 
-        demo.register_seeder("macros", macros_demo.seed)
+        hooks.register_seeder("macros", macros_demo.seed)
