@@ -325,13 +325,6 @@ FOLLOW_UP_REPLIES = (
 PLANS = ("Starter", "Team", "Business", "Enterprise")
 APP_VERSIONS = ("4.12.1", "4.13.0", "4.13.2", "5.0.0")
 
-# What a failed WhatsApp reply says (the Cloud API's error for a closed 24-hour window).
-FAILED_DELIVERY = {
-    "code": "131047",
-    "title": "Re-engagement message",
-    "detail": "More than 24 hours have passed since the recipient last replied to the sender number.",
-}
-
 
 # --- The mix of tickets ---------------------------------------------------------------------------------
 

@@ -29,7 +29,6 @@ from tickets.demo_content import (
     DEMO_GROUPS,
     DEMO_USERS,
     EMAIL_DOMAINS,
-    FAILED_DELIVERY,
     FIRST_NAMES,
     FOLLOW_UP_REPLIES,
     LAST_NAMES,
@@ -44,7 +43,6 @@ from tickets.models import (
     AuthorRole,
     Comment,
     Contact,
-    DeliveryStatus,
     Event,
     Group,
     Ticket,
@@ -77,6 +75,7 @@ class CoreDemo:
     events: int = 0
     tags: int = 0
     ticket_ids: list[int] = field(default_factory=list)
+    now: datetime | None = None  # the seeding's "now": the newest timestamp any seeder may write
 
     @property
     def agents(self) -> list[Any]:
@@ -105,7 +104,7 @@ def seed_core(
     users = ensure_users()
     groups = ensure_groups(users)
     contacts = create_contacts(count=_contacts_for(tickets), rng=rng, users=users, now=now, batch_size=batch_size)
-    core = CoreDemo(users=users, groups=groups, contacts=contacts)
+    core = CoreDemo(users=users, groups=groups, contacts=contacts, now=now)
     create_tickets(core=core, count=tickets, rng=rng, now=now, batch_size=batch_size, progress=progress)
     return core
 
@@ -234,7 +233,7 @@ def create_tickets(
                 for _ in range(size)
             ]
             with transaction.atomic():
-                _insert(plans, core, now, batch_size)
+                _insert(plans, core, batch_size)
             done += size
             if progress is not None:
                 progress(done, count)
@@ -377,14 +376,14 @@ def _status_history(
     return history, max(closed, changed), changed
 
 
-def _insert(plans: Sequence[_Plan], core: CoreDemo, now: datetime, batch_size: int) -> None:
+def _insert(plans: Sequence[_Plan], core: CoreDemo, batch_size: int) -> None:
     """One batch: four bulk inserts (tickets, tags, comments, events), ids come back from RETURNING."""
     Ticket.objects.bulk_create([p.ticket for p in plans], batch_size=batch_size)
     tags = [TicketTag(ticket_id=p.ticket.pk, name=name) for p in plans for name in p.tags]
     TicketTag.objects.bulk_create(tags, batch_size=batch_size)
     comments: list[tuple[_Plan, Comment]] = []
     for plan in plans:
-        comments.extend((plan, _comment(plan, message, index, now)) for index, message in enumerate(plan.messages))
+        comments.extend((plan, _comment(plan, message)) for message in plan.messages)
     Comment.objects.bulk_create([c for _, c in comments], batch_size=batch_size)
     rows = []
     for plan in plans:
@@ -438,43 +437,20 @@ def _insert(plans: Sequence[_Plan], core: CoreDemo, now: datetime, batch_size: i
     core.ticket_ids.extend(p.ticket.pk for p in plans)
 
 
-def _comment(plan: _Plan, message: _Message, index: int, now: datetime) -> Comment:
+def _comment(plan: _Plan, message: _Message) -> Comment:
     ticket = plan.ticket
-    whatsapp = ticket.via == Via.WHATSAPP
     comment = Comment(ticket_id=ticket.pk, body=message.body, created_at=message.at)
     if message.kind == "customer":
         comment.author_role = AuthorRole.END_USER
         comment.author_contact_id = ticket.requester_id
         comment.via = ticket.via
         comment.channel_sent_at = message.at
-        if whatsapp:
-            comment.channel_message_id = f"wamid.DEMO.{ticket.pk}.{index}"
-            comment.message_type = "text"
         return comment
+    # What the channel adds to its tickets' messages (ids, delivery states) is its own seeder's business.
     comment.author_role = AuthorRole.AGENT
     comment.author_user_id = message.author_id
     comment.via = Via.WEB
     comment.public = message.kind == "reply"
-    if whatsapp and comment.public:
-        # An agent's reply on a WhatsApp ticket leaves through the channel and reports its delivery.
-        digest = (ticket.pk * 7919 + index) % 100
-        status = (
-            DeliveryStatus.READ
-            if digest < 60
-            else DeliveryStatus.DELIVERED
-            if digest < 85
-            else DeliveryStatus.SENT
-            if digest < 96
-            else DeliveryStatus.FAILED
-        )
-        comment.channel_message_id = f"wamid.DEMO.{ticket.pk}.{index}"
-        comment.message_type = "text"
-        comment.delivery_status = status
-        comment.delivery_updated_at = min(now, message.at + timedelta(seconds=5 + digest * 3))
-        if status == DeliveryStatus.FAILED:
-            comment.delivery_error_code = FAILED_DELIVERY["code"]
-            comment.delivery_error_title = FAILED_DELIVERY["title"]
-            comment.delivery_error_detail = FAILED_DELIVERY["detail"]
     return comment
 
 
