@@ -9,6 +9,10 @@ PYTHON ?= $(shell for candidate in python3.13 python3.12 python3.11 python3; do 
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# migrate, seed and run use the development settings (DEBUG on, the simulator, this install's own secret key);
+# manage.py, daphne and gunicorn default to config.settings.production.
+SETTINGS ?= config.settings.local
+LOCAL := DJANGO_SETTINGS_MODULE=$(SETTINGS)
 
 # `make run` wires the bundled WhatsApp simulator unless you point these elsewhere (e.g. at Meta).
 RUN_ENV = WHATSAPP_GRAPH_URL=$${WHATSAPP_GRAPH_URL:-http://$(HOST):$(PORT)/simulator/graph/v23.0} \
@@ -32,22 +36,22 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 migrate: venv
-	$(PY) manage.py migrate --noinput
+	$(LOCAL) $(PY) manage.py migrate --noinput
 
 seed: migrate
-	$(PY) manage.py seed_demo --if-empty
-	$(PY) manage.py seed_whatsapp_demo
+	$(LOCAL) $(PY) manage.py seed_demo --if-empty
+	$(LOCAL) $(PY) manage.py seed_whatsapp_demo
 
 ## Install, migrate, seed demo data once, then run the web server (daphne) and the worker (qcluster); Ctrl-C (or TERM
-## to make) stops both within 5 s, quietly (config/run.py). Without SECRET_KEY (DEBUG is true) the first command makes
-## this install's random key in var/secret_key (config/env.py). Without REDIS_URL the worker finds daphne by itself.
+## to make) stops both within 5 s, quietly (config/run.py). Settings: config.settings.local (DEBUG is true); without
+## SECRET_KEY the first command makes this install's random key in var/secret_key (config/env.py). Without REDIS_URL the worker finds daphne by itself.
 run: seed
 	@echo
 	@echo "  SupportDesk is starting at http://$(HOST):$(PORT)/"
 	@echo "  Log in as agent / agent (or admin / admin for /admin/ and the simulator)."
 	@echo "  WhatsApp simulator (the customer's phone, admins only): http://$(HOST):$(PORT)/simulator/"
 	@echo
-	@export $(RUN_ENV); exec $(PY) config/run.py --host $(HOST) --port $(PORT)
+	@export $(LOCAL) $(RUN_ENV); exec $(PY) config/run.py --host $(HOST) --port $(PORT)
 
 ## Install and run the whole suite (CI runs this against PostgreSQL and Redis).
 test: venv

@@ -1,17 +1,27 @@
-"""Demo data for the WhatsApp channel: the simulator-wired account, and links for the core's WhatsApp tickets."""
+"""Demo data for the WhatsApp channel: the simulator-wired account, and for the core's WhatsApp tickets their message
+ids, delivery states and links to that account."""
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from django.db import transaction
 from django.db.models import F, Max, Q
+from django.utils import timezone
 
 from channels_whatsapp.models import WhatsAppAccount, WhatsAppConversation
-from tickets.models import AuthorRole, Comment, Contact, Ticket, Via
+from tickets.models import AuthorRole, Comment, Contact, DeliveryStatus, Ticket, Via
 
 if TYPE_CHECKING:
     from channels_whatsapp.simulator.history import HistoryConversation
 
 DEMO_PHONE_NUMBER_ID = "SIMPHONE1"
 DEMO_WABA_ID = "SIMWABA1"
+# What a failed demo reply says (the Cloud API's error for a closed 24-hour window).
+FAILED_DELIVERY = {
+    "code": "131047",
+    "title": "Re-engagement message",
+    "detail": "More than 24 hours have passed since the recipient last replied to the sender number.",
+}
 # The phone's chat list holds the most recently active demo customers; older ones can still write from it.
 PHONE_HISTORY_CONTACTS = 500
 
@@ -47,6 +57,53 @@ def demo_templates_load(account: WhatsAppAccount) -> dict | None:
     sim_services.templates_ensure_seeded()
     listing = [protocol.template_json(t) for t in sim_selectors.templates_for_waba(account.waba_id).order_by("pk")]
     return templates.templates_store(account=account, listing=listing)
+
+
+def mark_messages(core, batch_size: int = 2000) -> int:
+    """The core's new demo WhatsApp tickets as the channel leaves them: each customer message and public reply has its
+    wamid; each reply its delivery state (mostly read, a few failed), derived from the ticket id and the message's
+    place in the conversation, so the same seed gives the same data."""
+    now = core.now or timezone.now()
+    marked = 0
+    for start in range(0, len(core.ticket_ids), batch_size):
+        ids = core.ticket_ids[start : start + batch_size]
+        comments = Comment.objects.filter(ticket_id__in=ids, ticket__via=Via.WHATSAPP).order_by("ticket_id", "pk")
+        changed, ticket_id, index = [], None, 0
+        for comment in comments:
+            index = index + 1 if comment.ticket_id == ticket_id else 0
+            ticket_id = comment.ticket_id
+            if comment.author_role == AuthorRole.END_USER or comment.public:
+                _mark(comment, index, now)
+                changed.append(comment)
+        fields = ["channel_message_id", "message_type", "delivery_status", "delivery_updated_at"]
+        fields += ["delivery_error_code", "delivery_error_title", "delivery_error_detail"]
+        with transaction.atomic():
+            Comment.objects.bulk_update(changed, fields, batch_size=batch_size)
+        marked += len(changed)
+    return marked
+
+
+def _mark(comment: Comment, index: int, now) -> None:
+    comment.channel_message_id = f"wamid.DEMO.{comment.ticket_id}.{index}"
+    comment.message_type = "text"
+    if comment.author_role == AuthorRole.END_USER:
+        return
+    # An agent's reply on a WhatsApp ticket leaves through the channel and reports its delivery.
+    digest = (comment.ticket_id * 7919 + index) % 100
+    comment.delivery_status = (
+        DeliveryStatus.READ
+        if digest < 60
+        else DeliveryStatus.DELIVERED
+        if digest < 85
+        else DeliveryStatus.SENT
+        if digest < 96
+        else DeliveryStatus.FAILED
+    )
+    comment.delivery_updated_at = min(now, comment.created_at + timedelta(seconds=5 + digest * 3))
+    if comment.delivery_status == DeliveryStatus.FAILED:
+        comment.delivery_error_code = FAILED_DELIVERY["code"]
+        comment.delivery_error_title = FAILED_DELIVERY["title"]
+        comment.delivery_error_detail = FAILED_DELIVERY["detail"]
 
 
 def link_whatsapp_tickets(account: WhatsAppAccount, batch_size: int = 2000) -> int:
@@ -137,6 +194,7 @@ def phone_history_load(account: WhatsAppAccount) -> tuple[int, int]:
 
 def seed(core, rng) -> str:
     account, _ = demo_account()
+    mark_messages(core)
     linked = link_whatsapp_tickets(account)
     contacts, messages = phone_history_load(account)
     return (

@@ -46,7 +46,7 @@ def limit_for(path: str) -> int:
 
     if path == webhook_path():
         return MAX_WEBHOOK_BYTES
-    if path.startswith("/simulator/") and getattr(settings, "WHATSAPP_SIMULATOR_ENABLED", False):
+    if path.startswith("/simulator/") and settings.WHATSAPP_SIMULATOR_ENABLED:
         return INBOUND_MAX_BYTES + FORM_OVERHEAD_BYTES
     return MAX_ATTACHMENT_BYTES + FORM_OVERHEAD_BYTES
 

@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+LOCAL_SETTINGS = "config.settings.local"
 GRACE_SECONDS = 4.0
 POLL_SECONDS = 0.05
 PR_SET_PDEATHSIG = 1
@@ -57,7 +58,10 @@ def commands(host: str, port: int) -> dict[str, list[str]]:
 
 
 def start(argv: list[str]) -> subprocess.Popen:
-    return subprocess.Popen(argv, cwd=ROOT, start_new_session=True, preexec_fn=_in_child)  # noqa: S603
+    # A development tool: its children use the local settings unless told otherwise (manage.py and daphne alone
+    # default to config.settings.production).
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE") or LOCAL_SETTINGS}
+    return subprocess.Popen(argv, cwd=ROOT, env=env, start_new_session=True, preexec_fn=_in_child)  # noqa: S603
 
 
 def reap(children: dict[str, subprocess.Popen]) -> None:

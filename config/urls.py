@@ -4,10 +4,20 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
 
+from automations import api_urls as automations_api
+from macros import api_urls as macros_api
+from tickets.api import urls as tickets_api
 from tickets.throttling import ThrottledAdminAuthenticationForm, ThrottledAuthenticationForm
 
 admin.site.login_form = ThrottledAdminAuthenticationForm  # failed logins are throttled on both login forms
+
+
+# Every app's API routes under /api/, behind one root view; each app declares its own router.
+api_router = DefaultRouter()
+for app_router in (tickets_api.router, macros_api.router, automations_api.router):
+    api_router.registry.extend(app_router.registry)
 
 
 def healthz(request):
@@ -25,7 +35,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/whatsapp/", include("channels_whatsapp.api")),
-    path("api/", include("tickets.api.urls")),
+    path("api/", include(api_router.urls)),
     path("whatsapp/", include("channels_whatsapp.urls")),
     path("healthz/", healthz, name="healthz"),
     path("macros/", include("macros.urls")),

@@ -10,7 +10,7 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 django_wsgi_app = get_wsgi_application()
 
 from django.core.handlers.exception import convert_exception_to_response  # noqa: E402

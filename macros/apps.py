@@ -7,13 +7,6 @@ class MacrosConfig(AppConfig):
 
     def ready(self) -> None:
         from macros import demo as macros_demo
-        from macros.api import MacroViewSet, TicketMacroViewSet
-        from tickets import demo
-        from tickets.api.urls import router
+        from tickets import hooks
 
-        registered = {basename for _, _, basename in router.registry}
-        if "macro" not in registered:
-            router.register("macros", MacroViewSet, basename="macro")
-        if "ticket-macro" not in registered:
-            router.register(r"tickets/(?P<ticket_id>\d+)/macros", TicketMacroViewSet, basename="ticket-macro")
-        demo.register_seeder("macros", macros_demo.seed)
+        hooks.register_seeder("macros", macros_demo.seed)

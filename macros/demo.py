@@ -1,4 +1,4 @@
-"""Demo macros, shared with every agent: registered with `tickets.demo` and run by `manage.py seed_demo`."""
+"""Demo macros, shared with every agent: registered with `tickets.hooks.register_seeder`, run by `manage.py seed_demo`."""
 
 from macros.models import Macro, MacroAvailability
 

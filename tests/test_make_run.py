@@ -73,6 +73,7 @@ def run_command() -> Iterator[tuple[list[str], dict[str, str], int, Path]]:
     with tempfile.TemporaryDirectory(prefix="make-run-") as tmp:
         env = {k: v for k, v in os.environ.items() if k not in DROPPED and not k.startswith("PYTEST")}
         env.update(DATABASE_URL=f"sqlite:///{tmp}/db.sqlite3", Q_WORKERS="1", PYTHONUNBUFFERED="1")
+        env.update(DJANGO_SETTINGS_MODULE="config.settings.local")  # what the Makefile's migrate, seed and run use
         subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
         port = free_port()
         yield [sys.executable, "config/run.py", "--host", "127.0.0.1", "--port", str(port)], env, port, Path(tmp)

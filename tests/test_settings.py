@@ -80,7 +80,7 @@ def test_development_secret_key_is_random_private_and_stable(tmp_path):
 
 def test_debug_without_secret_key_uses_the_install_key_file():
     code = (
-        "import django,os;os.environ['DJANGO_SETTINGS_MODULE']='config.settings.base';django.setup();"
+        "import django,os;os.environ['DJANGO_SETTINGS_MODULE']='config.settings.local';django.setup();"
         "from django.conf import settings as s;print(s.SECRET_KEY)"
     )
     env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE")}
@@ -88,3 +88,37 @@ def test_debug_without_secret_key_uses_the_install_key_file():
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == (ROOT / "var" / "secret_key").read_text().strip()
     assert out.stdout.strip() != "dev-only-insecure-key-do-not-use-in-production"
+
+
+def settings_of(module: str, *names: str, **env: str) -> list[str]:
+    code = (
+        f"import django,os;os.environ['DJANGO_SETTINGS_MODULE']={module!r};django.setup();"
+        f"from django.conf import settings as s;print(*(getattr(s, n) for n in {names!r}))"
+    )
+    dropped = ("DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "WHATSAPP_SIMULATOR_ENABLED", "ALLOWED_HOSTS")
+    clean = {k: v for k, v in os.environ.items() if k not in dropped} | env
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.split()
+
+
+def test_base_and_production_are_not_debug_by_default():
+    """A deployment that forgets DEBUG serves no debug pages and no simulator."""
+    assert settings_of("config.settings.base", "DEBUG", "WHATSAPP_SIMULATOR_ENABLED") == ["False", "False"]
+    production = settings_of("config.settings.production", "DEBUG", "WHATSAPP_SIMULATOR_ENABLED", SECRET_KEY="x" * 50)
+    assert production == ["False", "False"]
+
+
+def test_local_settings_are_debug_with_the_simulator():
+    assert settings_of("config.settings.local", "DEBUG", "WHATSAPP_SIMULATOR_ENABLED") == ["True", "True"]
+    assert settings_of(
+        "config.settings.local", "DEBUG", "WHATSAPP_SIMULATOR_ENABLED", DEBUG="false", SECRET_KEY="x" * 50
+    ) == [
+        "False",
+        "False",
+    ]
+
+
+def test_entry_points_default_to_the_production_settings():
+    for entry in ("manage.py", "config/asgi.py", "config/wsgi.py"):
+        assert 'setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")' in (ROOT / entry).read_text()

@@ -3,8 +3,6 @@
 Channels call these; they keep the audit trail and, for failures, the agent's notification in one place.
 """
 
-from collections.abc import Callable
-
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,15 +16,6 @@ RANK = {
     DeliveryStatus.DELIVERED: 2,
     DeliveryStatus.READ: 3,
 }
-
-FailureListener = Callable[[Comment, "events.Event"], None]
-_failure_listeners: list[FailureListener] = []
-
-
-def register_failure_listener(listener: FailureListener) -> None:
-    """Called inside the transaction for every delivery failure (notifications and live banners hook in here)."""
-    if listener not in _failure_listeners:
-        _failure_listeners.append(listener)
 
 
 @transaction.atomic
@@ -71,7 +60,7 @@ def delivery_revive(*, comment: Comment, status: str) -> bool:
 
 @transaction.atomic
 def delivery_fail(*, comment: Comment, code: str, title: str, detail: str = "") -> bool:
-    """Mark a message failed, once. Writes `delivery.failed` and tells the failure listeners."""
+    """Mark a message failed, once. Writes `delivery.failed` and notifies the agent (stored and live)."""
     if comment.delivery_status == DeliveryStatus.FAILED:
         return False
     comment.delivery_status = DeliveryStatus.FAILED
@@ -90,8 +79,6 @@ def delivery_fail(*, comment: Comment, code: str, title: str, detail: str = "") 
     )
     event = events.delivery_failed(comment=comment, code=comment.delivery_error_code, title=title, detail=detail)
     _notify_failure(comment=comment, occurred_at=event.created_at)
-    for listener in list(_failure_listeners):
-        listener(comment, event)
     return True
 
 

@@ -8,9 +8,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import random
+
     from django.contrib.auth.models import AbstractBaseUser
 
     from tickets.models import Comment, Ticket
+    from tickets.seeding import CoreDemo
 
 
 @dataclass(frozen=True)
@@ -128,3 +131,18 @@ def register_contact_merge_listener(listener: ContactMergeListener) -> None:
 
 def contact_merge_listeners() -> list[ContactMergeListener]:
     return list(_contact_merge_listeners)
+
+
+Seeder = Callable[["CoreDemo", "random.Random"], str | None]
+_seeders: list[tuple[str, Seeder]] = []
+
+
+def register_seeder(name: str, seeder: Seeder) -> None:
+    """Another app's demo data: `seeder(core, rng)` runs after the core is seeded (`manage.py seed_demo`, with the
+    same random generator) and may return a summary line."""
+    if all(existing != name for existing, _ in _seeders):
+        _seeders.append((name, seeder))
+
+
+def registered_seeders() -> list[tuple[str, Seeder]]:
+    return list(_seeders)

@@ -38,21 +38,17 @@ from rest_framework.settings import api_settings
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_FAILURE_LIMIT = 5
-DEFAULT_FAILURE_LIMIT_PER_USER = 50
-DEFAULT_FAILURE_WINDOW_SECONDS = 15 * 60
-
 
 def _limit() -> int:
-    return getattr(settings, "LOGIN_FAILURE_LIMIT", DEFAULT_FAILURE_LIMIT)
+    return settings.LOGIN_FAILURE_LIMIT
 
 
 def _user_limit() -> int:
-    return getattr(settings, "LOGIN_FAILURE_LIMIT_PER_USER", DEFAULT_FAILURE_LIMIT_PER_USER)
+    return settings.LOGIN_FAILURE_LIMIT_PER_USER
 
 
 def _window() -> int:
-    return getattr(settings, "LOGIN_FAILURE_WINDOW_SECONDS", DEFAULT_FAILURE_WINDOW_SECONDS)
+    return settings.LOGIN_FAILURE_WINDOW_SECONDS
 
 
 def client_address(request) -> str:

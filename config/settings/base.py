@@ -1,23 +1,18 @@
-"""Settings for every environment; each switch comes from one environment variable (see README)."""
+"""Settings shared by every environment; each switch comes from one environment variable (see README).
 
-from django.core.exceptions import ImproperlyConfigured
+Production-safe on its own: `DEBUG` is false unless the environment says otherwise, no secret has a default, the
+simulator is off. `local.py` (what `make run` chooses) turns on the development conveniences; `production.py` (what
+manage.py, config/asgi.py and config/wsgi.py default to) adds the HTTPS hardening and refuses to start without a
+`SECRET_KEY`; `test.py` is the suite's.
+"""
 
-from config.env import BASE_DIR, development_secret_key, env
+from config.env import BASE_DIR, env
 
 # --- Core -----------------------------------------------------------------------------------------------
 
-DEBUG = env.bool("DEBUG", default=True)
+DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "SECRET_KEY is not set. With DEBUG=false a secret key is required: "
-            "set SECRET_KEY in the environment or in .env."
-        )
-    # Development: a random key made once for this install (var/secret_key, git-ignored, mode 0600).
-    SECRET_KEY = development_secret_key()
-
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else [])
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -166,11 +161,7 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 STORAGES = {
     # Attachments are private: never served from a public URL, only through an authorised view.
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-    },
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 # Form data (not files) held in memory per request; above the webhook's 3 MiB. Whole bodies are bounded before Django
 # reads them: config/body_limits.py (daphne and gunicorn) and nginx's client_max_body_size (docs/operations.md).
@@ -224,9 +215,11 @@ SPECTACULAR_SETTINGS = {
 WHATSAPP_GRAPH_URL = env.str("WHATSAPP_GRAPH_URL", default="https://graph.facebook.com/v23.0").rstrip("/")
 WHATSAPP_APP_SECRET = env.str("WHATSAPP_APP_SECRET", default="")
 WHATSAPP_VERIFY_TOKEN = env.str("WHATSAPP_VERIFY_TOKEN", default="")
-WHATSAPP_SIMULATOR_ENABLED = env.bool("WHATSAPP_SIMULATOR_ENABLED", default=DEBUG)
+WHATSAPP_SIMULATOR_ENABLED = env.bool("WHATSAPP_SIMULATOR_ENABLED", default=False)  # local.py: follows DEBUG
 WHATSAPP_OPT_OUT_KEYWORDS = env.list("WHATSAPP_OPT_OUT_KEYWORDS", default=["STOP", "UNSUBSCRIBE", "PARAR"])
 WHATSAPP_OPT_IN_KEYWORDS = env.list("WHATSAPP_OPT_IN_KEYWORDS", default=["START", "SUBSCRIBE"])
+# First retry of a failed outbound send after this many seconds, doubling with each attempt.
+WHATSAPP_RETRY_BASE_SECONDS = env.float("WHATSAPP_RETRY_BASE_SECONDS", default=1.0)
 # Where the simulator posts its signed webhooks (our own webhook, reached over real HTTP).
 WHATSAPP_SIMULATOR_WEBHOOK_URL = env.str("WHATSAPP_SIMULATOR_WEBHOOK_URL", default="")
 
@@ -235,17 +228,8 @@ WHATSAPP_SIMULATOR_WEBHOOK_URL = env.str("WHATSAPP_SIMULATOR_WEBHOOK_URL", defau
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 ACCOUNT_REDACT_CREDIT_CARDS = env.bool("ACCOUNT_REDACT_CREDIT_CARDS", default=False)
 
-# --- Production hardening (DEBUG=false) -------------------------------------------------------------------
+# --- Security (production.py adds HTTPS hardening) ---------------------------------------------------------
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
-    SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
@@ -258,6 +242,6 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}, "daphne": {"level": "WARNING"}},
 }
 
-# Whitenoise serves static files under daphne too; in development straight from the source folders.
-WHITENOISE_USE_FINDERS = DEBUG
-WHITENOISE_AUTOREFRESH = DEBUG
+# Whitenoise serves static files under daphne too (collected ones; local.py serves the source folders).
+WHITENOISE_USE_FINDERS = False
+WHITENOISE_AUTOREFRESH = False

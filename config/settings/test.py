@@ -1,8 +1,11 @@
 """Test settings: the same switches as production (DATABASE_URL, REDIS_URL), plus speed-ups."""
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import Q_CLUSTER, REST_FRAMEWORK
+from config.settings.base import Q_CLUSTER, REST_FRAMEWORK, env
 
+# The suite's own key (subprocesses it starts get the same one through SECRET_KEY); never used outside the suite.
+SECRET_KEY = env.str("SECRET_KEY", default="test-settings-only-" + "0123456789abcdef" * 3)
+ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
@@ -18,5 +21,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Browser tests and the servers the suite starts serve static files from the source folders.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
 # The test process plays the web process: its frames go to its own in-memory layer unless a test says otherwise.
 REALTIME_RELAY_DISCOVERY = False

@@ -95,6 +95,15 @@
     });
   });
 
+  /* The CSRF token base.html puts on <body hx-headers>, for the scripts that POST with fetch (composer.js, realtime.js). */
+  function csrfToken() {
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+    } catch (e) {
+      return "";
+    }
+  }
+
   /* A WhatsApp window chip turns to "closed" when its time runs out, without a reload. */
   function refreshWindows() {
     var now = Date.now();
@@ -116,5 +125,5 @@
     refreshWindows();
   });
 
-  window.SupportDesk = { showBanner: showBanner, dismissBanner: dismiss };
+  window.SupportDesk = { showBanner: showBanner, dismissBanner: dismiss, csrfToken: csrfToken };
 })();

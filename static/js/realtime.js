@@ -13,14 +13,6 @@
     return isNaN(id) ? null : id;
   }
 
-  function csrfToken() {
-    try {
-      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
-    } catch (e) {
-      return "";
-    }
-  }
-
   function el(tag, className, text) {
     var node = document.createElement(tag);
     if (className) node.className = className;
@@ -45,7 +37,7 @@
     return fetch("/notifications/dismiss/", {
       method: "POST",
       credentials: "same-origin",
-      headers: { "X-CSRFToken": csrfToken() },
+      headers: { "X-CSRFToken": window.SupportDesk.csrfToken() },
       body: body,
     });
   }

@@ -31,7 +31,7 @@ def production_env() -> dict:
 
 def production_settings() -> dict:
     code = (
-        "import django,json,os;os.environ['DJANGO_SETTINGS_MODULE']='config.settings.base';django.setup();"
+        "import django,json,os;os.environ['DJANGO_SETTINGS_MODULE']='config.settings.production';django.setup();"
         "from django.conf import settings as s;"
         "print(json.dumps({k: getattr(s, k, None) for k in ("
         "'SESSION_COOKIE_SECURE','SESSION_COOKIE_HTTPONLY','CSRF_COOKIE_SECURE','SECURE_SSL_REDIRECT',"

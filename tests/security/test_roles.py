@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from channels_whatsapp.models import WhatsAppAccount
 from tests.factories import AdminFactory, ProductAdminFactory, UserFactory
-from tickets import demo
+from tickets import seeding as demo
 from tickets.permissions import PRODUCT_ADMIN_PERMISSION, PRODUCT_ADMINS_GROUP, is_admin
 
 pytestmark = pytest.mark.django_db

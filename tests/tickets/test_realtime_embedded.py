@@ -45,6 +45,7 @@ def plain_env(database: Path) -> dict[str, str]:
     return {
         **env,
         "DATABASE_URL": f"sqlite:///{database}",
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",  # no SECRET_KEY: this install's own key (DEBUG)
         "WHATSAPP_APP_SECRET": "embedded-app-secret",
         "WHATSAPP_GRAPH_URL": "http://127.0.0.1:9/unused",  # nothing is sent in this test
         "Q_WORKERS": "1",

@@ -10,7 +10,8 @@ from django.db.models import Count, F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tickets import demo, events
+from tickets import events, hooks
+from tickets import seeding as demo
 from tickets.models import AuthorRole, Comment, Contact, Event, Group, Ticket, Via
 
 pytestmark = pytest.mark.django_db
@@ -176,9 +177,9 @@ def test_seed_core_reports_progress_per_batch_and_returns_what_it_made():
 
 
 def test_other_apps_can_register_their_own_demo_data(monkeypatch):
-    monkeypatch.setattr(demo, "_seeders", [])
+    monkeypatch.setattr(hooks, "_seeders", [])
     seen = []
-    demo.register_seeder("extra", lambda core, rng: seen.append(core.tickets) or "Seeded 3 macros.")
+    hooks.register_seeder("extra", lambda core, rng: seen.append(core.tickets) or "Seeded 3 macros.")
 
     output = seed(tickets=4)
 

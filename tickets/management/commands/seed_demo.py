@@ -5,7 +5,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 
-from tickets import demo
+from tickets import hooks, seeding
 
 
 class TextProgressBar:
@@ -37,10 +37,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--tickets", type=int, default=40, help="How many tickets to add (default 40).")
         parser.add_argument(
-            "--seed", type=int, default=demo.DEFAULT_SEED, help="Random seed, for reproducible data (default fixed)."
+            "--seed", type=int, default=seeding.DEFAULT_SEED, help="Random seed, for reproducible data (default fixed)."
         )
         parser.add_argument(
-            "--batch-size", type=int, default=demo.DEFAULT_BATCH_SIZE, help="Tickets per bulk insert (default 2000)."
+            "--batch-size", type=int, default=seeding.DEFAULT_BATCH_SIZE, help="Tickets per bulk insert (default 2000)."
         )
         parser.add_argument("--if-empty", action="store_true", help="Do nothing when the database already has tickets.")
 
@@ -49,15 +49,15 @@ class Command(BaseCommand):
             raise CommandError(f"--tickets must be 0 or more, got {tickets}.")
         if batch_size < 1:
             raise CommandError(f"--batch-size must be 1 or more, got {batch_size}.")
-        if if_empty and demo.tickets_exist():
+        if if_empty and seeding.tickets_exist():
             self.stdout.write("Tickets already exist, nothing seeded (--if-empty).")
             return
 
         started = time.monotonic()
         rng = random.Random(seed)
         progress = TextProgressBar(self.stdout) if tickets > batch_size else None
-        core = demo.seed_core(tickets=tickets, rng=rng, batch_size=batch_size, progress=progress)
-        extra = [line for _, seeder in demo.registered_seeders() if (line := seeder(core, rng))]
+        core = seeding.seed_core(tickets=tickets, rng=rng, batch_size=batch_size, progress=progress)
+        extra = [line for _, seeder in hooks.registered_seeders() if (line := seeder(core, rng))]
         elapsed = time.monotonic() - started
 
         self.stdout.write(

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tickets import contacts, selectors
-from tickets.admin import IdSearchMixin, ServiceErrorsAsMessagesMixin, adopt
+from tickets.admin.common import IdSearchMixin, ServiceErrorsAsMessagesMixin, adopt
 from tickets.errors import DomainError
 from tickets.models import Contact
 from tickets.permissions import is_admin
