@@ -5,9 +5,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.factories import GroupFactory, TicketFactory
+from tests.factories import GroupFactory, TicketFactory, ticket_with_comments
 from tickets import events
-from tickets.models import Attachment, Comment
+from tickets.models import Comment
 
 pytestmark = pytest.mark.django_db
 
@@ -67,15 +67,7 @@ def test_a_ticket_the_agent_cannot_see_is_404_and_anonymous_is_sent_to_log_in(cl
 
 
 def test_query_count_is_pinned_and_does_not_grow_with_comments(client, agent, django_assert_num_queries):
-    def build(count):
-        ticket = TicketFactory(assignee=agent)
-        for i in range(count):
-            comment = Comment.objects.create(ticket=ticket, author_role="agent", author_user=agent, body=f"c{i}")
-            Attachment.objects.create(ticket=ticket, comment=comment, filename=f"f{i}.txt", content_type="text/plain")
-            events.comment_added(comment=comment, actor=agent)
-        return ticket
-
-    small, large = build(2), build(40)
+    small, large = ticket_with_comments(2, agent=agent), ticket_with_comments(40, agent=agent)
     client.force_login(agent)
     for ticket in (small, large):
         with django_assert_num_queries(QUERIES_BOTH):

@@ -16,36 +16,22 @@ def url(ticket_id: int) -> str:
     return realtime.ticket_url(ticket_id)
 
 
-def test_an_agent_comment_sends_comment_added_to_the_ticket_group(agent, capture_frames):
+COMMENT_WRITERS = {
+    "agent comment": lambda ticket, agent: services.comment_add(
+        ticket=ticket, author=agent, body="On it", public=False
+    ),
+    "customer message": lambda ticket, agent: services.end_user_message_add(
+        conversation_ticket=ticket, requester=ticket.requester, via=ticket.via, body="Hello?"
+    ),
+    "system note": lambda ticket, agent: services.system_note_add(ticket=ticket, body="The media could not be read."),
+}
+
+
+@pytest.mark.parametrize("writer", COMMENT_WRITERS.values(), ids=COMMENT_WRITERS.keys())
+def test_every_new_comment_sends_comment_added_to_the_ticket_group(agent, capture_frames, writer):
     ticket = TicketFactory(requester=ContactFactory(email=""))
     with capture_frames() as sent:
-        comment = services.comment_add(ticket=ticket, author=agent, body="On it", public=False)
-    assert sent == [
-        SentFrame(
-            groups=[f"ticket.{ticket.pk}"],
-            frame={"type": "comment.added", "ticket_id": ticket.pk, "comment_id": comment.pk},
-        )
-    ]
-
-
-def test_a_customer_message_sends_comment_added(capture_frames):
-    ticket = TicketFactory()
-    with capture_frames() as sent:
-        comment = services.end_user_message_add(
-            conversation_ticket=ticket, requester=ticket.requester, via=ticket.via, body="Hello?"
-        )
-    assert sent == [
-        SentFrame(
-            groups=[f"ticket.{ticket.pk}"],
-            frame={"type": "comment.added", "ticket_id": ticket.pk, "comment_id": comment.pk},
-        )
-    ]
-
-
-def test_a_system_note_sends_comment_added(capture_frames):
-    ticket = TicketFactory()
-    with capture_frames() as sent:
-        comment = services.system_note_add(ticket=ticket, body="The media could not be downloaded.")
+        comment = writer(ticket, agent)
     assert sent == [
         SentFrame(
             groups=[f"ticket.{ticket.pk}"],
