@@ -17,7 +17,8 @@ def sign(body: bytes) -> str:
     return "sha256=" + hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
 
 
-def inbound_text(*, wamid: str, wa_id: str, text: str, name: str = "Bench Customer") -> dict:
+def envelope(value: dict) -> dict:
+    """The Cloud API's webhook body around one change `value` of the bench's number."""
     return {
         "object": "whatsapp_business_account",
         "entry": [
@@ -29,58 +30,35 @@ def inbound_text(*, wamid: str, wa_id: str, text: str, name: str = "Bench Custom
                         "value": {
                             "messaging_product": "whatsapp",
                             "metadata": {"display_phone_number": "15550001111", "phone_number_id": PHONE_NUMBER_ID},
-                            "contacts": [{"profile": {"name": name}, "wa_id": wa_id}],
-                            "messages": [
-                                {
-                                    "from": wa_id,
-                                    "id": wamid,
-                                    "timestamp": str(int(time.time())),
-                                    "type": "text",
-                                    "text": {"body": text},
-                                }
-                            ],
+                            **value,
                         },
                     }
                 ],
             }
         ],
     }
+
+
+def inbound_text(*, wamid: str, wa_id: str, text: str, name: str = "Bench Customer") -> dict:
+    message = {"from": wa_id, "id": wamid, "timestamp": str(int(time.time())), "type": "text", "text": {"body": text}}
+    return envelope({"contacts": [{"profile": {"name": name}, "wa_id": wa_id}], "messages": [message]})
 
 
 def status_failed(*, wamid: str, recipient: str, code: int = 131026) -> dict:
-    return {
-        "object": "whatsapp_business_account",
-        "entry": [
-            {
-                "id": WABA_ID,
-                "changes": [
-                    {
-                        "field": "messages",
-                        "value": {
-                            "messaging_product": "whatsapp",
-                            "metadata": {"display_phone_number": "15550001111", "phone_number_id": PHONE_NUMBER_ID},
-                            "statuses": [
-                                {
-                                    "id": wamid,
-                                    "status": "failed",
-                                    "timestamp": str(int(time.time())),
-                                    "recipient_id": recipient,
-                                    "errors": [
-                                        {
-                                            "code": code,
-                                            "title": "Message undeliverable",
-                                            "message": "Message undeliverable",
-                                            "error_data": {"details": "Message Undeliverable."},
-                                        }
-                                    ],
-                                }
-                            ],
-                        },
-                    }
-                ],
-            }
-        ],
+    error = {
+        "code": code,
+        "title": "Message undeliverable",
+        "message": "Message undeliverable",
+        "error_data": {"details": "Message Undeliverable."},
     }
+    status = {
+        "id": wamid,
+        "status": "failed",
+        "timestamp": str(int(time.time())),
+        "recipient_id": recipient,
+        "errors": [error],
+    }
+    return envelope({"statuses": [status]})
 
 
 def signed_post(path: str, payload: dict) -> bytes:
