@@ -1,5 +1,6 @@
-/* Live agent events over /ws/agent/: delivery-failure banners on every page, and, on a ticket page, delivery
-   ticks and new messages updated in place. Text from the server is only ever set with textContent. */
+/* Live agent events over /ws/agent/: delivery-failure banners on every page, and, on a ticket page, the parts a
+   frame concerns (FRAGMENTS below) re-rendered by the server in one request and swapped in place. Text from the
+   frames is only ever set with textContent. */
 (function () {
   "use strict";
 
