@@ -1,4 +1,4 @@
-"""Django admin for business rules: JSON edited here is checked and saved by `automations.services`."""
+"""Django admin for business rules: JSON edited here is checked and saved by `automations.rules`."""
 
 import json
 
@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from automations import services
+from automations import rules
 from automations.models import Automation, AutomationFiring, BusinessRule, Trigger
 from tickets.errors import DomainError
 
@@ -51,7 +51,7 @@ class _RuleForm(forms.ModelForm):
         if {"conditions", "actions"} - set(data):
             return data
         try:
-            clean = services.definition_clean(
+            clean = rules.definition_clean(
                 kind=self.kind,
                 title=data.get("title", ""),
                 description=data.get("description", ""),
@@ -103,16 +103,16 @@ class _RuleAdmin(admin.ModelAdmin):
         if data.get("position") is not None:
             fields["position"] = data["position"]
         if change:
-            saved = services.rule_update(rule=obj, actor=request.user, **fields)
+            saved = rules.rule_update(rule=obj, actor=request.user, **fields)
         else:
-            saved = services.rule_create(kind=self.kind, actor=request.user, **fields)
+            saved = rules.rule_create(kind=self.kind, actor=request.user, **fields)
         for f in type(obj)._meta.concrete_fields:
             setattr(obj, f.attname, getattr(saved, f.attname))
         obj._state.adding = False
         obj._state.db = saved._state.db
 
     def delete_model(self, request: HttpRequest, obj: BusinessRule) -> None:
-        services.rule_delete(rule=obj, actor=request.user)
+        rules.rule_delete(rule=obj, actor=request.user)
 
     @admin.action(description="Activate the selected rules")
     def make_active(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -126,7 +126,7 @@ class _RuleAdmin(admin.ModelAdmin):
         changed = 0
         for rule in queryset:
             try:
-                services.rule_set_active(rule=rule, actor=request.user, active=active)
+                rules.rule_set_active(rule=rule, actor=request.user, active=active)
             except PermissionDenied as error:
                 self.message_user(request, f"{rule}: {error}", messages.ERROR)
             else:

@@ -4,7 +4,7 @@ Registered on the core's router in `AutomationsConfig.ready()`. Agents may read;
 delete (403). Requests may be Zendesk's own: wrapped (``{"trigger": {...}}``) or not, with ``conditions`` or with
 Zendesk's request form of top-level ``all``/``any``, ids as numbers or strings; keys of Zendesk's responses that mean
 nothing here (``url``, ``raw_title``, ``default``, ``category_id``...) are ignored. PUT (Zendesk's verb) changes only
-the keys sent, like PATCH. A definition is checked by `automations.services` and refused with 400 naming the bad
+the keys sent, like PATCH. A definition is checked by `automations.rules` and refused with 400 naming the bad
 condition or action.
 """
 
@@ -16,7 +16,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from automations import selectors, services
+from automations import rules, selectors
 from automations.models import Automation, BusinessRule, Trigger
 from macros.api import ActionSerializer  # the one action vocabulary, documented once
 from tickets.permissions import IsAdminOrReadOnly
@@ -129,21 +129,21 @@ class _RuleViewSet(viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         serializer = self.input_serializer(data=self._data(request))
         serializer.is_valid(raise_exception=True)
-        rule = services.rule_create(kind=self.kind, actor=request.user, **serializer.validated_data)
+        rule = rules.rule_create(kind=self.kind, actor=request.user, **serializer.validated_data)
         return Response(self.get_serializer(rule).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk=None) -> Response:
         rule = self.get_object()
         serializer = self.input_serializer(data=self._data(request, existing=rule), partial=True)
         serializer.is_valid(raise_exception=True)
-        rule = services.rule_update(rule=rule, actor=request.user, **serializer.validated_data)
+        rule = rules.rule_update(rule=rule, actor=request.user, **serializer.validated_data)
         return Response(self.get_serializer(rule).data)
 
     def update(self, request: Request, pk=None) -> Response:
         return self.partial_update(request, pk=pk)
 
     def destroy(self, request: Request, pk=None) -> Response:
-        services.rule_delete(rule=self.get_object(), actor=request.user)
+        rules.rule_delete(rule=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

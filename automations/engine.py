@@ -6,7 +6,7 @@ transaction:
 
 1. the active triggers are loaded once (one query, however many there are);
 2. they are checked in position order against the ticket and the update (`automations.conditions`, pure);
-3. the first that matches fires: its actions run as one update by the product (`macros.actions`), with
+3. the first that matches fires: its actions run as one update by the product (`macros.actions.plan`), with
    `run_listeners=False` so the engine does not call itself, then `trigger.fired` is written and its notifications
    are sent (messages and mails leave on commit);
 4. if it changed the ticket, checking restarts from the top over the triggers that have not fired, with the
@@ -19,15 +19,17 @@ savepoint and logged; the update and the other triggers go on.
 
 import copy
 import logging
-import threading
 from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from automations import conditions as cond
-from automations import selectors, services
+from automations import selectors
+from automations.conditions.evaluate import matches
+from automations.conditions.model import Conditions, ConditionsInvalid
+from automations.conditions.parse import load
+from automations.firing import rule_actions_run
 from automations.models import Trigger
 from tickets.errors import DomainError
 from tickets.hooks import TicketChange
@@ -38,17 +40,16 @@ logger = logging.getLogger(__name__)
 
 MAX_PASSES = 10
 CHANGE_FIELDS = ("status", "priority", "type", "group_id", "assignee_id", "requester_id")
-_local = threading.local()
-_parsed: dict[int, tuple[Any, cond.Conditions | None]] = {}
+_parsed: dict[int, tuple[Any, Conditions | None]] = {}
 
 
 @dataclass(frozen=True)
 class LoadedTrigger:
     rule: Trigger
-    conditions: cond.Conditions
+    conditions: Conditions
 
 
-def _conditions(trigger: Trigger) -> cond.Conditions | None:
+def _conditions(trigger: Trigger) -> Conditions | None:
     """Parsed once per version of a trigger's conditions, for every later update in this process."""
     cached = _parsed.get(trigger.pk)
     if cached is not None and cached[0] == trigger.conditions:
@@ -56,8 +57,8 @@ def _conditions(trigger: Trigger) -> cond.Conditions | None:
     if len(_parsed) > 5000:
         _parsed.clear()
     try:
-        parsed = cond.load(trigger.conditions, kind="trigger")
-    except cond.ConditionsInvalid as error:
+        parsed = load(trigger.conditions, kind="trigger")
+    except ConditionsInvalid as error:
         logger.error("Trigger %s (%s) has invalid conditions and is skipped: %s", trigger.pk, trigger, error)
         parsed = None
     _parsed[trigger.pk] = (copy.deepcopy(trigger.conditions), parsed)
@@ -105,17 +106,15 @@ def _customer_waiting(change: TicketChange) -> bool:
 
 
 def on_ticket_change(change: TicketChange) -> None:
-    """The change listener: run the trigger cycle for this create or update."""
-    if getattr(_local, "running", False):
-        return  # a rule's own update never starts another cycle
+    """The change listener: run the trigger cycle for this create or update.
+
+    A rule's own updates never reach here: they are made with `run_listeners=False` (the one loop guard), so a
+    trigger that changes the ticket continues this cycle instead of starting another.
+    """
     triggers = load_triggers()
     if not triggers:
         return
-    _local.running = True
-    try:
-        run_cycle(change, triggers)
-    finally:
-        _local.running = False
+    run_cycle(change, triggers)
 
 
 def run_cycle(change: TicketChange, triggers: list[LoadedTrigger]) -> list[int]:
@@ -141,7 +140,7 @@ def run_cycle(change: TicketChange, triggers: list[LoadedTrigger]) -> list[int]:
     while True:
         restart = False
         for trigger in triggers:
-            if trigger.rule.pk in fired or not cond.matches(trigger.conditions, facts):
+            if trigger.rule.pk in fired or not matches(trigger.conditions, facts):
                 continue
             fired.append(trigger.rule.pk)
             if tags is None:
@@ -171,7 +170,7 @@ def run_cycle(change: TicketChange, triggers: list[LoadedTrigger]) -> list[int]:
         if not restart:
             return fired
         if passes >= MAX_PASSES:
-            waiting = [t.rule.pk for t in triggers if t.rule.pk not in fired and cond.matches(t.conditions, facts)]
+            waiting = [t.rule.pk for t in triggers if t.rule.pk not in fired and matches(t.conditions, facts)]
             if waiting:
                 logger.warning(
                     "Trigger cycle on ticket %s stopped after %s passes (fired %s); not run: %s. "
@@ -188,7 +187,7 @@ def run_cycle(change: TicketChange, triggers: list[LoadedTrigger]) -> list[int]:
 def _fire(trigger: Trigger, *, ticket: Ticket, tags: frozenset[str], change: TicketChange):
     try:
         with transaction.atomic():  # a savepoint: a failing trigger leaves the update as it was
-            return services.rule_actions_run(
+            return rule_actions_run(
                 rule=trigger, ticket=ticket, tags=tags, current_user=change.actor, run_listeners=False
             )
     except DomainError as error:

@@ -1,7 +1,7 @@
 """Business rules as in Zendesk: triggers (run on every ticket create and update) and automations (hourly sweep).
 
 Both hold Zendesk's own JSON: `conditions` = `{"all": [{field, operator, value}], "any": [...]}` and `actions` =
-`[{field, value}]`. They are checked by `automations.services` (conditions by `automations.conditions`, actions by
+`[{field, value}]`. They are checked by `automations.rules` (conditions by `automations.conditions`, actions by
 `macros.actions`, the implementation macros share) before they are stored, so what is stored is normalised.
 """
 

@@ -7,9 +7,9 @@ other notification. Registered in `AutomationsConfig.ready()`.
 
 from typing import Any
 
-from automations.conditions import digits
-from macros import actions as macro_actions
-from macros.actions import ActionError, ActionHandler
+from automations.conditions.model import digits
+from macros.actions.fields import register_action
+from macros.actions.model import ActionError, ActionHandler
 from tickets.models import Group
 
 TICKET_GROUP = "group_id"
@@ -53,7 +53,7 @@ def _plan(builder: Any, value: list[Any]) -> None:
 
 
 def register() -> None:
-    macro_actions.register_action(
+    register_action(
         ActionHandler(
             "notification_group",
             _clean,

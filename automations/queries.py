@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact
 
-from automations import conditions as c
+from automations.conditions.model import NONE, PRIORITY_ORDER, STATUS_ORDER, Condition, Conditions
 from channels_whatsapp.window import WINDOW
 from tickets.models import AuthorRole, Comment, TicketStatus, TicketTag, Via
 
@@ -21,15 +21,15 @@ NOTHING = Q(pk__in=[])
 EVERYTHING = Q()
 
 
-def _choice_q(column: str, condition: c.Condition, order: tuple[str, ...] = ()) -> Q:
+def _choice_q(column: str, condition: Condition, order: tuple[str, ...] = ()) -> Q:
     value = condition.value
     if condition.operator in ("is", "is_not"):
-        q = Q(**{f"{column}__isnull": True}) if value == c.NONE else Q(**{column: value})
+        q = Q(**{f"{column}__isnull": True}) if value == NONE else Q(**{column: value})
         return q if condition.operator == "is" else ~q
     position = order.index(value)
     chosen = order[:position] if condition.operator == "less_than" else order[position + 1 :]
-    q = Q(**{f"{column}__in": [v for v in chosen if v != c.NONE]})
-    if c.NONE in chosen:
+    q = Q(**{f"{column}__in": [v for v in chosen if v != NONE]})
+    if NONE in chosen:
         q |= Q(**{f"{column}__isnull": True})
     return q
 
@@ -73,21 +73,21 @@ def customer_waiting_q() -> Q:
     return Q(Exact(Coalesce(Subquery(latest_role), Value("")), Value(AuthorRole.END_USER.value)))
 
 
-def _tags_q(condition: c.Condition) -> Q:
+def _tags_q(condition: Condition) -> Q:
     has_one = Exists(TicketTag.objects.filter(ticket=OuterRef("pk"), name__in=condition.value.split()))
     return Q(has_one) if condition.operator == "includes" else ~Q(has_one)
 
 
-def _positive(condition: c.Condition, q: Q) -> Q:
+def _positive(condition: Condition, q: Q) -> Q:
     return q if condition.operator == "is" else ~q
 
 
-def condition_q(condition: c.Condition, now: datetime) -> Q:
+def condition_q(condition: Condition, now: datetime) -> Q:
     name, op, value = condition.field, condition.operator, condition.value
     if name == "status":
-        return _choice_q("status", condition, c.STATUS_ORDER)
+        return _choice_q("status", condition, STATUS_ORDER)
     if name == "priority":
-        return _choice_q("priority", condition, c.PRIORITY_ORDER)
+        return _choice_q("priority", condition, PRIORITY_ORDER)
     if name == "type":
         return _choice_q("type", condition)
     if name == "via":
@@ -118,7 +118,7 @@ def condition_q(condition: c.Condition, now: datetime) -> Q:
     raise ValueError(f"condition {name!r} cannot be evaluated as a query (it is for triggers)")
 
 
-def ticket_q(conditions: c.Conditions, now: datetime) -> Q:
+def ticket_q(conditions: Conditions, now: datetime) -> Q:
     """All of `all` and, when `any` is not empty, at least one of `any`."""
     q = EVERYTHING
     for condition in conditions.all:

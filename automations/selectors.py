@@ -6,8 +6,8 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.db.models import BooleanField, Case, Prefetch, QuerySet, Value, When
 
-from automations import conditions as c
 from automations import queries
+from automations.conditions.model import ID_FIELDS, Facts, digits
 from automations.models import Automation, AutomationFiring, BusinessRule, Trigger
 from tickets.models import AuthorRole, Comment, Group, Ticket, TicketTag
 
@@ -40,7 +40,7 @@ def names_for(definitions: Iterable[BusinessRule]) -> dict[str, dict[int, str]]:
     for rule in definitions:
         for group in ("all", "any"):
             for condition in (rule.conditions or {}).get(group, []):
-                kind = c.ID_FIELDS.get(condition.get("field"))
+                kind = ID_FIELDS.get(condition.get("field"))
                 value = condition.get("value")
                 if kind and isinstance(value, int) and not isinstance(value, bool):
                     wanted[kind].add(value)
@@ -52,7 +52,7 @@ def names_for(definitions: Iterable[BusinessRule]) -> dict[str, dict[int, str]]:
                 wanted["groups"].add(value)
             elif action.get("field") in ("notification_user", "notification_group") and isinstance(value, list):
                 target = str(value[0]) if value else ""
-                if c.digits(target):
+                if digits(target):
                     wanted["users" if action["field"] == "notification_user" else "groups"].add(int(target))
     from tickets.models import Contact
 
@@ -87,9 +87,9 @@ def customer_waiting(ticket_id: int) -> bool:
     return role == AuthorRole.END_USER
 
 
-def facts_for(ticket: Ticket, *, now: datetime, tags: frozenset[str], customer_waiting: bool, **update) -> c.Facts:
+def facts_for(ticket: Ticket, *, now: datetime, tags: frozenset[str], customer_waiting: bool, **update) -> Facts:
     """The ticket as plain values (no queries); `update` adds the trigger-only facts of the update."""
-    return c.Facts(
+    return Facts(
         now=now,
         status=ticket.status,
         via=ticket.via,
@@ -110,7 +110,7 @@ def facts_for(ticket: Ticket, *, now: datetime, tags: frozenset[str], customer_w
     )
 
 
-def tickets_with_facts(queryset: QuerySet[Ticket], *, now: datetime) -> list[tuple[Ticket, c.Facts]]:
+def tickets_with_facts(queryset: QuerySet[Ticket], *, now: datetime) -> list[tuple[Ticket, Facts]]:
     """Tickets and their facts in three queries (tickets with the waiting flag, tags), e.g. to compare the pure
     evaluation of conditions with their database form."""
     annotated = queryset.annotate(

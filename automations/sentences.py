@@ -7,7 +7,8 @@ Pure: takes stored definitions and the names of the users, groups and contacts t
 from collections.abc import Mapping
 from typing import Any
 
-from automations.conditions import FIELDS, PRIORITY_ORDER, STATUS_ORDER, digits
+from automations.conditions.fields import FIELDS
+from automations.conditions.model import PRIORITY_ORDER, STATUS_ORDER, digits
 
 Names = Mapping[str, Mapping[int, str]]
 

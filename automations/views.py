@@ -1,7 +1,7 @@
 """The rules page for admins: triggers and automations as sentences, switched on and off and ordered here.
 
 Thin adapters: the lists come from `automations.selectors`, the sentences from `automations.sentences`, every change
-from `automations.services`, by POST (with CSRF) and a redirect back. Editing a definition's JSON happens in the
+from `automations.rules`, by POST (with CSRF) and a redirect back. Editing a definition's JSON happens in the
 admin (validated by the same services) or through the API.
 """
 
@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from automations import selectors, sentences, services
+from automations import rules, selectors, sentences, sweep
 from automations.models import Automation, BusinessRule, Trigger
 from tickets.errors import DomainError
 from tickets.permissions import is_admin
@@ -60,7 +60,7 @@ def rules_page(request: HttpRequest) -> HttpResponse:
         {
             "triggers": _rows(triggers, kind="trigger", names=names),
             "automations": _rows(automations, kind="automation", names=names),
-            "limit": services.AUTOMATION_LIMIT_PER_RUN,
+            "limit": sweep.AUTOMATION_LIMIT_PER_RUN,
         },
     )
 
@@ -75,7 +75,7 @@ def rule_toggle(request: HttpRequest, kind: str, rule_id: int) -> HttpResponse:
     _admin_only(request)
     rule = _rule(kind, rule_id)
     active = request.POST.get("active", "").lower() in ("1", "true", "on")
-    rule = services.rule_set_active(rule=rule, actor=request.user, active=active)
+    rule = rules.rule_set_active(rule=rule, actor=request.user, active=active)
     messages.success(request, f"“{rule.title}” is now {'active' if rule.active else 'inactive'}.")
     return _back(kind, rule)
 
@@ -86,7 +86,7 @@ def rule_move(request: HttpRequest, kind: str, rule_id: int) -> HttpResponse:
     _admin_only(request)
     rule = _rule(kind, rule_id)
     try:
-        services.rule_move(rule=rule, actor=request.user, direction=request.POST.get("direction", ""))
+        rules.rule_move(rule=rule, actor=request.user, direction=request.POST.get("direction", ""))
     except DomainError as error:
         messages.error(request, error.message)
     return _back(kind, rule)

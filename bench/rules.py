@@ -4,8 +4,8 @@ tickets. One command:
     .venv/bin/python bench/rules.py            # appends to docs/BENCHMARKS.md
     .venv/bin/python bench/rules.py --quick    # 10k open tickets, nothing appended
 
-Against PostgreSQL, through the automations app's public functions (automations.services.rule_create,
-tickets.services.ticket_update, which runs the trigger engine, and automations.services.run_automations).
+Against PostgreSQL, through the automations app's public functions (automations.rules.rule_create,
+tickets.services.ticket_update, which runs the trigger engine, and automations.sweep.run_automations).
 - Triggers: a fresh database `bench_rules` with 500 seeded tickets; the same 300 updates (priority changes by an
   agent) are timed with the shipped triggers only (the baseline, same run) and with 100 more active triggers whose
   conditions do not match (so the update itself stays the same; every trigger is evaluated); beside it, the pure
@@ -58,8 +58,8 @@ def triggers_here(updates: int) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from automations import conditions as cond
-    from automations import engine, selectors, services
+    from automations import engine, rules, selectors
+    from automations.conditions.evaluate import matches
     from automations.models import Trigger
     from tickets import services as ticket_services
     from tickets.models import Ticket, TicketStatus
@@ -92,7 +92,7 @@ def triggers_here(updates: int) -> dict:
 
     baseline = run("shipped")
     for i in range(100):
-        services.rule_create(kind="trigger", actor=admin, **_trigger_definition(i))
+        rules.rule_create(kind="trigger", actor=admin, **_trigger_definition(i))
     with_100 = run("hundred")
     # The evaluation itself: 100 parsed triggers against one update's facts.
     loaded = engine.load_triggers()
@@ -113,7 +113,7 @@ def triggers_here(updates: int) -> dict:
     t0 = time.perf_counter()
     for _ in range(rounds):
         for trigger in loaded:
-            cond.matches(trigger.conditions, facts)
+            matches(trigger.conditions, facts)
     pure = (time.perf_counter() - t0) / rounds
     t0 = time.perf_counter()
     for _ in range(50):
@@ -135,13 +135,13 @@ def sweep_here() -> dict:
     django.setup()
     from django.contrib.auth import get_user_model
 
-    from automations import services
+    from automations import rules, sweep
     from automations.models import Automation
     from tickets.models import Ticket
 
     admin = get_user_model().objects.get(username="admin")
     Automation.objects.update(active=False)  # only the measured automation
-    services.rule_create(
+    rules.rule_create(
         kind="automation",
         actor=admin,
         title="Bench: tag stale open tickets",
@@ -160,16 +160,16 @@ def sweep_here() -> dict:
 
     profiler = Profiler()
     profiler.start()
-    first = services.run_automations()
+    first = sweep.run_automations()
     profiler.stop()
     (environment.REPO / "var" / "bench-logs").mkdir(parents=True, exist_ok=True)
     (environment.REPO / "var" / "bench-logs" / "sweep-profile.txt").write_text(
         profiler.output_text(unicode=False, color=False)
     )
-    second = services.run_automations()
+    second = sweep.run_automations()
     # The selection alone over every open ticket: an automation that matches none of them (they are all open).
     Automation.objects.update(active=False)
-    services.rule_create(
+    rules.rule_create(
         kind="automation",
         actor=admin,
         title="Bench: nudge tickets on hold for two days",
@@ -183,7 +183,7 @@ def sweep_here() -> dict:
         },
         actions=[{"field": "current_tags", "value": "nudged"}],
     )
-    third = services.run_automations()
+    third = sweep.run_automations()
     # A third sweep over the same tickets after they were all fired on once: nothing left to act on.
     return {
         "open": open_tickets,
@@ -193,7 +193,7 @@ def sweep_here() -> dict:
         "second_s": second.seconds,
         "second_matched": second.matched,
         "second_fired": second.fired,
-        "limit": services.AUTOMATION_LIMIT_PER_RUN,
+        "limit": sweep.AUTOMATION_LIMIT_PER_RUN,
         "none_s": third.seconds,
         "none_matched": third.matched,
     }

@@ -8,8 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from macros import actions as macro_actions
 from macros import services
+from macros.actions.validate import validate_actions
 from macros.models import Macro, MacroAvailability
 from tickets.errors import DomainError
 
@@ -32,7 +32,7 @@ class MacroAdminForm(forms.ModelForm):
 
     def clean_actions(self):
         try:
-            return macro_actions.validate_actions(self.cleaned_data["actions"], kind="macro")
+            return validate_actions(self.cleaned_data["actions"], kind="macro")
         except DomainError as error:
             raise ValidationError(error.errors.get("actions") or [error.message]) from error
 

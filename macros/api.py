@@ -31,7 +31,7 @@ MAX_ID = 2**63 - 1
 
 
 class ActionSerializer(serializers.Serializer):
-    """Documentation of one action; requests are checked by `macros.actions.validate_actions`."""
+    """Documentation of one action; requests are checked by `macros.actions.validate.validate_actions`."""
 
     field = serializers.CharField(help_text="status, priority, type, group_id, assignee_id, set_tags, ...")
     value = serializers.JSONField(help_text='A text, number, boolean or list, e.g. "solved" or ["channel:all", "Hi"].')

@@ -2,7 +2,7 @@
 
 Who may do what, as in Zendesk: admins manage every macro; any agent may create, change and delete personal macros
 of their own; shared macros (for everyone, or for some groups) are an admin's. Applying a macro is one atomic submit
-through `macros.actions` (the implementation triggers and automations share), audited with a `macro.applied` event.
+through `macros.actions.plan` (the implementation triggers and automations share), audited with a `macro.applied` event.
 """
 
 from collections.abc import Callable, Iterable
@@ -13,16 +13,19 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from macros import actions as macro_actions
 from macros import selectors
+from macros.actions import plan as action_steps
+from macros.definitions import actions_clean, definition_update, title_clean
 from macros.models import Macro, MacroAvailability
 from tickets import events
 from tickets import services as ticket_services
 from tickets.errors import DomainError
 from tickets.models import Comment, Group, Ticket, TicketStatus
 from tickets.permissions import is_admin, is_agent
+from tickets.sentinels import UNSET
+from tickets.snapshots import snapshot_diff, ticket_snapshot
+from tickets.tags import tags_after
 
-UNSET: Any = object()
 SHARED = (MacroAvailability.EVERYONE, MacroAvailability.GROUPS)
 
 
@@ -64,20 +67,8 @@ def _check_may_change(*, actor, macro: Macro) -> None:
         raise PermissionDenied("You may only change your own personal macros.")
 
 
-def _clean_title(title: str) -> str:
-    title = " ".join((title or "").split())
-    if not title:
-        raise DomainError("A macro needs a title.", field="title")
-    if len(title) > 255:
-        raise DomainError("The title is longer than 255 characters.", field="title")
-    return title
-
-
 def _clean_actions(actions: Any) -> list[dict[str, Any]]:
-    cleaned = macro_actions.validate_actions(actions, kind="macro")
-    if not cleaned:
-        raise DomainError("A macro needs at least one action.", field="actions")
-    return cleaned
+    return actions_clean(actions, kind="macro", empty="A macro needs at least one action.")
 
 
 @transaction.atomic
@@ -103,7 +94,7 @@ def macro_create(
     _check_may_save(actor=actor, availability=availability, owner=owner)
     check_access_fields(availability=availability, owner=owner, groups=groups)
     macro = Macro.objects.create(
-        title=_clean_title(title),
+        title=title_clean(title, noun="A macro"),
         description=(description or "").strip(),
         active=active,
         availability=availability,
@@ -133,32 +124,35 @@ def macro_update(
 ) -> Macro:
     """Change only what is given. Moving a macro between personal and shared clears the owner or the groups."""
     _check_author(actor)
-    macro = Macro.objects.select_for_update().get(pk=macro.pk)
-    _check_may_change(actor=actor, macro=macro)
-    new_availability = macro.availability if availability is UNSET else availability
-    if owner is UNSET:
-        owner = macro.owner if new_availability == MacroAvailability.PERSONAL else None
-        if new_availability == MacroAvailability.PERSONAL and owner is None:
-            owner = actor
-    if groups is UNSET:
-        groups = list(macro.groups.all()) if new_availability == MacroAvailability.GROUPS else []
-    groups = list(groups)
-    _check_may_save(actor=actor, availability=new_availability, owner=owner)
-    check_access_fields(availability=new_availability, owner=owner, groups=groups)
-    macro.availability = new_availability
-    macro.owner = owner
-    if title is not UNSET:
-        macro.title = _clean_title(title)
-    if actions is not UNSET:
-        macro.actions = _clean_actions(actions)
-    if description is not UNSET:
-        macro.description = (description or "").strip()
-    if active is not UNSET:
-        macro.active = active
-    if position is not UNSET:
-        macro.position = position
-    macro.save()
-    macro.groups.set(groups)
+    new_groups: list[Group] = []
+
+    def clean(stored: Macro, given: dict[str, Any]) -> dict[str, Any]:
+        nonlocal new_groups
+        _check_may_change(actor=actor, macro=stored)
+        new_availability = stored.availability if availability is UNSET else availability
+        new_owner = owner
+        if new_owner is UNSET:
+            new_owner = stored.owner if new_availability == MacroAvailability.PERSONAL else None
+            if new_availability == MacroAvailability.PERSONAL and new_owner is None:
+                new_owner = actor
+        if groups is UNSET:
+            new_groups = list(stored.groups.all()) if new_availability == MacroAvailability.GROUPS else []
+        else:
+            new_groups = list(groups)
+        _check_may_save(actor=actor, availability=new_availability, owner=new_owner)
+        check_access_fields(availability=new_availability, owner=new_owner, groups=new_groups)
+        values: dict[str, Any] = {"availability": new_availability, "owner": new_owner}
+        if "title" in given:
+            values["title"] = title_clean(given["title"], noun="A macro")
+        if "actions" in given:
+            values["actions"] = _clean_actions(given["actions"])
+        if "description" in given:
+            values["description"] = (given["description"] or "").strip()
+        return values
+
+    given = {"title": title, "actions": actions, "description": description, "active": active, "position": position}
+    macro = definition_update(macro, given=given, clean=clean)
+    macro.groups.set(new_groups)
     return macro
 
 
@@ -177,14 +171,6 @@ def _check_available(*, macro: Macro, user) -> None:
         raise DomainError("This macro is not available to you.", field="macro_id")
 
 
-def _tags_after(current: list[str], changes: dict[str, Any]) -> list[str]:
-    """The same arithmetic as `tickets.services.ticket_update`: replace, then add, then remove."""
-    tags = list(changes["tags"]) if "tags" in changes else list(current)
-    tags += [t for t in changes.get("add_tags", ()) if t not in tags]
-    removed = set(changes.get("remove_tags", ()))
-    return sorted(t for t in tags if t not in removed)
-
-
 def macro_preview(*, macro: Macro, ticket: Ticket, user) -> dict[str, Any]:
     """What the macro would set on this ticket, as Zendesk fills the agent's form before they submit. Writes nothing.
 
@@ -193,7 +179,7 @@ def macro_preview(*, macro: Macro, ticket: Ticket, user) -> dict[str, Any]:
     `tags_after` the result on the saved ticket; `comment` the rendered text and whether it is public, or null.
     """
     _check_available(macro=macro, user=user)
-    action_plan = macro_actions.plan(macro.actions, ticket=ticket, current_user=user, kind="macro")
+    action_plan = action_steps.plan(macro.actions, ticket=ticket, current_user=user, kind="macro")
     changes = action_plan.changes
     fields: dict[str, Any] = {}
     for name in ("status", "priority", "type", "subject"):
@@ -217,26 +203,9 @@ def macro_preview(*, macro: Macro, ticket: Ticket, user) -> dict[str, Any]:
             "add": list(changes.get("add_tags", [])),
             "remove": list(changes.get("remove_tags", [])),
         },
-        "tags_after": _tags_after(current_tags, changes),
+        "tags_after": tags_after(current_tags, changes),
         "comment": comment,
     }
-
-
-def _snapshot(ticket_id: int) -> dict[str, Any]:
-    ticket = Ticket.objects.get(pk=ticket_id)
-    return {
-        "subject": ticket.subject,
-        "status": ticket.status,
-        "priority": ticket.priority,
-        "type": ticket.type,
-        "group_id": ticket.group_id,
-        "assignee_id": ticket.assignee_id,
-        "tags": sorted(ticket.tag_rows.values_list("name", flat=True)),
-    }
-
-
-def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
-    return {key: [before[key], after[key]] for key in before if before[key] != after[key]}
 
 
 def _record_applied(*, macro: Macro, ticket: Ticket, user, changes: dict, comment: Comment | None, source: str) -> None:
@@ -277,10 +246,10 @@ def macro_apply(*, macro: Macro, ticket: Ticket, user, source: str = "api") -> T
     """
     _check_available(macro=macro, user=user)
     ticket = _locked_ticket(ticket)
-    before = _snapshot(ticket.pk)
+    before = ticket_snapshot(ticket)
     last_comment_id = Comment.objects.filter(ticket=ticket).order_by("-id").values_list("id", flat=True).first() or 0
-    action_plan = macro_actions.plan(macro.actions, ticket=ticket, current_user=user, kind="macro")
-    ticket = macro_actions.apply(action_plan, ticket=ticket, actor=user, source=source)
+    action_plan = action_steps.plan(macro.actions, ticket=ticket, current_user=user, kind="macro")
+    ticket = action_steps.apply(action_plan, ticket=ticket, actor=user, source=source)
     comment = None
     if action_plan.comment is not None:
         # The ticket row is locked until commit, so the newest comment after ours is ours.
@@ -291,7 +260,7 @@ def macro_apply(*, macro: Macro, ticket: Ticket, user, source: str = "api") -> T
         macro=macro,
         ticket=ticket,
         user=user,
-        changes=_diff(before, _snapshot(ticket.pk)),
+        changes=snapshot_diff(before, ticket_snapshot(Ticket.objects.get(pk=ticket.pk))),
         comment=comment,
         source=source,
     )
@@ -316,7 +285,7 @@ def macro_page_submit(
     """
     macros = [m for m in macros if selectors.macro_is_available(macro=m, user=user)]
     ticket = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
-    before = _snapshot(ticket.pk)
+    before = ticket_snapshot(ticket)
     last_comment_id = Comment.objects.filter(ticket=ticket).order_by("-id").values_list("id", flat=True).first() or 0
     if not submit():
         return False
@@ -328,7 +297,7 @@ def macro_page_submit(
         except DomainError:
             pass
     comment = Comment.objects.filter(ticket=ticket, id__gt=last_comment_id, author_user=user).order_by("-id").first()
-    changes = _diff(before, _snapshot(ticket.pk))
+    changes = snapshot_diff(before, ticket_snapshot(Ticket.objects.get(pk=ticket.pk)))
     for macro in macros:
         _record_applied(macro=macro, ticket=ticket, user=user, changes=changes, comment=comment, source="web")
     return True

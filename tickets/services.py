@@ -1,7 +1,6 @@
 """Every write to the helpdesk core. Keyword-only, atomic; outside effects leave on commit."""
 
 import logging
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,15 +25,14 @@ from tickets.models import (
     Ticket,
     TicketPriority,
     TicketStatus,
-    TicketTag,
     TicketType,
     Via,
 )
+from tickets.tags import combine, normalize_tags, ticket_tags_set
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
 
-TAG_RE = re.compile(r"^[\w\-:./]{1,80}$")
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 REDACTION_TAG = "credit_card_redacted"
 ASSIGNABLE_FIELDS = ("subject", "status", "priority", "type", "assignee", "group")
@@ -47,32 +45,6 @@ ASSIGNABLE_FIELDS = ("subject", "status", "priority", "type", "assignee", "group
 contact_create = contacts.contact_create
 contact_update = contacts.contact_update
 contact_opt_in_set = contacts.contact_opt_in_set
-
-
-# --- Tags -----------------------------------------------------------------------------------------------
-
-
-def normalize_tags(tags: Iterable[str]) -> list[str]:
-    """Zendesk tags: lower case, no spaces. Bad tags are refused rather than silently changed."""
-    result: list[str] = []
-    for raw in tags:
-        for tag in str(raw).lower().split():
-            if not TAG_RE.match(tag):
-                raise DomainError(f"'{tag}' is not a valid tag (letters, digits, - _ : . / only).", field="tags")
-            if tag not in result:
-                result.append(tag)
-    return result
-
-
-def _set_tags(ticket: Ticket, new_tags: list[str]) -> tuple[list[str], list[str]]:
-    current = list(ticket.tag_rows.values_list("name", flat=True))
-    added = [t for t in new_tags if t not in current]
-    removed = [t for t in current if t not in new_tags]
-    if removed:
-        ticket.tag_rows.filter(name__in=removed).delete()
-    if added:
-        TicketTag.objects.bulk_create([TicketTag(ticket=ticket, name=t) for t in added])
-    return sorted(current), sorted(set(current) - set(removed) | set(added))
 
 
 # --- Tickets --------------------------------------------------------------------------------------------
@@ -141,7 +113,7 @@ def ticket_create(
         status_changed_at=now,
     )
     if tag_list:
-        _set_tags(ticket, tag_list)
+        ticket_tags_set(ticket, tag_list)
     events.ticket_created(ticket=ticket, actor=actor)
     if on_ticket_created is not None:
         on_ticket_created(ticket)
@@ -242,12 +214,13 @@ def _apply_changes(*, ticket: Ticket, actor, changes: dict[str, Any]) -> dict[st
             old, new = applied[field]
             events.field_changed(ticket=ticket, field=field, old=old, new=new, actor=actor)
     if {"tags", "add_tags", "remove_tags"} & set(changes):
-        current = list(ticket.tag_rows.values_list("name", flat=True))
-        target = normalize_tags(changes["tags"]) if "tags" in changes else list(current)
-        target += [t for t in normalize_tags(changes.get("add_tags", ())) if t not in target]
-        removed = set(normalize_tags(changes.get("remove_tags", ())))
-        target = [t for t in target if t not in removed]
-        old_tags, new_tags = _set_tags(ticket, target)
+        target = combine(
+            ticket.tag_rows.values_list("name", flat=True),
+            replace=normalize_tags(changes["tags"]) if "tags" in changes else None,
+            add=normalize_tags(changes.get("add_tags", ())),
+            remove=normalize_tags(changes.get("remove_tags", ())),
+        )
+        old_tags, new_tags = ticket_tags_set(ticket, target)
         if old_tags != new_tags:
             applied["tags"] = (old_tags, new_tags)
             events.field_changed(ticket=ticket, field="tags", old=old_tags, new=new_tags, actor=actor)
@@ -315,7 +288,7 @@ def _redaction_recorded(*, comment: Comment, count: int) -> None:
     )
     old_tags = list(comment.ticket.tag_rows.values_list("name", flat=True))
     if REDACTION_TAG not in old_tags:
-        old, new = _set_tags(comment.ticket, [*old_tags, REDACTION_TAG])
+        old, new = ticket_tags_set(comment.ticket, [*old_tags, REDACTION_TAG])
         events.field_changed(ticket=comment.ticket, field="tags", old=old, new=new)
 
 

@@ -6,7 +6,7 @@ transaction), so each test sees only the rules it creates; tests of the shipped 
 
 import pytest
 
-from automations import services
+from automations import rules
 from automations.models import Automation, Trigger
 from channels_whatsapp.models import WhatsAppAccount
 from tests.channels_whatsapp import graph_server
@@ -50,7 +50,7 @@ def _definition(conditions):
 @pytest.fixture
 def make_trigger(admin_user):
     def make(title="Trigger", conditions=(), actions=(), **fields):
-        return services.rule_create(
+        return rules.rule_create(
             kind="trigger",
             actor=admin_user,
             title=title,
@@ -65,7 +65,7 @@ def make_trigger(admin_user):
 @pytest.fixture
 def make_automation(admin_user):
     def make(title="Automation", conditions=(), actions=(), **fields):
-        return services.rule_create(
+        return rules.rule_create(
             kind="automation",
             actor=admin_user,
             title=title,

@@ -323,11 +323,11 @@ def test_schema_documents_the_rules(admin_api):
 
 
 def test_every_bad_part_is_named_at_once():
-    from automations import services
+    from automations import rules
     from tickets.errors import DomainError
 
     with pytest.raises(DomainError) as error:
-        services.definition_clean(
+        rules.definition_clean(
             kind="trigger",
             title="  ",
             conditions={"all": [{"field": "status", "operator": "greater", "value": "open"}]},

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from automations import services
+from automations import sweep
 from automations.models import AutomationFiring
 from tests.automations.conftest import act, cond
 from tests.factories import GroupFactory, TicketFactory
@@ -45,7 +45,7 @@ def test_fires_on_the_tickets_its_conditions_select(pending_reminder):
     backdate(old, status_changed_at=80)
     backdate(fresh, status_changed_at=10)
     backdate(open_, status_changed_at=200)
-    summary = services.run_automations()
+    summary = sweep.run_automations()
     statuses = dict(Ticket.objects.values_list("pk", "status"))
     assert statuses == {old.pk: "solved", fresh.pk: "pending", open_.pk: "open"}
     assert summary.matched == summary.fired == 1 and summary.failed == 0
@@ -68,11 +68,11 @@ def test_fires_once_while_its_state_holds_and_again_after_an_update(make_automat
     )
     ticket = TicketFactory(assignee=agent)
     backdate(ticket, created_at=24.5, updated_at=3)
-    assert services.run_automations().fired == 1
-    assert services.run_automations().fired == 0  # nothing changed since it fired
-    assert services.run_automations().matched == 0
+    assert sweep.run_automations().fired == 1
+    assert sweep.run_automations().fired == 0  # nothing changed since it fired
+    assert sweep.run_automations().matched == 0
     ticket_services.ticket_update(ticket=ticket, actor=agent, changes={"priority": "low"})  # updated since
-    assert services.run_automations().fired == 1
+    assert sweep.run_automations().fired == 1
     assert fired_on(ticket) == ["Day-old nudge"] * 2
 
 
@@ -85,7 +85,7 @@ def test_closed_tickets_are_skipped(make_automation):
     closed, solved = TicketFactory(status="closed"), TicketFactory(status="solved")
     backdate(closed, created_at=50)
     backdate(solved, created_at=50)
-    services.run_automations()
+    sweep.run_automations()
     assert not closed.tag_rows.exists()
     assert list(solved.tag_rows.values_list("name", flat=True)) == ["old"]
 
@@ -97,7 +97,7 @@ def test_an_automation_can_close_a_ticket_which_then_is_left_alone(make_automati
                     [act("current_tags", "x")], position=1)  # fmt: skip
     ticket = TicketFactory(status="solved")
     backdate(ticket, solved_at=5, created_at=5)
-    services.run_automations()
+    sweep.run_automations()
     ticket.refresh_from_db()
     assert ticket.status == "closed" and not ticket.tag_rows.exists()
 
@@ -110,7 +110,7 @@ def test_automations_run_in_position_order_and_see_each_others_changes(make_auto
                     [act("current_tags", "one")], position=0)  # fmt: skip
     ticket = TicketFactory()
     backdate(ticket, created_at=3)
-    services.run_automations()
+    sweep.run_automations()
     assert fired_on(ticket) == ["First", "Second"]
 
 
@@ -118,10 +118,10 @@ def test_the_cap_per_run_leaves_the_rest_for_the_next_run(pending_reminder):
     tickets = [TicketFactory(status="pending") for _ in range(3)]
     for ticket in tickets:
         backdate(ticket, status_changed_at=100)
-    first = services.run_automations(limit=2)
+    first = sweep.run_automations(limit=2)
     assert first.fired == 2 and first.automations[0].capped
     assert "limit reached" in str(first)
-    second = services.run_automations(limit=2)
+    second = sweep.run_automations(limit=2)
     assert second.fired == 1 and not second.automations[0].capped
     assert set(Ticket.objects.values_list("status", flat=True)) == {"solved"}
 
@@ -131,7 +131,7 @@ def test_triggers_run_after_an_automation_updates_a_ticket(pending_reminder, mak
                  [act("current_tags", "seen_by_trigger")])  # fmt: skip
     ticket = TicketFactory(status="pending")
     backdate(ticket, status_changed_at=100)
-    services.run_automations()
+    sweep.run_automations()
     assert set(ticket.tag_rows.values_list("name", flat=True)) == {"auto_solved", "seen_by_trigger"}
 
 
@@ -142,8 +142,8 @@ def test_a_failing_ticket_is_counted_and_the_others_go_on(make_automation, agent
     bad, good = TicketFactory(group=group), TicketFactory()
     backdate(bad, created_at=5)
     backdate(good, created_at=5)
-    with caplog.at_level(logging.WARNING, logger="automations.services"):
-        summary = services.run_automations()
+    with caplog.at_level(logging.WARNING, logger="automations.sweep"):
+        summary = sweep.run_automations()
     assert (summary.matched, summary.fired, summary.failed) == (2, 1, 1)
     good.refresh_from_db()
     bad.refresh_from_db()
@@ -159,7 +159,7 @@ def test_the_sweep_costs_the_same_queries_for_10_or_200_tickets_that_do_not_matc
 
     def queries_of_a_sweep() -> int:
         with CaptureQueriesContext(connection) as captured:
-            summary = services.run_automations()
+            summary = sweep.run_automations()
         assert summary.fired == 0
         return len(captured)
 
@@ -177,7 +177,7 @@ def test_summary_is_logged_and_printed_by_the_command(pending_reminder, caplog):
     ticket = TicketFactory(status="pending")
     backdate(ticket, status_changed_at=100)
     out = StringIO()
-    with caplog.at_level(logging.INFO, logger="automations.services"):
+    with caplog.at_level(logging.INFO, logger="automations.sweep"):
         call_command("run_automations", stdout=out)
     printed = out.getvalue()
     assert printed.startswith("1 automation(s): 1 ticket(s) matched, 1 fired, 0 failed in ")
@@ -189,14 +189,14 @@ def test_an_update_between_the_query_and_the_lock_is_respected(pending_reminder,
     """Each ticket is checked again under its lock: one that no longer matches is left alone."""
     ticket = TicketFactory(status="pending")
     backdate(ticket, status_changed_at=100)
-    real = services._fire_automation
+    real = sweep._fire_automation
 
     def reopened_meanwhile(**kwargs):
         Ticket.objects.filter(pk=kwargs["ticket_id"]).update(status="open")
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "_fire_automation", reopened_meanwhile)
-    summary = services.run_automations()
+    monkeypatch.setattr(sweep, "_fire_automation", reopened_meanwhile)
+    summary = sweep.run_automations()
     assert (summary.matched, summary.fired) == (1, 0)
     assert fired_on(ticket) == []
 
@@ -204,7 +204,7 @@ def test_an_update_between_the_query_and_the_lock_is_respected(pending_reminder,
 def test_the_time_budget_leaves_the_rest_for_the_next_run(pending_reminder):
     for _ in range(2):
         backdate(TicketFactory(status="pending"), status_changed_at=100)
-    summary = services.run_automations(time_budget=-1)  # already spent
+    summary = sweep.run_automations(time_budget=-1)  # already spent
     assert (summary.matched, summary.fired, summary.automations[0].deferred) == (2, 0, 2)
     assert "2 left for the next run: time budget reached" in str(summary)
-    assert services.run_automations().fired == 2
+    assert sweep.run_automations().fired == 2

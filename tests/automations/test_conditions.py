@@ -6,7 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from automations import conditions as c
+from automations.conditions.evaluate import automation_problems, condition_holds, matches
+from automations.conditions.model import ConditionError, ConditionsInvalid, Facts
+from automations.conditions.parse import parse_condition, parse_conditions
+from automations.conditions.time_fields import hours_match
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -20,12 +23,12 @@ def _no_rules():
 def facts(**kw):
     base = {"now": NOW, "status": "open", "via": "web"}
     base.update(kw)
-    return c.Facts(**base)
+    return Facts(**base)
 
 
 def holds(field, operator, value=None, *, kind="trigger", **kw):
-    condition = c.parse_condition({"field": field, "operator": operator, "value": value}, kind=kind)
-    return c.condition_holds(condition, facts(**kw))
+    condition = parse_condition({"field": field, "operator": operator, "value": value}, kind=kind)
+    return condition_holds(condition, facts(**kw))
 
 
 # --- Choices ---------------------------------------------------------------------------------------------------
@@ -90,7 +93,7 @@ def test_via_by_name_and_by_zendesk_id():
     assert holds("via_id", "is", 74, via="whatsapp")
     assert holds("via_id", "is", "4", via="email")
     assert holds("via", "is", "web_service", via="api")
-    parsed = c.parse_condition({"field": "via_id", "operator": "is", "value": "74"}, kind="trigger")
+    parsed = parse_condition({"field": "via_id", "operator": "is", "value": "74"}, kind="trigger")
     assert parsed.as_json() == {"field": "via", "operator": "is", "value": "whatsapp"}
 
 
@@ -158,8 +161,8 @@ def test_changed_operators_on_ids_and_priority():
 
 
 def test_changed_operators_are_for_triggers_only():
-    with pytest.raises(c.ConditionError, match="unknown operator 'changed' for field 'status'"):
-        c.parse_condition({"field": "status", "operator": "changed"}, kind="automation")
+    with pytest.raises(ConditionError, match="unknown operator 'changed' for field 'status'"):
+        parse_condition({"field": "status", "operator": "changed"}, kind="automation")
 
 
 # --- Tags ------------------------------------------------------------------------------------------------------
@@ -215,7 +218,7 @@ def test_update_type_with_and_without_operator():
     assert not holds("update_type", "is", "Create", update_type="change")
     assert holds("update_type", "is", "change", update_type="change")
     assert holds("update_type", "is_not", "Create", update_type="change")
-    parsed = c.parse_condition({"field": "update_type", "value": "create"}, kind="trigger")  # Zendesk omits it
+    parsed = parse_condition({"field": "update_type", "value": "create"}, kind="trigger")  # Zendesk omits it
     assert parsed.as_json() == {"field": "update_type", "operator": "is", "value": "Create"}
 
 
@@ -245,7 +248,7 @@ def test_requester_is_always_an_end_user():
     assert holds("requester_role", "is", "end_user")
     assert not holds("requester_role", "is", "agent")
     assert holds("requester_is", "is_not", "agent")
-    parsed = c.parse_condition({"field": "requester_is", "operator": "is", "value": "end-user"}, kind="automation")
+    parsed = parse_condition({"field": "requester_is", "operator": "is", "value": "end-user"}, kind="automation")
     assert parsed.as_json() == {"field": "requester_role", "operator": "is", "value": "end_user"}
 
 
@@ -349,16 +352,16 @@ def test_hours_until_window_closes(operator, hours, sent_hours_ago, expected):
 )
 def test_hour_operators_agree_with_rounding_down(hours, elapsed):
     whole = int(elapsed.total_seconds() // 3600)
-    assert c.hours_match("is", hours, elapsed) is (whole == hours)
-    assert c.hours_match("less_than", hours, elapsed) is (whole < hours)
-    assert c.hours_match("greater_than", hours, elapsed) is (whole > hours)
+    assert hours_match("is", hours, elapsed) is (whole == hours)
+    assert hours_match("less_than", hours, elapsed) is (whole < hours)
+    assert hours_match("greater_than", hours, elapsed) is (whole > hours)
 
 
 # --- All and any ---------------------------------------------------------------------------------------------------
 
 
 def test_all_and_any():
-    conditions = c.parse_conditions(
+    conditions = parse_conditions(
         {
             "all": [{"field": "status", "operator": "less_than", "value": "solved"}],
             "any": [
@@ -368,12 +371,12 @@ def test_all_and_any():
         },
         kind="trigger",
     )
-    assert c.matches(conditions, facts(priority="urgent"))
-    assert c.matches(conditions, facts(tags=frozenset({"vip"})))
-    assert not c.matches(conditions, facts())
-    assert not c.matches(conditions, facts(status="solved", priority="urgent"))
-    only_all = c.parse_conditions({"all": [{"field": "status", "operator": "is", "value": "open"}]}, kind="trigger")
-    assert c.matches(only_all, facts())
+    assert matches(conditions, facts(priority="urgent"))
+    assert matches(conditions, facts(tags=frozenset({"vip"})))
+    assert not matches(conditions, facts())
+    assert not matches(conditions, facts(status="solved", priority="urgent"))
+    only_all = parse_conditions({"all": [{"field": "status", "operator": "is", "value": "open"}]}, kind="trigger")
+    assert matches(only_all, facts())
 
 
 # --- Parsing errors ------------------------------------------------------------------------------------------------
@@ -413,14 +416,14 @@ def test_all_and_any():
     ],
 )  # fmt: skip
 def test_parse_errors_name_the_condition(raw, kind, message):
-    with pytest.raises(c.ConditionsInvalid) as error:
-        c.parse_conditions(raw, kind=kind)
+    with pytest.raises(ConditionsInvalid) as error:
+        parse_conditions(raw, kind=kind)
     assert any(message in m for m in error.value.messages), error.value.messages
 
 
 def test_every_bad_condition_is_reported():
-    with pytest.raises(c.ConditionsInvalid) as error:
-        c.parse_conditions(
+    with pytest.raises(ConditionsInvalid) as error:
+        parse_conditions(
             {"all": [{"field": "x", "operator": "is"}, {"field": "status", "operator": "is", "value": "open"}],
              "any": [{"field": "priority", "operator": "is", "value": "meh"}]},
             kind="trigger",
@@ -432,7 +435,7 @@ def test_every_bad_condition_is_reported():
 
 
 def _automation(all_, actions):
-    return c.automation_problems(c.parse_conditions({"all": all_}, kind="automation"), actions)
+    return automation_problems(parse_conditions({"all": all_}, kind="automation"), actions)
 
 
 SOLVED_96 = [

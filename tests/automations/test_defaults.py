@@ -8,7 +8,7 @@ from django.core import mail
 from django.utils import timezone
 from django_q.models import Schedule
 
-from automations import services
+from automations import rules, sweep
 from automations.models import Automation, AutomationFiring, Trigger
 from channels_whatsapp.models import WhatsAppConversation
 from tests.channels_whatsapp.conftest import load_payload, meta_json, sign
@@ -36,9 +36,9 @@ def test_shipped_rules_exist_active_in_order():
 
 @pytest.mark.parametrize("model", [Trigger, Automation])
 def test_shipped_definitions_pass_the_api_validation_unchanged(model):
-    kind = services.kind_of(model)
+    kind = rules.kind_of(model)
     for rule in model.objects.all():
-        clean = services.definition_clean(
+        clean = rules.definition_clean(
             kind=kind, title=rule.title, description=rule.description, conditions=rule.conditions, actions=rule.actions
         )
         assert clean["conditions"] == rule.conditions
@@ -165,7 +165,7 @@ def test_solved_tickets_close_after_96_hours(agent):
     Ticket.objects.filter(pk=old.pk).update(solved_at=now - timedelta(hours=97), updated_at=now - timedelta(hours=97))
     Ticket.objects.filter(pk=recent.pk).update(solved_at=now - timedelta(hours=95))
     Ticket.objects.filter(pk=reopened.pk).update(solved_at=now - timedelta(days=9))
-    summary = services.run_automations()
+    summary = sweep.run_automations()
     assert {t.pk: t.status for t in Ticket.objects.all()} == {
         old.pk: "closed",
         recent.pk: "solved",
@@ -195,7 +195,7 @@ def test_window_closing_raises_priority_and_tags_once(agent):
     answered = waiting_ticket(hours_ago=23)
     CommentFactory(ticket=answered, author_role="agent", author_user=agent, public=True)
     urgent = waiting_ticket(hours_ago=23, priority="urgent")  # never lowered to high
-    services.run_automations()
+    sweep.run_automations()
     closing.refresh_from_db()
     assert closing.priority == "high"
     assert list(closing.tag_rows.values_list("name", flat=True)) == ["window_expiring"]
@@ -203,7 +203,7 @@ def test_window_closing_raises_priority_and_tags_once(agent):
         assert not other.tag_rows.exists()
     assert AutomationFiring.objects.filter(automation__title=WINDOW).count() == 1
     # An hour later the ticket is still in the last two hours, but already tagged: nothing more happens.
-    services.run_automations(now=timezone.now() + timedelta(minutes=30))
+    sweep.run_automations(now=timezone.now() + timedelta(minutes=30))
     assert Event.objects.filter(ticket=closing, type="automation.fired").count() == 1
 
 
@@ -214,7 +214,7 @@ def test_window_automation_ignores_the_auto_reply(account, graph, client, django
         post_signed(client, inbound("Where is my order?", wamid="wamid.AUTO3", sent_at=sent_at))
     ticket = Ticket.objects.get(via="whatsapp")
     assert ticket.comments.filter(author_role="system").count() == 1  # acknowledged (window still open)
-    services.run_automations()
+    sweep.run_automations()
     ticket.refresh_from_db()
     assert ticket.priority == "high"
 
@@ -225,6 +225,6 @@ def test_shipped_rules_are_editable_by_title():
     definition[0]["value"][2] = "Olá! Recebemos sua mensagem (#{{ticket.id}})."
     from tests.factories import AdminFactory
 
-    services.rule_update(rule=rule, actor=AdminFactory(), actions=definition, active=False)
+    rules.rule_update(rule=rule, actor=AdminFactory(), actions=definition, active=False)
     rule.refresh_from_db()
     assert rule.actions[0]["value"][2].startswith("Olá!") and not rule.active

@@ -120,6 +120,29 @@ def test_the_loop_bound_stops_the_cycle_and_logs(make_trigger, ticket, agent, ca
     assert ticket.type == "task"  # the update itself is kept
 
 
+def test_a_trigger_that_changes_the_ticket_continues_the_cycle_instead_of_starting_another(
+    make_trigger, ticket, agent, monkeypatch
+):
+    """The one loop guard is explicit: a rule's own update is made with `run_listeners=False`, so a trigger whose
+    change would match itself and its neighbours again runs inside the same cycle, bounded by `MAX_PASSES`."""
+    count = engine.MAX_PASSES + 2
+    for i in range(count):
+        make_trigger(f"flip {i}", [cond("update_type", "is", "Change")],
+                     [act("priority", "high" if i % 2 else "low"), act("current_tags", f"t{i}")],
+                     position=i)  # fmt: skip
+    cycles = []
+    real_cycle = engine.run_cycle
+
+    def counted(change, triggers):
+        cycles.append(change.source)
+        return real_cycle(change, triggers)
+
+    monkeypatch.setattr(engine, "run_cycle", counted)
+    touch(ticket, agent, type="task")
+    assert cycles == ["web"]  # the agent's update only: no trigger's update started a cycle of its own
+    assert len(fired(ticket)) == engine.MAX_PASSES
+
+
 def test_inactive_triggers_do_not_run(make_trigger, ticket, agent):
     make_trigger("Off", [cond("status", "is", "open")], [act("priority", "urgent")], active=False)
     touch(ticket, agent, type="task")

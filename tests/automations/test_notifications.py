@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from automations import services
+from automations import sweep
 from channels_whatsapp.models import OutboundSend, WhatsAppConversation
 from tests.automations.conftest import act, cond
 from tests.factories import ContactFactory, GroupFactory, TicketFactory, UserFactory, WhatsAppContactFactory
@@ -177,7 +177,7 @@ def test_an_automation_message_outside_the_window_fails_for_the_assignee(
     )
     Ticket.objects.filter(pk=wa_ticket.pk).update(last_customer_message_at=timezone.now() - timedelta(hours=30))
     with django_capture_on_commit_callbacks(execute=True):
-        summary = services.run_automations()
+        summary = sweep.run_automations()
     assert summary.fired == 1
     comment = Comment.objects.get(ticket=wa_ticket, body="Still there?")
     assert comment.delivery_error_code == "window_closed"

@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from automations import conditions as c
 from automations import queries, selectors
+from automations.conditions.evaluate import condition_holds, matches
+from automations.conditions.parse import parse_condition, parse_conditions
 from tests.factories import CommentFactory, ContactFactory, GroupFactory, TicketFactory, UserFactory
 from tickets.models import Comment, Ticket, TicketTag
 
@@ -95,11 +96,11 @@ CONDITIONS = [
 
 @pytest.mark.parametrize(("field", "operator", "value"), CONDITIONS)
 def test_query_agrees_with_pure_evaluation(tickets, now, field, operator, value):
-    condition = c.parse_condition({"field": field, "operator": operator, "value": value}, kind="automation")
+    condition = parse_condition({"field": field, "operator": operator, "value": value}, kind="automation")
     expected = {
         ticket.pk
         for ticket, facts in selectors.tickets_with_facts(Ticket.objects.all(), now=now)
-        if c.condition_holds(condition, facts)
+        if condition_holds(condition, facts)
     }
     found = set(Ticket.objects.filter(queries.condition_q(condition, now)).values_list("pk", flat=True))
     assert found == expected
@@ -110,8 +111,8 @@ def test_the_spread_exercises_both_outcomes(tickets, now):
     facts = [f for _, f in selectors.tickets_with_facts(Ticket.objects.all(), now=now)]
     mixed = 0
     for field, operator, value in CONDITIONS:
-        condition = c.parse_condition({"field": field, "operator": operator, "value": value}, kind="automation")
-        results = {c.condition_holds(condition, f) for f in facts}
+        condition = parse_condition({"field": field, "operator": operator, "value": value}, kind="automation")
+        results = {condition_holds(condition, f) for f in facts}
         mixed += results == {True, False}
     assert mixed >= len(CONDITIONS) - 6
 
@@ -123,14 +124,14 @@ def test_ids_in_conditions(now):
     other = TicketFactory()
     for field, value, expected in (("group_id", group.pk, mine), ("assignee_id", str(agent.pk), mine),
                                    ("requester_id", other.requester_id, other)):  # fmt: skip
-        condition = c.parse_condition({"field": field, "operator": "is", "value": value}, kind="automation")
+        condition = parse_condition({"field": field, "operator": "is", "value": value}, kind="automation")
         assert list(Ticket.objects.filter(queries.condition_q(condition, now))) == [expected]
-        negated = c.parse_condition({"field": field, "operator": "is_not", "value": value}, kind="automation")
+        negated = parse_condition({"field": field, "operator": "is_not", "value": value}, kind="automation")
         assert expected not in Ticket.objects.filter(queries.condition_q(negated, now))
 
 
 def test_all_and_any_as_one_query(tickets, now, django_assert_num_queries):
-    conditions = c.parse_conditions(
+    conditions = parse_conditions(
         {
             "all": [
                 {"field": "status", "operator": "less_than", "value": "solved"},
@@ -144,7 +145,7 @@ def test_all_and_any_as_one_query(tickets, now, django_assert_num_queries):
         kind="automation",
     )
     expected = {
-        t.pk for t, facts in selectors.tickets_with_facts(Ticket.objects.all(), now=now) if c.matches(conditions, facts)
+        t.pk for t, facts in selectors.tickets_with_facts(Ticket.objects.all(), now=now) if matches(conditions, facts)
     }
     assert expected  # not vacuous
     with django_assert_num_queries(1):

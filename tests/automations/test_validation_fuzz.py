@@ -8,16 +8,19 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from automations import conditions as c
-from automations import queries, sentences, services
+from automations import queries, rules, sentences
+from automations.conditions.evaluate import matches
+from automations.conditions.fields import FIELD_ALIASES, FIELDS, UNSUPPORTED
+from automations.conditions.model import OPERATOR_ALIASES, Facts
+from automations.conditions.parse import load
 from tickets.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
-FIELD_NAMES = [*c.FIELDS, *c.FIELD_ALIASES, *list(c.UNSUPPORTED)[:3], "statuz", "", "custom_fields_1"]
-OPERATORS = sorted({op for spec in c.FIELDS.values() for op in (*spec.operators, *spec.trigger_operators)}
-                   | set(c.OPERATOR_ALIASES) | {"greater", "", "is_business_hours"})  # fmt: skip
+FIELD_NAMES = [*FIELDS, *FIELD_ALIASES, *list(UNSUPPORTED)[:3], "statuz", "", "custom_fields_1"]
+OPERATORS = sorted({op for spec in FIELDS.values() for op in (*spec.operators, *spec.trigger_operators)}
+                   | set(OPERATOR_ALIASES) | {"greater", "", "is_business_hours"})  # fmt: skip
 ACTION_FIELDS = ["status", "priority", "type", "group_id", "assignee_id", "set_tags", "current_tags", "remove_tags",
                  "comment_value", "comment_mode_is_public", "notification_user", "notification_group", "subject", "x"]  # fmt: skip
 TEXTS = st.sampled_from(
@@ -105,13 +108,13 @@ SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=list(
 
 
 def _use(kind: str, clean: dict) -> None:
-    parsed = c.load(clean["conditions"], kind=kind)
-    c.matches(parsed, c.Facts(now=NOW, status="open", via="whatsapp", last_customer_message_at=NOW))
+    parsed = load(clean["conditions"], kind=kind)
+    matches(parsed, Facts(now=NOW, status="open", via="whatsapp", last_customer_message_at=NOW))
     if kind == "automation":
         str(queries.ticket_q(parsed, NOW))
     rule = SimpleNamespace(conditions=clean["conditions"], actions=clean["actions"])
     sentences.rule_sentences(rule, kind=kind, names={})
-    again = services.definition_clean(kind=kind, title=clean["title"], conditions=clean["conditions"],
+    again = rules.definition_clean(kind=kind, title=clean["title"], conditions=clean["conditions"],
                                       actions=clean["actions"])  # fmt: skip
     assert again["conditions"] == clean["conditions"] and again["actions"] == clean["actions"]
 
@@ -121,7 +124,7 @@ def _use(kind: str, clean: dict) -> None:
 @given(title=st.one_of(st.just("A rule"), TEXTS, SCALARS), conditions=CONDITIONS, actions=ACTIONS)
 def test_definitions_are_cleaned_or_refused(kind, title, conditions, actions):
     try:
-        clean = services.definition_clean(kind=kind, title=title, conditions=conditions, actions=actions)
+        clean = rules.definition_clean(kind=kind, title=title, conditions=conditions, actions=actions)
     except DomainError as error:
         assert error.errors and all(isinstance(m, str) for ms in error.errors.values() for m in ms)
         event("refused")
@@ -131,7 +134,7 @@ def test_definitions_are_cleaned_or_refused(kind, title, conditions, actions):
 
 
 AUTOMATION_SAFE = GOOD_CONDITIONS.filter(
-    lambda cond: c.FIELDS[c.FIELD_ALIASES.get(cond["field"], cond["field"])].kinds != ("trigger",)
+    lambda cond: FIELDS[FIELD_ALIASES.get(cond["field"], cond["field"])].kinds != ("trigger",)
     and cond.get("operator") not in ("changed", "changed_to")
 )
 
@@ -147,9 +150,7 @@ def test_valid_pieces_combine(trigger_all, automation_all, actions):
     """Combinations of valid conditions and actions: accepted (or refused for a stated reason), then usable."""
     for kind, conditions in (("trigger", trigger_all), ("automation", automation_all)):
         try:
-            clean = services.definition_clean(
-                kind=kind, title="A rule", conditions={"all": conditions}, actions=actions
-            )
+            clean = rules.definition_clean(kind=kind, title="A rule", conditions={"all": conditions}, actions=actions)
         except DomainError as error:
             reasons = " ".join(m for ms in error.errors.values() for m in ms)
             expected = ("time condition", "stop matching", "closed", "without one")

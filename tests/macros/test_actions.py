@@ -2,8 +2,11 @@
 
 import pytest
 
-from macros import actions, shorthand
-from macros.actions import ActionPlan, validate_actions
+from macros import shorthand
+from macros.actions import fields as catalogue
+from macros.actions import plan as steps
+from macros.actions.model import ActionPlan
+from macros.actions.validate import validate_actions
 from tests.factories import ContactFactory, GroupFactory, TicketFactory, UserFactory
 from tests.macros.macro_factories import group_with
 from tickets.errors import DomainError
@@ -226,8 +229,8 @@ def test_macros_refuse_notification_user():
         "Action 1 (notification_user): notification_user is for triggers and automations; "
         "a macro can reply with comment_value."
     ]
-    assert "notification_user" not in actions.action_fields("macro")
-    assert "notification_user" in actions.action_fields("trigger")
+    assert "notification_user" not in catalogue.action_fields("macro")
+    assert "notification_user" in catalogue.action_fields("trigger")
 
 
 # --- Placeholders and shorthand ----------------------------------------------------------------------------
@@ -274,7 +277,7 @@ def ticket(agent):
 
 def test_plan_fields_ids_and_current_user(ticket, agent, other_agent):
     group = group_with(agent, other_agent)
-    plan = actions.plan(
+    plan = steps.plan(
         [
             {"field": "status", "value": "solved"},
             {"field": "priority", "value": "high"},
@@ -298,14 +301,14 @@ def test_plan_fields_ids_and_current_user(ticket, agent, other_agent):
 
 
 def test_plan_unassign_and_remove_group(ticket, agent):
-    plan = actions.plan(
+    plan = steps.plan(
         [{"field": "assignee_id", "value": ""}, {"field": "group_id", "value": None}], ticket=ticket, current_user=agent
     )
     assert plan.changes == {"assignee": None, "group": None}
 
 
 def test_plan_current_user_without_one_is_skipped(ticket):
-    assert actions.plan(one("assignee_id", "current_user"), ticket=ticket, current_user=None).changes == {}
+    assert steps.plan(one("assignee_id", "current_user"), ticket=ticket, current_user=None).changes == {}
 
 
 def test_plan_names_an_id_gone_since_the_save(ticket, agent):
@@ -314,7 +317,7 @@ def test_plan_names_an_id_gone_since_the_save(ticket, agent):
     stored = validate_actions(one("group_id", group_id))
     group.delete()
     with pytest.raises(DomainError) as caught:
-        actions.plan(stored, ticket=ticket, current_user=agent)
+        steps.plan(stored, ticket=ticket, current_user=agent)
     assert caught.value.errors == {"actions": [f"Action 1 (group_id): group {group_id} does not exist."]}
 
 
@@ -342,11 +345,11 @@ def test_plan_names_an_id_gone_since_the_save(ticket, agent):
     ],
 )
 def test_plan_tags_in_order(ticket, agent, action_list, changes):
-    assert actions.plan(action_list, ticket=ticket, current_user=agent).changes == changes
+    assert steps.plan(action_list, ticket=ticket, current_user=agent).changes == changes
 
 
 def test_plan_comment_forms_and_placeholders(ticket, agent):
-    plan = actions.plan(
+    plan = steps.plan(
         [
             {
                 "field": "comment_value",
@@ -357,7 +360,7 @@ def test_plan_comment_forms_and_placeholders(ticket, agent):
         current_user=agent,
     )
     assert plan.comment == NewComment(body=f"Hi Carla, ticket #{ticket.pk}.", public=True)
-    note = actions.plan(
+    note = steps.plan(
         [
             {"field": "comment_mode_is_public", "value": False},
             {"field": "comment_value", "value": "Checked by {{current_user.first_name}}. {{unknown.thing}}"},
@@ -371,14 +374,14 @@ def test_plan_comment_forms_and_placeholders(ticket, agent):
 
 def test_plan_never_runs_the_template_engine(ticket, agent):
     ticket.requester.name = "{% if 1 %}Evil{% endif %} {{current_user.email}}"
-    plan = actions.plan(
+    plan = steps.plan(
         one("comment_value", "Hi {{ticket.requester.name}} {% now 'Y' %}"), ticket=ticket, current_user=agent
     )
     assert plan.comment.body == "Hi {% if 1 %}Evil{% endif %} {{current_user.email}} {% now 'Y' %}"
 
 
 def test_plan_html_comment_is_text(ticket, agent):
-    plan = actions.plan(
+    plan = steps.plan(
         one("comment_value_html", "<p>Hi&nbsp;{{ticket.requester.first_name}},</p><p>thanks &amp; bye<br>Team</p>"),
         ticket=ticket,
         current_user=agent,
@@ -387,20 +390,20 @@ def test_plan_html_comment_is_text(ticket, agent):
 
 
 def test_plan_mode_alone_makes_no_comment(ticket, agent):
-    plan = actions.plan(one("comment_mode_is_public", "false"), ticket=ticket, current_user=agent)
+    plan = steps.plan(one("comment_mode_is_public", "false"), ticket=ticket, current_user=agent)
     assert plan.comment is None and plan.comment_public is False and plan.is_empty
 
 
 def test_plan_shorthand_values_are_filled_and_escaped(ticket, agent):
     ticket.requester.name = "]]template=[[evil Ana"  # a customer names themself; the first word is theirs
-    plan = actions.plan(one("comment_value", FOLLOW_UP), ticket=ticket, current_user=agent, kind="macro")
+    plan = steps.plan(one("comment_value", FOLLOW_UP), ticket=ticket, current_user=agent, kind="macro")
     parsed = shorthand.parse(plan.comment.body)
     assert parsed.template == "ticket_followup"
     assert parsed.body_text == ("] ]template=[ [evil", str(ticket.pk))
 
 
 def test_plan_notifications_resolve_recipients(ticket, agent, other_agent):
-    plan = actions.plan(
+    plan = steps.plan(
         [
             {"field": "assignee_id", "value": other_agent.pk},
             {"field": "notification_user", "value": ["assignee_id", "New: {{ticket.title}}", "Yours now"]},
@@ -421,7 +424,7 @@ def test_plan_notifications_resolve_recipients(ticket, agent, other_agent):
 
 def test_plan_refuses_what_the_kind_may_not_do(ticket, agent):
     with pytest.raises(DomainError) as caught:
-        actions.plan(
+        steps.plan(
             one("notification_user", ["requester_id", "s", "b"]), ticket=ticket, current_user=agent, kind="macro"
         )
     assert "notification_user is for triggers and automations" in caught.value.errors["actions"][0]
@@ -429,7 +432,7 @@ def test_plan_refuses_what_the_kind_may_not_do(ticket, agent):
 
 def test_plan_writes_nothing(ticket, agent, django_assert_num_queries):
     with django_assert_num_queries(0):
-        actions.plan(
+        steps.plan(
             [
                 {"field": "status", "value": "pending"},
                 {"field": "set_tags", "value": "x"},
@@ -444,7 +447,7 @@ def test_plan_writes_nothing(ticket, agent, django_assert_num_queries):
 
 
 def test_apply_is_one_audited_ticket_update(ticket, agent, django_capture_on_commit_callbacks):
-    plan = actions.plan(
+    plan = steps.plan(
         [
             {"field": "status", "value": "pending"},
             {"field": "current_tags", "value": "waiting"},
@@ -454,7 +457,7 @@ def test_apply_is_one_audited_ticket_update(ticket, agent, django_capture_on_com
         current_user=agent,
     )
     with django_capture_on_commit_callbacks(execute=True):
-        updated = actions.apply(plan, ticket=ticket, actor=agent, source="api")
+        updated = steps.apply(plan, ticket=ticket, actor=agent, source="api")
     assert updated.status == "pending"
     assert sorted(updated.tag_rows.values_list("name", flat=True)) == ["old", "vip", "waiting"]
     comment = updated.comments.get()
@@ -464,5 +467,5 @@ def test_apply_is_one_audited_ticket_update(ticket, agent, django_capture_on_com
 
 
 def test_apply_an_empty_plan_changes_nothing(ticket, agent):
-    actions.apply(ActionPlan(), ticket=ticket, actor=agent, source="trigger", run_listeners=False)
+    steps.apply(ActionPlan(), ticket=ticket, actor=agent, source="trigger", run_listeners=False)
     assert not Event.objects.filter(ticket=ticket).exists()

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from automations import services
+from automations import sweep
 
 
 class Command(BaseCommand):
@@ -10,10 +10,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--limit",
             type=int,
-            default=services.AUTOMATION_LIMIT_PER_RUN,
+            default=sweep.AUTOMATION_LIMIT_PER_RUN,
             help="At most this many tickets per automation (default %(default)s); the rest wait for the next run.",
         )
 
     def handle(self, *args, limit: int, **options) -> None:
-        summary = services.run_automations(limit=limit)
+        summary = sweep.run_automations(limit=limit)
         self.stdout.write(str(summary))

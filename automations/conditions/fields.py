@@ -1,0 +1,485 @@
+"""The catalogue of condition fields: for each, its operators, how its value is parsed and how it is evaluated.
+
+Hours follow Zendesk (see `automations.conditions.time_fields`); everything else compares the ticket's or the
+update's plain values (`Facts`).
+"""
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from automations.conditions.model import (
+    AUTOMATION,
+    CHANGE_OPERATORS,
+    CURRENT_USER,
+    NONE,
+    PRIORITY_ORDER,
+    ROLES,
+    STATUS_ORDER,
+    TRIGGER,
+    TYPES,
+    VIA_IDS,
+    VIA_NAMES,
+    VIAS,
+    Condition,
+    ConditionError,
+    Facts,
+    FieldSpec,
+    Kind,
+    Parser,
+    digits,
+)
+from automations.conditions.time_fields import TIME_SPECS
+from channels_whatsapp.window import window_at
+from tickets.tags import TAG_RULE, split_tags
+
+_WORD_RE = re.compile(r"\w+")
+
+FIELDS: dict[str, FieldSpec] = {}
+# Zendesk's names for the same conditions; stored under our name.
+FIELD_ALIASES = {
+    "NEW": "hours_since_created",
+    "OPEN": "hours_since_open",
+    "PENDING": "hours_since_pending",
+    "HOLD": "hours_since_hold",
+    "SOLVED": "hours_since_solved",
+    "updated_at": "hours_since_updated",
+    "requester_updated_at": "hours_since_last_customer_message",
+    "requester_is": "requester_role",
+    "via_id": "via",
+}
+# Zendesk conditions SupportDesk does not have, with the reason given to whoever pastes them.
+UNSUPPORTED = {
+    "CLOSED": "closed tickets are never changed, so automations skip them",
+    "assigned_at": "the assignment time is not recorded; use hours_since_updated",
+    "assignee_updated_at": "use hours_since_updated",
+    "due_date": "tickets have no due date",
+    "until_due_date": "tickets have no due date",
+    "organization_id": "there are no organizations",
+    "brand_id": "there are no brands",
+    "ticket_form_id": "there are no ticket forms",
+    "locale_id": "contacts have no locale",
+    "satisfaction_score": "there are no satisfaction ratings",
+    "recipient": "there is no e-mail intake",
+    "current_via_id": "use role (who made the update) or via",
+    "ticket_is_public": "every ticket is public",
+    "description_includes_word": "use comment_includes_word",
+    "reopens": "reopen counts are not kept",
+    "replies": "reply counts are not kept",
+    "agent_stations": "assignment counts are not kept",
+    "group_stations": "group counts are not kept",
+    "in_business_hours": "business hours are not configured",
+    "exact_created_at": "use hours_since_created",
+}
+
+
+def _register(spec: FieldSpec) -> None:
+    FIELDS[spec.name] = spec
+
+
+def _is_none(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() in ("", "-"))
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ConditionError(f"{value!r} is not a text.")
+    return str(value).strip()
+
+
+def _flag(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower()
+    raise ConditionError(f"{value!r} is not true or false.")
+
+
+def plain_value(value: Any) -> Any:
+    """None for "no value" ("" in the stored JSON), so a ticket's None compares equal to it."""
+    return None if value == NONE else value
+
+
+def _changed(facts: Facts, name: str) -> tuple[bool, Any, Any]:
+    old, new = facts.changes.get(name, (None, None))
+    return (name in facts.changes and old != new), old, new
+
+
+def _resolve(value: Any, facts: Facts) -> Any:
+    if value == CURRENT_USER:
+        return facts.current_user_id if facts.current_user_id is not None else object()  # nobody: never equal
+    return plain_value(value)
+
+
+def _change_operator(condition: Condition, facts: Facts, name: str) -> bool:
+    changed, old, new = _changed(facts, name)
+    expected = _resolve(condition.value, facts)
+    op = condition.operator
+    if op == "changed":
+        return changed
+    if op == "not_changed":
+        return not changed
+    if op == "value":
+        return changed and new == expected
+    if op == "value_previous":
+        return changed and old == expected
+    if op == "not_value":
+        return not (changed and new == expected)
+    if op == "not_value_previous":
+        return not (changed and old == expected)
+    raise AssertionError(op)
+
+
+def _compare(condition: Condition, actual: Any, facts: Facts, order: Sequence[str] = ()) -> bool:
+    op = condition.operator
+    if op in CHANGE_OPERATORS:
+        return _change_operator(condition, facts, condition.field)
+    expected = _resolve(condition.value, facts)
+    if op == "is":
+        return actual == expected
+    if op == "is_not":
+        return actual != expected
+    position = order.index(actual if actual is not None else NONE)
+    if op == "less_than":
+        return position < order.index(condition.value)
+    if op == "greater_than":
+        return position > order.index(condition.value)
+    raise AssertionError(op)
+
+
+# Choices: status, priority, type, via ----------------------------------------------------------------------
+
+
+def _choice_parser(name: str, choices: Sequence[str], *, blank: bool) -> Parser:
+    def parse(operator: str, value: Any, kind: Kind) -> Any:
+        if operator in ("changed", "not_changed"):
+            return None
+        if blank and _is_none(value):
+            return NONE
+        text = _text(value).lower()
+        if name == "via" and text in VIA_NAMES:
+            text = VIA_NAMES[text]
+        if text not in choices:
+            allowed = ", ".join(choices) + (', or "" for none' if blank else "")
+            raise ConditionError(f"{value!r} is not a valid {name} ({allowed}).")
+        return text
+
+    return parse
+
+
+def via_id_parser(operator: str, value: Any, kind: Kind) -> str:
+    if isinstance(value, bool):
+        raise ConditionError(f"{value!r} is not a via id.")
+    if isinstance(value, str) and digits(value.strip()):
+        value = int(value.strip())
+    if not isinstance(value, int) or value not in VIA_IDS:
+        known = ", ".join(f"{number} ({name})" for number, name in VIA_IDS.items())
+        raise ConditionError(f"via_id {value!r} is not a channel SupportDesk has ({known}); or use via by name.")
+    return VIA_IDS[value]
+
+
+_register(
+    FieldSpec(
+        "status",
+        ("is", "is_not", "less_than", "greater_than"),
+        _choice_parser("status", STATUS_ORDER, blank=False),
+        lambda c, f: _compare(c, f.status, f, STATUS_ORDER),
+        trigger_operators=CHANGE_OPERATORS,
+        values=", ".join(STATUS_ORDER),
+    )
+)
+_register(
+    FieldSpec(
+        "priority",
+        ("is", "is_not", "less_than", "greater_than"),
+        _choice_parser("priority", PRIORITY_ORDER[1:], blank=True),
+        lambda c, f: _compare(c, f.priority, f, PRIORITY_ORDER),
+        trigger_operators=CHANGE_OPERATORS,
+        values='"" (none), ' + ", ".join(PRIORITY_ORDER[1:]),
+    )
+)
+_register(
+    FieldSpec(
+        "type",
+        ("is", "is_not"),
+        _choice_parser("type", TYPES, blank=True),
+        lambda c, f: _compare(c, f.type, f),
+        trigger_operators=CHANGE_OPERATORS,
+        values='"" (none), ' + ", ".join(TYPES),
+    )
+)
+_register(
+    FieldSpec(
+        "via",
+        ("is", "is_not"),
+        _choice_parser("via", VIAS, blank=False),
+        lambda c, f: _compare(c, f.via, f),
+        values=", ".join(VIAS),
+    )
+)
+
+
+# Ids: group, assignee, requester -----------------------------------------------------------------------------
+
+
+def _id_parser(name: str, *, current_user: bool) -> Parser:
+    def parse(operator: str, value: Any, kind: Kind) -> Any:
+        if operator in ("changed", "not_changed"):
+            return None
+        if _is_none(value):
+            return NONE
+        if isinstance(value, str) and value.strip() == CURRENT_USER:
+            if not current_user:
+                raise ConditionError(f"{name} cannot be current_user.")
+            if kind == AUTOMATION:
+                raise ConditionError("current_user is the agent making the update; automations run without one.")
+            return CURRENT_USER
+        if isinstance(value, bool):
+            raise ConditionError(f"{value!r} is not an id.")
+        if isinstance(value, str) and digits(value.strip()):
+            value = int(value.strip())
+        if not isinstance(value, int) or value <= 0 or value > 2**63 - 1:
+            extra = ', "current_user"' if current_user else ""
+            raise ConditionError(f'{value!r} is not an id (a number{extra}, or "" for none).')
+        return value
+
+    return parse
+
+
+# requester_id names a contact (end users are not agents), so it is never the current user.
+for _name, _current_user in (("group_id", False), ("assignee_id", True), ("requester_id", False)):
+    _register(
+        FieldSpec(
+            _name,
+            ("is", "is_not"),
+            _id_parser(_name, current_user=_current_user),
+            (lambda name: lambda c, f: _compare(c, getattr(f, name), f))(_name),
+            trigger_operators=CHANGE_OPERATORS,
+            values='an id, "" for none' + (", or current_user" if _current_user else ""),
+        )
+    )
+
+
+# Tags ---------------------------------------------------------------------------------------------------------
+
+
+def _tags_parser(operator: str, value: Any, kind: Kind) -> str:
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        words = [word for item in value for word in item.split()]
+    elif isinstance(value, str):
+        words = value.split()
+    else:
+        raise ConditionError(f"{value!r} is not a list of tags (separated by spaces).")
+    tags, bad = split_tags(words)
+    if bad is not None:
+        raise ConditionError(f"'{bad}' is not a valid tag ({TAG_RULE}).")
+    if not tags:
+        raise ConditionError("give at least one tag.")
+    return " ".join(tags)
+
+
+def _tags(condition: Condition, facts: Facts) -> bool:
+    found = bool(set(condition.value.split()) & facts.tags)
+    return found if condition.operator == "includes" else not found
+
+
+_register(
+    FieldSpec(
+        "current_tags",
+        ("includes", "not_includes"),
+        _tags_parser,
+        _tags,
+        values="tags separated by spaces (includes: at least one of them; not_includes: none of them)",
+    )
+)
+
+
+# Words in the update's comment or the subject -----------------------------------------------------------------
+
+
+def words(text: str) -> list[str]:
+    return _WORD_RE.findall(text.lower())
+
+
+def _phrase_in(haystack: Sequence[str], phrase: Sequence[str]) -> bool:
+    if not phrase:
+        return False
+    size = len(phrase)
+    return any(list(haystack[i : i + size]) == list(phrase) for i in range(len(haystack) - size + 1))
+
+
+def _words_parser(operator: str, value: Any, kind: Kind) -> str:
+    text = " ".join(_text(value).split())
+    if not words(text):
+        raise ConditionError("give at least one word.")
+    return text
+
+
+def text_matches(operator: str, value: str, text: str) -> bool:
+    """Zendesk's word conditions: whole words, any case.
+
+    includes: at least one of the space-separated words; not_includes: none of them; is: the whole text as a phrase
+    (consecutive words); is_not: not that phrase.
+    """
+    haystack = words(text)
+    if operator in ("includes", "not_includes"):
+        found = any(_phrase_in(haystack, words(word)) for word in value.split())
+        return found if operator == "includes" else not found
+    found = _phrase_in(haystack, words(value))
+    return found if operator == "is" else not found
+
+
+_register(
+    FieldSpec(
+        "comment_includes_word",
+        ("includes", "not_includes", "is", "is_not"),
+        _words_parser,
+        lambda c, f: text_matches(c.operator, c.value, f.comment_body if f.comment_public is not None else ""),
+        kinds=(TRIGGER,),
+        values="words separated by spaces (includes/not_includes) or a phrase (is/is_not)",
+    )
+)
+_register(
+    FieldSpec(
+        "subject_includes_word",
+        ("includes", "not_includes", "is", "is_not"),
+        _words_parser,
+        lambda c, f: text_matches(c.operator, c.value, f.subject),
+        kinds=(TRIGGER,),
+        values="words separated by spaces (includes/not_includes) or a phrase (is/is_not)",
+    )
+)
+
+
+# The update: its type, its comment, who made it ---------------------------------------------------------------
+
+
+def _update_type_parser(operator: str, value: Any, kind: Kind) -> str:
+    text = _text(value).lower()
+    if text not in ("create", "change"):
+        raise ConditionError(f"{value!r} is not Create or Change.")
+    return text.capitalize()
+
+
+def _positive(condition: Condition, result: bool) -> bool:
+    return result if condition.operator == "is" else not result
+
+
+_register(
+    FieldSpec(
+        "update_type",
+        ("is", "is_not"),
+        _update_type_parser,
+        lambda c, f: _positive(c, (f.update_type or "") == c.value.lower()),
+        kinds=(TRIGGER,),
+        default_operator="is",
+        values="Create or Change",
+    )
+)
+
+COMMENT_PUBLIC_VALUES = ("true", "false", "not_relevant", "requester_can_see_comment")
+
+
+def _comment_public_parser(operator: str, value: Any, kind: Kind) -> str:
+    if isinstance(value, str) and value.strip().lower() in COMMENT_PUBLIC_VALUES:
+        return value.strip().lower()
+    try:
+        return _flag(value)
+    except ConditionError:
+        raise ConditionError(f"{value!r} is not one of {', '.join(COMMENT_PUBLIC_VALUES)}.") from None
+
+
+def _comment_public(condition: Condition, facts: Facts) -> bool:
+    public = facts.comment_public
+    result = {
+        "true": public is True,
+        "requester_can_see_comment": public is True,
+        "false": public is False,
+        "not_relevant": public is not None,  # Zendesk: "present", public or private
+    }[condition.value]
+    return _positive(condition, result)
+
+
+_register(
+    FieldSpec(
+        "comment_is_public",
+        ("is", "is_not"),
+        _comment_public_parser,
+        _comment_public,
+        kinds=(TRIGGER,),
+        default_operator="is",
+        values=", ".join(COMMENT_PUBLIC_VALUES),
+    )
+)
+
+
+def _role_parser(operator: str, value: Any, kind: Kind) -> str:
+    text = _text(value).lower().replace("-", "_")
+    if text not in ROLES:
+        raise ConditionError(f"{value!r} is not a role ({', '.join(ROLES)}).")
+    return text
+
+
+def _role_matches(role: str | None, expected: str) -> bool:
+    if expected == "agent":
+        return role in ("agent", "admin")  # an admin is an agent too
+    return role == expected
+
+
+_register(
+    FieldSpec(
+        "role",
+        ("is", "is_not"),
+        _role_parser,
+        lambda c, f: _positive(c, _role_matches(f.current_user_role, c.value)),
+        kinds=(TRIGGER,),
+        values="end_user, agent (agents and admins), admin",
+    )
+)
+_register(
+    FieldSpec(
+        "requester_role",
+        ("is", "is_not"),
+        _role_parser,
+        lambda c, f: _positive(c, _role_matches(f.requester_role, c.value)),
+        values="end_user, agent, admin (requesters are contacts: always end_user)",
+    )
+)
+
+
+# WhatsApp ------------------------------------------------------------------------------------------------------
+
+
+def window_open(facts: Facts) -> bool:
+    return facts.via == "whatsapp" and window_at(facts.last_customer_message_at, facts.now).open
+
+
+def _window_parser(operator: str, value: Any, kind: Kind) -> str:
+    text = _text(value).lower()
+    if text not in ("open", "closed"):
+        raise ConditionError(f"{value!r} is not open or closed.")
+    return text
+
+
+_register(
+    FieldSpec(
+        "whatsapp_window",
+        ("is", "is_not"),
+        _window_parser,
+        lambda c, f: _positive(c, window_open(f) == (c.value == "open")),
+        values="open or closed (only a WhatsApp ticket whose customer wrote in the last 24 hours is open)",
+    )
+)
+_register(
+    FieldSpec(
+        "customer_waiting",
+        ("is", "is_not"),
+        lambda op, value, kind: _flag(value),
+        lambda c, f: _positive(c, f.customer_waiting == (c.value == "true")),
+        values="true or false (true: the latest public message of a person is the customer's)",
+    )
+)
+
+
+for _spec in TIME_SPECS:
+    _register(_spec)

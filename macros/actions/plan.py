@@ -1,0 +1,112 @@
+"""Running actions (Zendesk's `{"field": ..., "value": ...}`, one implementation for macros, triggers and automations).
+
+* `plan(actions, ticket=..., current_user=...)`: what the actions would do to this ticket, as the arguments of
+  `tickets.services.ticket_update` (`ActionPlan.changes`, `ActionPlan.comment`) plus the notifications the rules
+  engine sends (`ActionPlan.notifications`). Writes nothing: it reads the ticket and the user, resolves ids to rows
+  and fills placeholders by explicit substitution (never the template engine).
+* `apply(plan, ticket=..., actor=..., source=...)`: one `ticket_update`, i.e. one audited submit.
+
+Saving a definition checks its actions first (`macros.actions.validate`). Nothing here knows the Macro model; the
+caller says what kind of definition it is (`kind`), which decides a few rules, as in Zendesk: only triggers and
+automations notify (`notification_user`); only macros may hold WhatsApp template shorthand; only automations may
+close a ticket.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from macros import placeholders
+from macros.actions.model import CURRENT_USER, ActionError, ActionPlan, Kind, Notification, PlanBuilder
+from macros.actions.validate import clean_one, label
+from tickets import services as ticket_services
+from tickets.errors import DomainError
+from tickets.models import Ticket, Via
+from tickets.services import NewComment
+
+
+def plan(
+    actions: Sequence[dict[str, Any]],
+    *,
+    ticket: Ticket,
+    current_user=None,
+    kind: Kind = None,
+    site_url: str | None = None,
+) -> ActionPlan:
+    """What `actions` would do to `ticket` when `current_user` runs them (None for the product itself).
+
+    Writes nothing. Resolves ids to rows (a user or group deleted since the definition was saved is a DomainError),
+    fills placeholders by explicit substitution (`macros.placeholders`) and combines the actions in order.
+    """
+    values = placeholders.values_for(
+        ticket=ticket, current_user=current_user, site_url=settings.SITE_URL if site_url is None else site_url
+    )
+    builder = PlanBuilder(ticket=ticket, current_user=current_user, values=values)
+    errors: list[str] = []
+    for index, action in enumerate(actions, start=1):
+        try:
+            handler, value = clean_one(index, action, kind)
+            handler.plan(builder, value)
+        except ActionError as error:
+            message = str(error)
+            errors.append(message if message.startswith("Action ") else f"{label(index, action['field'])}: {message}")
+    if errors:
+        raise DomainError(errors[0], errors={"actions": errors})
+
+    changes = {**builder.changes, **builder.tags.as_changes()}
+    body = "\n\n".join(text.strip() for text in builder.texts if text.strip())
+    public = True if builder.public is None else builder.public
+    comment = NewComment(body=body, public=public) if body else None
+    return ActionPlan(
+        changes=changes,
+        comment=comment,
+        notifications=tuple(_notifications(builder, changes)),
+        comment_public=builder.public,
+    )
+
+
+def _notifications(builder: PlanBuilder, changes: dict[str, Any]) -> list[Notification]:
+    """Recipients are resolved after every action, so `assignee_id` means the assignee the plan leaves."""
+    result = []
+    for recipient, subject, body in builder.notifications:
+        user, contact = None, None
+        if recipient == "requester_id":
+            contact = builder.ticket.requester
+        elif recipient == "assignee_id":
+            user = changes.get("assignee", builder.ticket.assignee)
+        elif recipient == CURRENT_USER:
+            user = builder.current_user
+        else:
+            user = get_user_model().objects.filter(pk=int(recipient), is_active=True).first()
+        if user is None and contact is None:
+            continue  # nobody to tell (no assignee, no current user): Zendesk skips it too
+        result.append(Notification(recipient=recipient, subject=subject, body=body, user=user, contact=contact))
+    return result
+
+
+def apply(
+    action_plan: ActionPlan,
+    *,
+    ticket: Ticket,
+    actor=None,
+    source: str,
+    via: str | None = None,
+    run_listeners: bool = True,
+) -> Ticket:
+    """Carry out a plan's ticket changes and comment in one `ticket_update` (one audited submit).
+
+    Notifications are not sent here: they belong to the rules engine. `via` is the comment's channel (default:
+    "api" when `source` is "api", else "web"); `run_listeners=False` keeps a rule's own update from re-running the
+    rules.
+    """
+    return ticket_services.ticket_update(
+        ticket=ticket,
+        actor=actor,
+        changes=action_plan.changes,
+        comment=action_plan.comment,
+        source=source,
+        via=via or (Via.API if source == "api" else Via.WEB),
+        run_listeners=run_listeners,
+    )
