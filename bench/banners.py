@@ -26,9 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import common as c
+from bench import environment, loadgen, payloads, processes, reporting
 
-SQLITE_PATH = c.REPO / "var" / "bench-embedded.sqlite3"
+SQLITE_PATH = environment.REPO / "var" / "bench-embedded.sqlite3"
 
 
 def setup_here(count: int) -> dict:
@@ -50,8 +50,8 @@ def setup_here(count: int) -> dict:
     session["_auth_user_hash"] = user.get_session_auth_hash()
     session.create()
     account, _ = WhatsAppAccount.objects.get_or_create(
-        phone_number_id=c.PHONE_NUMBER_ID,
-        defaults={"name": "Bench line", "waba_id": c.WABA_ID, "access_token": "bench-token"},
+        phone_number_id=environment.PHONE_NUMBER_ID,
+        defaults={"name": "Bench line", "waba_id": environment.WABA_ID, "access_token": "bench-token"},
     )
     now = timezone.now()
     wamids = []
@@ -87,10 +87,10 @@ async def _measure(port: int, session: str, wamids: list, layer_env: dict) -> di
         await asyncio.sleep(0.5)  # the consumer has joined its group
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         for wamid, wa_id, comment_id in wamids:
-            request = c.signed_post("/whatsapp/webhook/", c.status_failed(wamid=wamid, recipient=wa_id))
+            request = payloads.signed_post("/whatsapp/webhook/", payloads.status_failed(wamid=wamid, recipient=wa_id))
             t0 = time.perf_counter()
             writer.write(request)
-            status, close = await c._read_response(reader)
+            status, close = await loadgen._read_response(reader)
             ack = time.perf_counter() - t0
             if status != 200:
                 raise RuntimeError(f"webhook answered {status}")
@@ -140,13 +140,13 @@ def layer_round_trip_here(count: int) -> dict:
         return times
 
     times = asyncio.run(run())
-    return {"p50": c.percentile(times, 50), "p95": c.percentile(times, 95)}
+    return {"p50": loadgen.percentile(times, 50), "p95": loadgen.percentile(times, 95)}
 
 
 def _sub(mode_env: dict, flag: str, count: int) -> dict:
     out = subprocess.run(
         [sys.executable, __file__, flag, "--count", str(count)],
-        cwd=c.REPO,
+        cwd=environment.REPO,
         env=mode_env,
         capture_output=True,
         text=True,
@@ -158,21 +158,21 @@ def _sub(mode_env: dict, flag: str, count: int) -> dict:
 
 
 def run_mode(mode: str, count: int) -> dict:
-    port = c.free_port()
+    port = processes.free_port()
     if mode == "redis":
         db = "bench_banners"
-        c.db_fresh(db)
-        c.redis_flush()
-        env = c.bench_env(db, **c.simulator_env(port))
+        environment.db_fresh(db)
+        environment.redis_flush()
+        env = environment.bench_env(db, **environment.simulator_env(port))
     else:
         SQLITE_PATH.unlink(missing_ok=True)
-        env = c.bench_env("unused", redis=False, Q_SYNC="true", **c.simulator_env(port))
+        env = environment.bench_env("unused", redis=False, Q_SYNC="true", **environment.simulator_env(port))
         env["DATABASE_URL"] = f"sqlite:///{SQLITE_PATH}"
-        c.manage("migrate", "--noinput", env=env)
+        environment.manage("migrate", "--noinput", env=env)
     setup = _sub(env, "--setup-here", count)
     rtt = _sub(env, "--layer-here", count)
-    web = c.daphne(env, port, name=f"daphne-banners-{mode}")
-    worker = c.qcluster(env, name="qcluster-banners") if mode == "redis" else None
+    web = processes.daphne(env, port, name=f"daphne-banners-{mode}")
+    worker = processes.qcluster(env, name="qcluster-banners") if mode == "redis" else None
     try:
         time.sleep(3 if worker else 0.5)
         result = asyncio.run(_measure(port, setup["session"], setup["wamids"], env))
@@ -185,9 +185,9 @@ def run_mode(mode: str, count: int) -> dict:
         "mode": mode,
         "frames": len(lat),
         "missing": result["missing"],
-        "p50": c.percentile(lat, 50) * 1000,
-        "p95": c.percentile(lat, 95) * 1000,
-        "ack_p50": c.percentile(result["acks"], 50) * 1000,
+        "p50": loadgen.percentile(lat, 50) * 1000,
+        "p95": loadgen.percentile(lat, 95) * 1000,
+        "ack_p50": loadgen.percentile(result["acks"], 50) * 1000,
         "rtt_p50": rtt["p50"] * 1000,
         "rtt_p95": rtt["p95"] * 1000,
     }
@@ -209,8 +209,8 @@ def main() -> None:
         return
     if args.quick:
         args.count = 30
-    c.reap_leftovers()
-    report = c.Report(
+    processes.reap_leftovers()
+    report = reporting.Report(
         "Banner latency", "python bench/banners.py" + (" " + " ".join(sys.argv[1:]) if sys.argv[1:] else "")
     )
     rows = []
@@ -220,10 +220,10 @@ def main() -> None:
             print(f"  {r}", flush=True)
             rows.append(r)
     finally:
-        c.stop_all()
+        processes.stop_all()
     report.add(f"\n{args.count} `failed` status webhooks, one at a time, each to its own sent reply.\n")
     report.add(
-        c.table(
+        reporting.table(
             [
                 "mode",
                 "frames",
@@ -245,7 +245,7 @@ def main() -> None:
                     r["ack_p50"],
                     r["rtt_p50"],
                     r["rtt_p95"],
-                    c.verdict(r["p95"] < (100 if r["mode"] == "redis" else 500) and not r["missing"])
+                    reporting.verdict(r["p95"] < (100 if r["mode"] == "redis" else 500) and not r["missing"])
                     + (" (< 100 ms)" if r["mode"] == "redis" else " (< 500 ms)"),
                 ]
                 for r in rows
@@ -257,5 +257,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    os.chdir(c.REPO)
+    os.chdir(environment.REPO)
     main()

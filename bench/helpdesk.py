@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import common as c
+from bench import environment, reporting
 
-VENV = c.REPO / "bench" / ".helpdesk-venv"
+VENV = environment.REPO / "bench" / ".helpdesk-venv"
 PROJECT = VENV / "project"
 VERSION = "2.6.1"
 
@@ -134,7 +134,7 @@ def _run(argv: list[str], env: dict | None = None, timeout: float = 1800) -> str
 def ensure_venv() -> Path:
     python = VENV / "bin" / "python"
     if not python.exists():
-        print(f"  creating {VENV.relative_to(c.REPO)} (django-helpdesk {VERSION} from PyPI) ...", flush=True)
+        print(f"  creating {VENV.relative_to(environment.REPO)} (django-helpdesk {VERSION} from PyPI) ...", flush=True)
         subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(VENV)], check=True)
         subprocess.run([str(python), "-m", "ensurepip", "--upgrade"], check=True, capture_output=True)
     check = subprocess.run([str(python), "-c", "import helpdesk, psycopg_pool"], capture_output=True)
@@ -159,18 +159,18 @@ def db_name(size: int) -> str:
 def ensure_seeded(python: Path, size: int) -> None:
     name = db_name(size)
     marker = f"helpdesk {VERSION} seeded {size}"
-    if c.db_exists(name):
-        row = c.sql(
+    if environment.db_exists(name):
+        row = environment.sql(
             "postgres",
             "SELECT description FROM pg_shdescription JOIN pg_database d ON d.oid = objoid WHERE d.datname = %s",
             [name],
         )
         if row and row[0][0] == marker:
             return
-        c.db_drop(name)
+        environment.db_drop(name)
     print(f"  seeding {name} ({size} tickets, bulk INSERT ... SELECT) ...", flush=True)
     t0 = time.monotonic()
-    c.sql("postgres", f'CREATE DATABASE "{name}"')
+    environment.sql("postgres", f'CREATE DATABASE "{name}"')
     env = {"HD_DB": name, "PATH": "/usr/bin:/bin"}
     _run([str(python), "manage.py", "migrate", "--noinput"], env)
     _run(
@@ -210,8 +210,8 @@ def ensure_seeded(python: Path, size: int) -> None:
         "VACUUM ANALYZE",
     ]
     for statement in statements:
-        c.sql(name, statement)
-    c.sql("postgres", f"COMMENT ON DATABASE \"{name}\" IS '{marker}'")
+        environment.sql(name, statement)
+    environment.sql("postgres", f"COMMENT ON DATABASE \"{name}\" IS '{marker}'")
     print(f"  seeded {name} in {time.monotonic() - t0:.0f} s", flush=True)
 
 
@@ -220,7 +220,9 @@ def measure(python: Path, size: int, repeat: int) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def compare(report: c.Report, ours: dict[int, dict], sizes: list[int], repeat: int) -> dict[str, dict[int, float]]:
+def compare(
+    report: reporting.Report, ours: dict[int, dict], sizes: list[int], repeat: int
+) -> dict[str, dict[int, float]]:
     """Measure django-helpdesk at each size and add the side-by-side table; returns its series for the plot."""
     try:
         python = ensure_venv()
@@ -260,7 +262,7 @@ def compare(report: c.Report, ours: dict[int, dict], sizes: list[int], repeat: i
             rows.append(row)
     report.add(f"\nSide by side with django-helpdesk {VERSION} (same data volume, same measurement, as a superuser).\n")
     report.add(
-        c.table(
+        reporting.table(
             [
                 "django-helpdesk page / SupportDesk page",
                 "tickets",
@@ -278,7 +280,7 @@ def compare(report: c.Report, ours: dict[int, dict], sizes: list[int], repeat: i
     o_list = ours[largest]["pages"]["list htmx fragment [admin]"]["p50_ms"]
     report.add(
         f"\nTarget at {largest // 1000}k: list data >= 10 x faster than django-helpdesk's: {t_list / o_list:.1f} x "
-        f"({c.verdict(t_list / o_list >= 10)})."
+        f"({reporting.verdict(t_list / o_list >= 10)})."
     )
     return {
         label: {size: theirs[size]["pages"][label]["p50_ms"] for size in sizes}

@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import common as c
+from bench import environment, loadgen, payloads, processes, reporting
 
 DB = "bench_ingest"
 ENDPOINTS = {
@@ -76,14 +76,14 @@ http {{
 
 
 def setup_db() -> None:
-    c.db_fresh(DB)
-    c.sql(DB, _create_table())
-    c.sql(
+    environment.db_fresh(DB)
+    environment.sql(DB, _create_table())
+    environment.sql(
         DB,
         "INSERT INTO channels_whatsapp_whatsappaccount (name, phone_number_id, waba_id, display_phone_number,"
         " access_token, redact_credit_cards, templates_enabled, active, created_at, updated_at)"
         " VALUES ('Bench line', %s, %s, '15550001111', 'bench-token', true, false, true, now(), now())",
-        [c.PHONE_NUMBER_ID, c.WABA_ID],
+        [environment.PHONE_NUMBER_ID, environment.WABA_ID],
     )
 
 
@@ -95,8 +95,8 @@ def _create_table() -> str:
 
 def drop_pending() -> None:
     """The acknowledgement steps leave tasks in Redis and pending rows: drop both before measuring end to end."""
-    c.redis_flush()
-    c.sql(DB, "UPDATE channels_whatsapp_webhookdelivery SET state = 'processed' WHERE state = 'pending'")
+    environment.redis_flush()
+    environment.sql(DB, "UPDATE channels_whatsapp_webhookdelivery SET state = 'processed' WHERE state = 'pending'")
 
 
 def measure(report_rows: list, server: str, port: int, args, run_id: str, procs: list, endpoints=ENDPOINTS) -> None:
@@ -106,14 +106,14 @@ def measure(report_rows: list, server: str, port: int, args, run_id: str, procs:
         cpu = dict.fromkeys(endpoints, 0.0)
         per_round = max(1, args.count // args.rounds)
         for label, path in endpoints.items():  # warm up: connections, pools, imports
-            c.load(port, _requests(label, path, 50, f"{run_id}.{server}.{conc}.warm.{label}"), conc)
+            loadgen.load(port, _requests(label, path, 50, f"{run_id}.{server}.{conc}.warm.{label}"), conc)
         for round_ in range(args.rounds):
             for label, path in endpoints.items():
                 requests = _requests(label, path, per_round, f"{run_id}.{server}.{conc}.{round_}.{label}")
-                cpu0 = c.cpu_seconds(procs)
-                parts[label].append(c.load(port, requests, conc))
-                cpu[label] += c.cpu_seconds(procs) - cpu0
-        results = {label: c.LoadResult.merge(p) for label, p in parts.items()}
+                cpu0 = processes.cpu_seconds(procs)
+                parts[label].append(loadgen.load(port, requests, conc))
+                cpu[label] += processes.cpu_seconds(procs) - cpu0
+        results = {label: loadgen.LoadResult.merge(p) for label, p in parts.items()}
         trivial, bare = results.get("trivial"), results.get("hmac+insert")
         for label, result in results.items():
             report_rows.append(
@@ -143,27 +143,27 @@ def measure(report_rows: list, server: str, port: int, args, run_id: str, procs:
 
 def _requests(label: str, path: str, count: int, run: str) -> list[bytes]:
     if label == "trivial":
-        return [c.http_request("GET", path)] * count
-    return c.inbound_requests(path, count, run=run)
+        return [loadgen.http_request("GET", path)] * count
+    return payloads.inbound_requests(path, count, run=run)
 
 
 def end_to_end(web: str, port: int, env: dict, args, run_id: str, rss: dict, rate: float = 0.0) -> dict:
     """POST messages (closed loop at e2e-concurrency, or open loop at `rate` per second) with the worker running,
     until every one is a comment: the sustained rate, and each message's latency from POST to comment."""
     drop_pending()
-    worker = c.qcluster({**env, "Q_WORKERS": str(args.workers)}, name=f"qcluster-e2e-{web}")
+    worker = processes.qcluster({**env, "Q_WORKERS": str(args.workers)}, name=f"qcluster-e2e-{web}")
     time.sleep(3)  # the cluster forks its workers
     run = f"{run_id}.e2e.{web}.{int(rate)}"
     prefix = f"wamid.bench.{run}"
-    requests = c.inbound_requests("/whatsapp/webhook/", args.e2e_count, run=run, contacts=args.contacts)
+    requests = payloads.inbound_requests("/whatsapp/webhook/", args.e2e_count, run=run, contacts=args.contacts)
     procs = {"web": rss["web"], "worker": worker}
-    with c.RssSampler(procs) as sampler:
-        cpu_web, cpu_worker = c.cpu_seconds([procs["web"]]), c.cpu_seconds([worker])
-        result = c.load(port, requests, 32 if rate else args.e2e_concurrency, rate=rate)
+    with processes.RssSampler(procs) as sampler:
+        cpu_web, cpu_worker = processes.cpu_seconds([procs["web"]]), processes.cpu_seconds([worker])
+        result = loadgen.load(port, requests, 32 if rate else args.e2e_concurrency, rate=rate)
         deadline = time.monotonic() + max(180, args.e2e_count / 10)
         done = 0
         while time.monotonic() < deadline:
-            done, last, _first = c.sql(
+            done, last, _first = environment.sql(
                 DB,
                 "SELECT count(*), extract(epoch from max(created_at)), extract(epoch from min(created_at))"
                 " FROM tickets_comment WHERE channel_message_id LIKE %s",
@@ -172,10 +172,10 @@ def end_to_end(web: str, port: int, env: dict, args, run_id: str, rss: dict, rat
             if done >= result.ok:
                 break
             time.sleep(0.5)
-        cpu_web = c.cpu_seconds([procs["web"]]) - cpu_web
-        cpu_worker = c.cpu_seconds([worker]) - cpu_worker
+        cpu_web = processes.cpu_seconds([procs["web"]]) - cpu_web
+        cpu_worker = processes.cpu_seconds([worker]) - cpu_worker
     worker.stop()
-    duplicates = c.sql(
+    duplicates = environment.sql(
         DB,
         "SELECT count(*) FROM (SELECT channel_message_id FROM tickets_comment WHERE channel_message_id LIKE %s"
         " GROUP BY 1 HAVING count(*) > 1) d",
@@ -185,7 +185,7 @@ def end_to_end(web: str, port: int, env: dict, args, run_id: str, rss: dict, rat
     span = (float(last) - t0) if last else float("nan")
     lags = [
         float(created) - result.started[int(wamid.rsplit(".", 1)[1])]
-        for wamid, created in c.sql(
+        for wamid, created in environment.sql(
             DB,
             "SELECT channel_message_id, extract(epoch from created_at) FROM tickets_comment"
             " WHERE channel_message_id LIKE %s",
@@ -195,8 +195,8 @@ def end_to_end(web: str, port: int, env: dict, args, run_id: str, rss: dict, rat
     return {
         "web": web,
         "offered": f"{rate:.0f}/s" if rate else f"max (c={args.e2e_concurrency})",
-        "lag_p50": c.percentile(lags, 50),
-        "lag_p95": c.percentile(lags, 95),
+        "lag_p50": loadgen.percentile(lags, 50),
+        "lag_p95": loadgen.percentile(lags, 95),
         "cpu_web": 1000 * cpu_web / max(1, len(requests)),
         "cpu_worker": 1000 * cpu_worker / max(1, len(requests)),
         "sent": len(requests),
@@ -239,7 +239,7 @@ def plot(rows: list, path: Path) -> None:
     fig.suptitle("Webhook acknowledgement latency by concurrency (2 cores, PostgreSQL + Redis)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    print(f"Plot: {path.relative_to(c.REPO)}")
+    print(f"Plot: {path.relative_to(environment.REPO)}")
 
 
 def main() -> None:
@@ -273,50 +273,50 @@ def main() -> None:
         print("nginx is not installed (apt-get install nginx-light): measuring gunicorn directly only.")
         servers.remove("nginx")
 
-    c.reap_leftovers()
-    report = c.Report(
+    processes.reap_leftovers()
+    report = reporting.Report(
         "Webhook ingest",
         "python bench/ingest.py" + (" " + " ".join(sys.argv[1:]) if sys.argv[1:] else ""),
     )
     run_id = str(int(time.time()))
-    print("Fresh database bench_ingest, Redis db", c.REDIS_URL.rsplit("/", 1)[-1], flush=True)
+    print("Fresh database bench_ingest, Redis db", environment.REDIS_URL.rsplit("/", 1)[-1], flush=True)
     setup_db()
-    c.redis_flush()
-    env = c.bench_env(DB)
+    environment.redis_flush()
+    env = environment.bench_env(DB)
     rows: list = []
     rss: dict[str, int] = {}
     e2e: list[dict] = []
     try:
         if "daphne" in servers:
-            port = c.free_port()
-            web = c.daphne(env, port)
-            with c.RssSampler({"web": web}) as sampler:
+            port = processes.free_port()
+            web = processes.daphne(env, port)
+            with processes.RssSampler({"web": web}) as sampler:
                 measure(rows, "daphne", port, args, run_id, [web])
             rss["daphne (ack steps)"] = sampler.peak["web"]
             web.stop()
         if "uvicorn" in servers:
-            port = c.free_port()
-            web = c.uvicorn(env, port)
+            port = processes.free_port()
+            web = processes.uvicorn(env, port)
             measure(rows, "uvicorn x2", port, args, run_id, [web])
             web.stop()
         if "gunicorn" in servers or "nginx" in servers:
-            port = c.free_port()
-            web = c.gunicorn(env, port)
-            with c.RssSampler({"web": web}) as sampler:
+            port = processes.free_port()
+            web = processes.gunicorn(env, port)
+            with processes.RssSampler({"web": web}) as sampler:
                 if "gunicorn" in servers:
                     measure(rows, "gunicorn x2", port, args, run_id, [web])
                 if "nginx" in servers:
-                    ws_port = c.free_port()
-                    ws = c.daphne(env, ws_port, name="daphne-ws")
-                    proxy_port = c.free_port()
+                    ws_port = processes.free_port()
+                    ws = processes.daphne(env, ws_port, name="daphne-ws")
+                    proxy_port = processes.free_port()
                     tmp = Path(tempfile.mkdtemp(prefix="bench-nginx-"))
                     (tmp / "nginx.conf").write_text(
                         NGINX_CONF.format(dir=tmp, port=proxy_port, http_port=port, ws_port=ws_port)
                     )
-                    proxy = c.start(
+                    proxy = processes.start(
                         "nginx", ["nginx", "-p", str(tmp), "-c", str(tmp / "nginx.conf"), "-g", "daemon off;"], env
                     )
-                    c.wait_port(proxy_port, proc=proxy)
+                    processes.wait_port(proxy_port, proc=proxy)
                     lean = {k: v for k, v in ENDPOINTS.items() if k != "webhook, full stack"}
                     measure(rows, "nginx+gunicorn x2", proxy_port, args, run_id, [web, proxy], endpoints=lean)
                     proxy.stop()
@@ -325,18 +325,22 @@ def main() -> None:
             rss["gunicorn x2 (ack steps)"] = sampler.peak["web"]
             web.stop()
         for web_name in [s for s in args.e2e_servers.split(",") if s]:
-            port = c.free_port()
+            port = processes.free_port()
             # Replies (the default auto-reply trigger answers each new ticket) go to the simulator's Graph API on
             # the same web server, whose status webhooks come back to it, as with `make run`.
-            env = {**env, **c.simulator_env(port)}
-            web = c.daphne(env, port, name="daphne-e2e") if web_name == "daphne" else c.gunicorn(env, port)
+            env = {**env, **environment.simulator_env(port)}
+            web = (
+                processes.daphne(env, port, name="daphne-e2e")
+                if web_name == "daphne"
+                else processes.gunicorn(env, port)
+            )
             for rate in (0.0, *args.e2e_rates):
                 result = end_to_end(web_name, port, env, args, run_id, {"web": web}, rate=rate)
                 e2e.append(result)
                 print(f"  e2e {web_name}: {result}", flush=True)
             web.stop()
     finally:
-        c.stop_all()
+        processes.stop_all()
         drop_pending()
 
     headers = [
@@ -355,7 +359,7 @@ def main() -> None:
     ]
     if rows:
         report.add(f"\n{args.count} requests per row, keep-alive connections, workers stopped.\n")
-        report.add(c.table(headers, rows))
+        report.add(reporting.table(headers, rows))
     if e2e:
         report.add(
             f"\nEnd to end: {args.e2e_count} messages from {args.contacts} customers (each one's first message opens a"
@@ -365,7 +369,7 @@ def main() -> None:
             f"{args.workers} workers on the Redis broker, web + worker + PostgreSQL + Redis + client on {os.cpu_count()} cores.\n"
         )
         report.add(
-            c.table(
+            reporting.table(
                 [
                     "web",
                     "offered",
@@ -418,7 +422,7 @@ def main() -> None:
     report.add("\n" + targets(rows, e2e))
     if not args.quick:
         if rows:
-            plot(rows, c.REPO / "docs" / "ingest-latency.png")
+            plot(rows, environment.REPO / "docs" / "ingest-latency.png")
             report.add("\n![ack latency by concurrency](ingest-latency.png)")
         report.write()
 
@@ -436,9 +440,9 @@ def targets(rows: list, e2e: list[dict]) -> str:
         ratio = hook[8]
         lines.append(
             f"- {server}, c=32: webhook {hook[4]:.0f} msgs/s = {ratio:.2f} x trivial (target >= 0.6: "
-            f"{c.verdict(ratio >= 0.6, 'the trivial view does no database work')}), {hook[9]:.2f} x hmac+insert; "
-            f"p50 {hook[5]:.0f} ms (< 250: {c.verdict(hook[5] < 250)}), {hook[7]:.2f} % over 1 s "
-            f"(< 1 %: {c.verdict(hook[7] < 1)})"
+            f"{reporting.verdict(ratio >= 0.6, 'the trivial view does no database work')}), {hook[9]:.2f} x hmac+insert; "
+            f"p50 {hook[5]:.0f} ms (< 250: {reporting.verdict(hook[5] < 250)}), {hook[7]:.2f} % over 1 s "
+            f"(< 1 %: {reporting.verdict(hook[7] < 1)})"
         )
         full = _row(rows, server, 32, "webhook, full stack")
         if full is not None and full[4]:
@@ -449,9 +453,9 @@ def targets(rows: list, e2e: list[dict]) -> str:
     for r in e2e:
         if r["offered"].endswith("/s"):  # open loop: it keeps up when no backlog builds (comments follow POSTs)
             ok = r["lag_p95"] < 2.0 and r["comments"] == r["acked"]
-            verdict = f"keeps up with {r['offered']} (target 80/s: {c.verdict(ok, 'a backlog builds')})"
+            verdict = f"keeps up with {r['offered']} (target 80/s: {reporting.verdict(ok, 'a backlog builds')})"
         else:
-            verdict = f"target >= 80: {c.verdict(r['e2e_rate'] >= 80)}"
+            verdict = f"target >= 80: {reporting.verdict(r['e2e_rate'] >= 80)}"
         lines.append(
             f"- end to end with {r['web']}, offered {r['offered']}: {r['e2e_rate']:.0f} msgs/s sustained ({verdict}),"
             f" POST to comment p50 {r['lag_p50']:.2f} s / p95 {r['lag_p95']:.2f} s;"
@@ -462,7 +466,7 @@ def targets(rows: list, e2e: list[dict]) -> str:
     if gun and bare:
         lines.append(
             f"- production topology: webhook under gunicorn {gun[4]:.0f} msgs/s = {gun[4] / bare[4]:.2f} x the bare"
-            f" hmac+insert view under gunicorn (target >= 0.5: {c.verdict(gun[4] / bare[4] >= 0.5)})"
+            f" hmac+insert view under gunicorn (target >= 0.5: {reporting.verdict(gun[4] / bare[4] >= 0.5)})"
         )
     return "\n".join(lines)
 

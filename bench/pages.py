@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import common as c
+from bench import environment, loadgen, reporting
 
 SIZES = (1000, 10000, 100000)
 
@@ -37,22 +37,22 @@ def ensure_seeded(size: int) -> None:
     """Seed once; reuse later (the database's comment records what was seeded)."""
     name = db_name(size)
     marker = f"seeded {size}"
-    env = c.bench_env(name, redis=False)
-    if c.db_exists(name):
-        row = c.sql(
+    env = environment.bench_env(name, redis=False)
+    if environment.db_exists(name):
+        row = environment.sql(
             "postgres",
             "SELECT description FROM pg_shdescription JOIN pg_database d ON d.oid = objoid WHERE d.datname = %s",
             [name],
         )
         if row and row[0][0] == marker:
-            c.manage("migrate", "--noinput", env=env)  # a no-op unless migrations were added since
+            environment.manage("migrate", "--noinput", env=env)  # a no-op unless migrations were added since
             return
     print(f"  seeding {name}: seed_demo --tickets {size} ...", flush=True)
     t0 = time.monotonic()
-    c.db_fresh(name)
-    c.manage("seed_demo", "--tickets", str(size), env=env)
-    c.sql("postgres", f"COMMENT ON DATABASE \"{name}\" IS '{marker}'")
-    c.sql(name, "VACUUM ANALYZE")
+    environment.db_fresh(name)
+    environment.manage("seed_demo", "--tickets", str(size), env=env)
+    environment.sql("postgres", f"COMMENT ON DATABASE \"{name}\" IS '{marker}'")
+    environment.sql(name, "VACUUM ANALYZE")
     print(f"  seeded {name} in {time.monotonic() - t0:.0f} s", flush=True)
 
 
@@ -118,9 +118,9 @@ def measure_here(repeat: int) -> dict:
             results["pages"][f"{label} [{username}]"] = {
                 "url": url,
                 "queries": queries,
-                "p50_ms": 1000 * c.percentile(times, 50),
-                "p90_ms": 1000 * c.percentile(times, 90),
-                "sql_ms": 1000 * c.percentile(sql_times, 50),
+                "p50_ms": 1000 * loadgen.percentile(times, 50),
+                "p90_ms": 1000 * loadgen.percentile(times, 90),
+                "sql_ms": 1000 * loadgen.percentile(sql_times, 50),
                 "slowest_sql": sorted(ctx.captured_queries, key=lambda q: -float(q["time"]))[0]["sql"][:300]
                 if ctx.captured_queries
                 else "",
@@ -129,12 +129,12 @@ def measure_here(repeat: int) -> dict:
 
 
 def measure(size: int, repeat: int, before: bool = False) -> dict:
-    env = c.bench_env(db_name(size), redis=True)
+    env = environment.bench_env(db_name(size), redis=True)
     if before:
         env["BENCH_UNCAPPED"] = "1"
     out = subprocess.run(
         [sys.executable, __file__, "--measure-here", "--repeat", str(repeat)],
-        cwd=c.REPO,
+        cwd=environment.REPO,
         env=env,
         capture_output=True,
         text=True,
@@ -170,7 +170,7 @@ def plot(results: dict[int, dict], path: Path, helpdesk: dict[int, dict] | None 
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    print(f"Plot: {path.relative_to(c.REPO)}")
+    print(f"Plot: {path.relative_to(environment.REPO)}")
 
 
 def main() -> None:
@@ -187,7 +187,7 @@ def main() -> None:
         return
     if args.quick:
         args.repeat = 5
-    report = c.Report(
+    report = reporting.Report(
         "Agent pages at scale", "python bench/pages.py" + (" " + " ".join(sys.argv[1:]) if sys.argv[1:] else "")
     )
     results: dict[int, dict] = {}
@@ -218,12 +218,12 @@ def main() -> None:
         headers += [f"queries {size // 1000}k", f"p50 ms {size // 1000}k", f"SQL ms {size // 1000}k"]
     headers.append(f"x {max(args.sizes) // 1000}k / {smallest // 1000}k")
     report.add(f"\nIn-process (Django test client, full middleware), p50 of {args.repeat} requests after 3 warm-ups.\n")
-    report.add(c.table(headers, rows))
+    report.add(reporting.table(headers, rows))
     first_pages = [r for r in rows if "page 50" not in r[0]]
     worst = max(first_pages, key=lambda r: r[-1])
     report.add(
         f"\nTarget {max(args.sizes) // 1000}k within 1.5 x of {smallest // 1000}k (the pages as agents open them): "
-        f"worst `{worst[0]}` at {worst[-1]:.2f} x ({c.verdict(worst[-1] <= 1.5)}). The `page 50` rows are a deep-page"
+        f"worst `{worst[0]}` at {worst[-1]:.2f} x ({reporting.verdict(worst[-1] <= 1.5)}). The `page 50` rows are a deep-page"
         " probe: OFFSET pagination costs grow with the page number (PostgreSQL joins every skipped row), not with the"
         f" table; at {smallest // 1000}k page 50 does not exist and the list answers its last page instead."
     )
@@ -247,18 +247,18 @@ def main() -> None:
         bheaders = ["page [user]"]
         for size in sorted(before):
             bheaders += [f"before {size // 1000}k", f"after {size // 1000}k"]
-        report.add(c.table(bheaders, brows))
+        report.add(reporting.table(bheaders, brows))
     helpdesk_series = None
     if not args.no_helpdesk and not args.quick:
         from bench import helpdesk
 
         helpdesk_series = helpdesk.compare(report, results, args.sizes, args.repeat)
     if not args.quick:
-        plot(results, c.REPO / "docs" / "pages-by-size.png", helpdesk_series)
+        plot(results, environment.REPO / "docs" / "pages-by-size.png", helpdesk_series)
         report.add("\n![page time by ticket count](pages-by-size.png)")
         report.write()
 
 
 if __name__ == "__main__":
-    os.chdir(c.REPO)
+    os.chdir(environment.REPO)
     main()

@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import common as c
+from bench import environment, loadgen, reporting
 
 TRIGGERS_DB = "bench_rules"
 
@@ -85,7 +85,7 @@ def triggers_here(updates: int) -> dict:
             queries.append(len(ctx.captured_queries))
         return {
             "active": Trigger.objects.filter(active=True).count(),
-            "p50_ms": 1000 * c.percentile(times, 50),
+            "p50_ms": 1000 * loadgen.percentile(times, 50),
             "mean_ms": 1000 * sum(times) / len(times),
             "queries": max(set(queries), key=queries.count),
         }
@@ -162,8 +162,10 @@ def sweep_here() -> dict:
     profiler.start()
     first = sweep.run_automations()
     profiler.stop()
-    (c.REPO / "var" / "bench-logs").mkdir(parents=True, exist_ok=True)
-    (c.REPO / "var" / "bench-logs" / "sweep-profile.txt").write_text(profiler.output_text(unicode=False, color=False))
+    (environment.REPO / "var" / "bench-logs").mkdir(parents=True, exist_ok=True)
+    (environment.REPO / "var" / "bench-logs" / "sweep-profile.txt").write_text(
+        profiler.output_text(unicode=False, color=False)
+    )
     second = sweep.run_automations()
     # The selection alone over every open ticket: an automation that matches none of them (they are all open).
     Automation.objects.update(active=False)
@@ -200,8 +202,8 @@ def sweep_here() -> dict:
 def _sub(db: str, flag: str, *extra: str) -> dict:
     out = subprocess.run(
         [sys.executable, __file__, flag, *extra],
-        cwd=c.REPO,
-        env=c.bench_env(db, redis=False, Q_SYNC="false"),
+        cwd=environment.REPO,
+        env=environment.bench_env(db, redis=False, Q_SYNC="false"),
         capture_output=True,
         text=True,
         check=False,
@@ -224,23 +226,23 @@ def main() -> None:
     if args.sweep_here:
         print(json.dumps(sweep_here()))
         return
-    if not (c.REPO / "automations" / "engine.py").exists():
+    if not (environment.REPO / "automations" / "engine.py").exists():
         sys.exit("automations/engine.py is not there yet: this benchmark is pending")
-    report = c.Report(
+    report = reporting.Report(
         "Business rules", "python bench/rules.py" + (" " + " ".join(sys.argv[1:]) if sys.argv[1:] else "")
     )
     if args.quick:
         args.updates = 60
     print("Triggers: fresh bench_rules with 500 tickets ...", flush=True)
-    c.db_fresh(TRIGGERS_DB)
-    c.manage("seed_demo", "--tickets", "500", env=c.bench_env(TRIGGERS_DB, redis=False))
+    environment.db_fresh(TRIGGERS_DB)
+    environment.manage("seed_demo", "--tickets", "500", env=environment.bench_env(TRIGGERS_DB, redis=False))
     t = _sub(TRIGGERS_DB, "--triggers-here", "--updates", str(args.updates))
     print(f"  {t}", flush=True)
     base, hundred = t["baseline"], t["with_100"]
     extra = hundred["mean_ms"] - base["mean_ms"]
     report.add(f"\nTrigger cost: {t['updates']} ticket updates (an agent changes the priority), timed in-process.\n")
     report.add(
-        c.table(
+        reporting.table(
             ["active triggers", "p50 ms per update", "mean ms per update", "queries per update"],
             [
                 [base["active"], base["p50_ms"], base["mean_ms"], base["queries"]],
@@ -249,7 +251,7 @@ def main() -> None:
         )
     )
     report.add(
-        f"\n100 more triggers cost {extra:.2f} ms per update (mean; target < 5 ms: {c.verdict(extra < 5)}); "
+        f"\n100 more triggers cost {extra:.2f} ms per update (mean; target < 5 ms: {reporting.verdict(extra < 5)}); "
         f"the evaluation itself {t['pure_ms']:.3f} ms for {t['triggers']} parsed triggers, loading them "
         f"{t['load_ms']:.2f} ms (one query, conditions parsed once per trigger version)."
     )
@@ -259,17 +261,17 @@ def main() -> None:
     pages.ensure_seeded(source)
     db = f"bench_rules_{source // 1000}k"
     print(f"Sweep: {db} (copy of {pages.db_name(source)}, every ticket open) ...", flush=True)
-    c.db_drop(db)
-    c.sql("postgres", f'CREATE DATABASE "{db}" TEMPLATE "{pages.db_name(source)}"')
-    c.sql(db, "UPDATE tickets_ticket SET status = 'open', solved_at = NULL")
-    c.sql(db, "VACUUM ANALYZE tickets_ticket")
+    environment.db_drop(db)
+    environment.sql("postgres", f'CREATE DATABASE "{db}" TEMPLATE "{pages.db_name(source)}"')
+    environment.sql(db, "UPDATE tickets_ticket SET status = 'open', solved_at = NULL")
+    environment.sql(db, "VACUUM ANALYZE tickets_ticket")
     s = _sub(db, "--sweep-here")
     print(f"  {s}", flush=True)
     report.add(
         f"\nAutomation sweep over {s['open']:,} open tickets (`run_automations`, per-run limit {s['limit']:,}).\n"
     )
     report.add(
-        c.table(
+        reporting.table(
             ["sweep", "matched", "fired", "seconds"],
             [
                 ["first (fires on the limit)", s["first_matched"], s["first_fired"], s["first_s"]],
@@ -280,16 +282,16 @@ def main() -> None:
     )
     per_ticket = 1000 * s["first_s"] / max(1, s["first_fired"])
     report.add(
-        f"\nTarget < 10 s per sweep: {c.verdict(max(s['first_s'], s['second_s']) < 10)}. Selecting among"
+        f"\nTarget < 10 s per sweep: {reporting.verdict(max(s['first_s'], s['second_s']) < 10)}. Selecting among"
         f" {s['open']:,} open tickets costs {s['none_s']:.2f} s (one query per automation); firing costs"
         f" {per_ticket:.0f} ms per ticket (each its own transaction: re-check under a row lock, the actions as one"
         " ticket update with its events, the trigger cycle, the firing row). Profile: var/bench-logs/sweep-profile.txt."
     )
-    c.db_drop(db)
+    environment.db_drop(db)
     if not args.quick:
         report.write()
 
 
 if __name__ == "__main__":
-    os.chdir(c.REPO)
+    os.chdir(environment.REPO)
     main()

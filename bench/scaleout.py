@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import common as c
+from bench import environment, loadgen, payloads, processes
 
 DB = "bench_scaleout"
 
@@ -60,7 +60,10 @@ def setup_here() -> dict:
         return session.session_key
 
     account = WhatsAppAccount.objects.create(
-        name="Bench line", phone_number_id=c.PHONE_NUMBER_ID, waba_id=c.WABA_ID, access_token="bench-token"
+        name="Bench line",
+        phone_number_id=environment.PHONE_NUMBER_ID,
+        waba_id=environment.WABA_ID,
+        access_token="bench-token",
     )
     contact = Contact.objects.create(name="Customer", wa_id="5511600000001")
     ticket = Ticket.objects.create(
@@ -115,13 +118,13 @@ async def fan_out(port_a: int, port_b: int, setup: dict) -> dict:
         asyncio.create_task(_client(port_b, setup["ada"], setup["ticket"], frames_b, ready_b, stop)),
     ]
     await asyncio.wait_for(asyncio.gather(ready_a.wait(), ready_b.wait()), 10)
-    request = c.signed_post(
-        "/whatsapp/webhook/", c.status_failed(wamid="wamid.scaleout.reply", recipient=setup["wa_id"])
+    request = payloads.signed_post(
+        "/whatsapp/webhook/", payloads.status_failed(wamid="wamid.scaleout.reply", recipient=setup["wa_id"])
     )
     t0 = time.perf_counter()
     reader, writer = await asyncio.open_connection("127.0.0.1", port_a)
     writer.write(request)
-    status, _ = await c._read_response(reader)
+    status, _ = await loadgen._read_response(reader)
     writer.close()
     deadline = time.monotonic() + 15
     got = {}
@@ -147,21 +150,26 @@ def main() -> None:
     if args.setup_here:
         print(json.dumps(setup_here()))
         return
-    c.reap_leftovers()
-    print(f"Fresh database {DB}; Redis {c.REDIS_URL}")
-    c.db_fresh(DB)
-    c.redis_flush()
-    port_a, port_b = c.free_port(), c.free_port()
-    env = c.bench_env(DB, Q_WORKERS="2", **c.simulator_env(port_a))
+    processes.reap_leftovers()
+    print(f"Fresh database {DB}; Redis {environment.REDIS_URL}")
+    environment.db_fresh(DB)
+    environment.redis_flush()
+    port_a, port_b = processes.free_port(), processes.free_port()
+    env = environment.bench_env(DB, Q_WORKERS="2", **environment.simulator_env(port_a))
     ok = False
     try:
         out = subprocess.run(
-            [sys.executable, __file__, "--setup-here"], cwd=c.REPO, env=env, capture_output=True, text=True, check=True
+            [sys.executable, __file__, "--setup-here"],
+            cwd=environment.REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         setup = json.loads(out.stdout.strip().splitlines()[-1])
-        daphne_a = c.daphne(env, port_a, name="daphne-A")
-        daphne_b = c.daphne(env, port_b, name="daphne-B")
-        workers = [c.qcluster(env, name="qcluster-1"), c.qcluster(env, name="qcluster-2")]
+        daphne_a = processes.daphne(env, port_a, name="daphne-A")
+        daphne_b = processes.daphne(env, port_b, name="daphne-B")
+        workers = [processes.qcluster(env, name="qcluster-1"), processes.qcluster(env, name="qcluster-2")]
         time.sleep(3)
         alive = [p.name for p in (daphne_a, daphne_b, *workers) if p.alive()]
         print(f"Running: {', '.join(alive)} (daphne A :{port_a}, daphne B :{port_b})")
@@ -171,10 +179,12 @@ def main() -> None:
         print(f"1. Fan-out: {fan} -> {'OK' if fanned else 'FAILED'}")
 
         prefix = f"wamid.scaleout.{int(time.time())}"
-        requests = c.inbound_requests("/whatsapp/webhook/", args.messages, run=prefix.split(".", 2)[2], contacts=40)
-        results: dict[str, c.LoadResult] = {}
+        requests = payloads.inbound_requests(
+            "/whatsapp/webhook/", args.messages, run=prefix.split(".", 2)[2], contacts=40
+        )
+        results: dict[str, loadgen.LoadResult] = {}
         threads = [
-            threading.Thread(target=lambda n=name, p=port: results.__setitem__(n, c.load(p, requests, 4)))
+            threading.Thread(target=lambda n=name, p=port: results.__setitem__(n, loadgen.load(p, requests, 4)))
             for name, port in (("A", port_a), ("B", port_b))
         ]
         for thread in threads:
@@ -184,21 +194,23 @@ def main() -> None:
         like = f"wamid.bench.{prefix.split('.', 2)[2]}.%"
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
-            pending = c.sql(DB, "SELECT count(*) FROM channels_whatsapp_webhookdelivery WHERE state = 'pending'")[0][0]
+            pending = environment.sql(
+                DB, "SELECT count(*) FROM channels_whatsapp_webhookdelivery WHERE state = 'pending'"
+            )[0][0]
             if not pending:
                 break
             time.sleep(1)
-        comments, distinct = c.sql(
+        comments, distinct = environment.sql(
             DB,
             "SELECT count(*), count(DISTINCT channel_message_id) FROM tickets_comment WHERE channel_message_id LIKE %s",
             [like],
         )[0]
-        stored = c.sql(
+        stored = environment.sql(
             DB,
             "SELECT count(*) FROM channels_whatsapp_webhookdelivery WHERE payload::text LIKE %s",
             ["%" + like.rstrip("%") + "%"],
         )[0][0]
-        processed = c.sql(
+        processed = environment.sql(
             DB,
             "SELECT count(*) FROM channels_whatsapp_webhookdelivery WHERE state = 'processed' AND payload::text LIKE %s",
             ["%" + like.rstrip("%") + "%"],
@@ -211,11 +223,11 @@ def main() -> None:
         )
         ok = bool(fanned and once)
     finally:
-        c.stop_all()
+        processes.stop_all()
         print("Stopped every process this script started.")
     sys.exit(0 if ok else 1)
 
 
 if __name__ == "__main__":
-    os.chdir(c.REPO)
+    os.chdir(environment.REPO)
     main()

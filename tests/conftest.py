@@ -1,7 +1,12 @@
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
 import pytest
 from rest_framework.test import APIClient
 
 from tests.factories import AdminFactory, UserFactory
+from tickets import realtime
 
 
 @pytest.fixture
@@ -42,3 +47,32 @@ def admin_api(admin_user):
 def agent_client(client, agent):
     client.force_login(agent)
     return client
+
+
+@dataclass(frozen=True)
+class SentFrame:
+    groups: list[str]
+    frame: dict
+
+
+@pytest.fixture
+def capture_frames(monkeypatch, django_capture_on_commit_callbacks):
+    """What realtime would send, after commit, as Zulip's `capture_send_event_calls`:
+
+        with capture_frames() as sent:
+            services.comment_add(...)
+        assert sent == [SentFrame(groups=["ticket.1"], frame={...})]
+
+    The transaction's on-commit callbacks run when the block ends; `realtime.send_to_groups` (the one door every
+    frame leaves by) is replaced by a recorder, so nothing reaches a channel layer.
+    """
+
+    @contextmanager
+    def capture() -> Iterator[list[SentFrame]]:
+        sent: list[SentFrame] = []
+        with monkeypatch.context() as patch:
+            patch.setattr(realtime, "send_to_groups", lambda groups, frame: sent.append(SentFrame(list(groups), frame)))
+            with django_capture_on_commit_callbacks(execute=True):
+                yield sent
+
+    return capture

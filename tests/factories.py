@@ -1,7 +1,8 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from tickets.models import Comment, Contact, Group, Ticket, TicketStatus, Via
+from tickets import events
+from tickets.models import Attachment, Comment, Contact, Group, Ticket, TicketStatus, Via
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -79,3 +80,14 @@ class CommentFactory(factory.django.DjangoModelFactory):
     author_user = factory.SubFactory(UserFactory)
     body = factory.Faker("paragraph")
     public = True
+
+
+def ticket_with_comments(count: int, *, agent) -> Ticket:
+    """A ticket assigned to `agent` with `count` comments, each with an attachment and its `comment.added` event:
+    what the query-count tests of the ticket page grow."""
+    ticket = TicketFactory(assignee=agent)
+    for i in range(count):
+        comment = Comment.objects.create(ticket=ticket, author_role="agent", author_user=agent, body=f"c{i}")
+        Attachment.objects.create(ticket=ticket, comment=comment, filename=f"f{i}.txt", content_type="text/plain")
+        events.comment_added(comment=comment, actor=agent)
+    return ticket

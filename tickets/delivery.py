@@ -42,7 +42,7 @@ def delivery_advance(*, comment: Comment, status: str) -> bool:
     events.delivery_status(comment=comment, status=status, previous=current)
     realtime.broadcast_on_commit(
         [realtime.ticket_group(comment.ticket_id)],
-        {"type": "delivery.status", "ticket_id": comment.ticket_id, "comment_id": comment.pk, "status": status},
+        realtime.delivery_status_frame(ticket_id=comment.ticket_id, comment_id=comment.pk, status=status),
     )
     return True
 

@@ -46,6 +46,16 @@ def delivery_failed_frame(
     }
 
 
+def comment_added_frame(*, ticket_id: int, comment_id: int) -> dict:
+    """A new message on the ticket: open ticket pages refresh their conversation."""
+    return {"type": "comment.added", "ticket_id": ticket_id, "comment_id": comment_id}
+
+
+def delivery_status_frame(*, ticket_id: int, comment_id: int, status: str) -> dict:
+    """An outbound message moved forward (sent, delivered, read): open ticket pages refresh its tick."""
+    return {"type": "delivery.status", "ticket_id": ticket_id, "comment_id": comment_id, "status": status}
+
+
 def send_to_groups(groups: list[str], frame: dict) -> None:
     """group_send to each group. A channel-layer outage must not break the write that caused it: the stored
     notifications fill the gap when the layer is back."""

@@ -296,7 +296,7 @@ def _announce_comment(comment: Comment) -> None:
     """Agents with the ticket open see new messages without reloading."""
     realtime.broadcast_on_commit(
         [realtime.ticket_group(comment.ticket_id)],
-        {"type": "comment.added", "ticket_id": comment.ticket_id, "comment_id": comment.pk},
+        realtime.comment_added_frame(ticket_id=comment.ticket_id, comment_id=comment.pk),
     )
 
 

@@ -6,6 +6,7 @@ app_name = "tickets"
 urlpatterns = [
     path("", views.ticket_list, name="home"),
     path("tickets/<int:ticket_id>/", views.ticket_detail, name="ticket"),
+    path("tickets/<int:ticket_id>/fragments/", views.ticket_fragments, name="ticket-fragments"),
     path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
     path("notifications/dismiss/", views.notification_dismiss, name="notification-dismiss"),
     path("internal/realtime/", views.realtime_relay, name="realtime-relay"),

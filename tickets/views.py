@@ -101,21 +101,52 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     else:
         form = TicketUpdateForm(ticket=ticket, agents=agents, groups=groups)
         status = 200
-    event_kind = "delivery" if request.GET.get("events") == "delivery" else None
     context = {
         "ticket": ticket,
         "form": form,
         "comments": selectors.ticket_comments(ticket=ticket, viewer=request.user),
+        **_event_log_context(request, ticket=ticket, agents=agents, groups=groups),
+    }
+    return _render(request, "tickets/ticket_detail.html", {"event-log": "tickets/_event_log.html"}, context, status)
+
+
+def _event_log_context(request: HttpRequest, *, ticket, agents: list, groups: list) -> dict:
+    event_kind = "delivery" if request.GET.get("events") == "delivery" else None
+    return {
         "events": selectors.ticket_events(ticket=ticket, kind=event_kind),
         "event_kind": event_kind,
-        # Names for the event sentences ("changed assignee from Alice to Bob"), from the lists loaded above.
+        # Names for the event sentences ("changed assignee from Alice to Bob"), from the lists loaded by the caller.
         "names": {
             "users": {u.pk: user_label(u) for u in agents},
             "groups": {g.pk: g.name for g in groups},
             "requester": ticket.requester.name,
         },
     }
-    return _render(request, "tickets/ticket_detail.html", {"event-log": "tickets/_event_log.html"}, context, status)
+
+
+TICKET_FRAGMENTS = ("conversation", "events")
+
+
+@login_required
+@require_GET
+def ticket_fragments(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """The parts of the ticket page a live frame concerns (`?part=conversation&part=events`), in one answer: each
+    part is an htmx out-of-band swap, so the page replaces exactly those and keeps the composer and the scroll."""
+    parts = [part for part in TICKET_FRAGMENTS if part in request.GET.getlist("part")]
+    if not parts:
+        return HttpResponse(f"Ask for at least one part: {', '.join(TICKET_FRAGMENTS)}.", status=400)
+    ticket = selectors.ticket_get(user=request.user, ticket_id=ticket_id)
+    if ticket is None:
+        raise Http404("No such ticket.")
+    context: dict = {"ticket": ticket, "parts": parts, "oob": True}
+    if "conversation" in parts:
+        context["comments"] = selectors.ticket_comments(ticket=ticket, viewer=request.user)
+    if "events" in parts:
+        agents, groups = list(selectors.agents_for_assignment()), list(selectors.groups_all())
+        context.update(_event_log_context(request, ticket=ticket, agents=agents, groups=groups))
+    response = render(request, "tickets/_fragments.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

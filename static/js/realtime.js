@@ -1,5 +1,6 @@
-/* Live agent events over /ws/agent/: delivery-failure banners on every page, and, on a ticket page, delivery
-   ticks and new messages updated in place. Text from the server is only ever set with textContent. */
+/* Live agent events over /ws/agent/: delivery-failure banners on every page, and, on a ticket page, the parts a
+   frame concerns (FRAGMENTS below) re-rendered by the server in one request and swapped in place. Text from the
+   frames is only ever set with textContent. */
 (function () {
   "use strict";
 
@@ -85,34 +86,66 @@
     shown[key] = banner;
   }
 
+  /* Which parts of the ticket page a frame concerns, by frame type: the page asks the server for exactly those,
+     all in one request. A new frame type that changes the ticket page is one line here (parts: "conversation",
+     "events"; tickets.views.TICKET_FRAGMENTS lists them). */
+  var FRAGMENTS = {
+    "comment.added": ["conversation", "events"],
+    "delivery.status": ["conversation", "events"],
+    "delivery.failed": ["conversation", "events"],
+  };
+
+  /* What a frame does beyond the ticket page's parts, on any page. */
+  var EFFECTS = {
+    "delivery.failed": showFailure,
+  };
+
+  var pendingParts = {};
   var refreshTimer = null;
-  function refreshTicket() {
-    // Re-render the conversation and the event log from the server: the markup lives in one place.
+  function refreshFragments(parts) {
+    // Frames arriving together (a tick and its event, a burst of messages) share one request.
+    parts.forEach(function (part) { pendingParts[part] = true; });
     if (refreshTimer) clearTimeout(refreshTimer);
     refreshTimer = setTimeout(function () {
-      if (!window.htmx) return;
-      var url = window.location.pathname + window.location.search;
-      if (document.getElementById("comments")) {
-        window.htmx.ajax("GET", url, { target: "#comments", select: "#comments", swap: "outerHTML" });
-      }
-      if (document.getElementById("event-log")) {
-        window.htmx.ajax("GET", url, { target: "#event-log", select: "#event-log", swap: "outerHTML" });
-      }
+      refreshTimer = null;
+      var url = document.body.dataset.fragmentsUrl;
+      var wanted = Object.keys(pendingParts);
+      pendingParts = {};
+      if (!window.htmx || !url || !wanted.length) return;
+      var query = new URLSearchParams();
+      wanted.forEach(function (part) { query.append("part", part); });
+      var kind = new URLSearchParams(window.location.search).get("events"); // the event log's open tab
+      if (kind) query.set("events", kind);
+      // Every part comes back as an out-of-band swap: nothing else on the page (composer, scroll) is replaced.
+      window.htmx.ajax("GET", url + "?" + query.toString(), { target: "body", swap: "none" });
     }, 150);
   }
 
-  var handlers = {
-    "delivery.failed": function (frame) {
-      showFailure(frame);
-      if (frame.ticket_id === ticketId()) refreshTicket();
-    },
-    "delivery.status": function (frame) {
-      if (frame.ticket_id === ticketId()) refreshTicket();
-    },
-    "comment.added": function (frame) {
-      if (frame.ticket_id === ticketId() && !document.getElementById("comment-" + frame.comment_id)) refreshTicket();
-    },
-  };
+  function lookup(table, type) {
+    return Object.prototype.hasOwnProperty.call(table, type) ? table[type] : null;
+  }
+
+  function onFrame(frame) {
+    var effect = lookup(EFFECTS, frame.type);
+    if (effect) effect(frame);
+    var parts = lookup(FRAGMENTS, frame.type);
+    if (!parts || frame.ticket_id !== ticketId()) return;
+    // The agent's own message is already on the page (the submit re-rendered it): nothing to fetch.
+    if (frame.type === "comment.added" && document.getElementById("comment-" + frame.comment_id)) return;
+    refreshFragments(parts);
+  }
+
+  // An out-of-band swap replaces an element in place; keep the reader where they were reading.
+  var scrollBeforeSwap = null;
+  document.addEventListener("htmx:oobBeforeSwap", function () {
+    if (scrollBeforeSwap === null) scrollBeforeSwap = { x: window.scrollX, y: window.scrollY };
+  });
+  document.addEventListener("htmx:oobAfterSwap", function () {
+    if (scrollBeforeSwap === null) return;
+    var kept = scrollBeforeSwap;
+    scrollBeforeSwap = null;
+    if (window.scrollX !== kept.x || window.scrollY !== kept.y) window.scrollTo(kept.x, kept.y);
+  });
 
   var reconnecting = false;
   function connect() {
@@ -124,7 +157,7 @@
       var id = ticketId();
       if (id !== null) {
         socket.send(JSON.stringify({ type: "ticket.subscribe", ticket_id: id }));
-        if (reconnecting) refreshTicket(); // frames sent while we were away are lost: re-render once
+        if (reconnecting) refreshFragments(["conversation", "events"]); // frames sent while we were away are lost
       }
       reconnecting = true;
     });
@@ -135,8 +168,7 @@
       } catch (e) {
         return;
       }
-      var handler = frame && handlers[frame.type];
-      if (handler) handler(frame);
+      if (frame && typeof frame.type === "string") onFrame(frame);
     });
     socket.addEventListener("close", function () {
       document.body.dataset.live = "disconnected";

@@ -414,9 +414,10 @@ def test_a_new_customer_message_reopens_the_window_without_reload(page, live_ser
     expect(page.locator("[data-wa-window]")).to_have_text("Window closed")
 
     Ticket.objects.filter(pk=ticket.pk).update(last_customer_message_at=timezone.now() - timedelta(minutes=5))
-    # What realtime.js does on a `comment.added` frame: re-render the conversation in place.
+    # What realtime.js does on a `comment.added` frame: fetch the parts it concerns and swap them out of band.
     page.evaluate(
-        """() => htmx.ajax("GET", location.pathname, {target: "#comments", select: "#comments", swap: "outerHTML"})"""
+        """() => htmx.ajax("GET", document.body.dataset.fragmentsUrl + "?part=conversation&part=events",
+                           {target: "body", swap: "none"})"""
     )
     expect(page.locator("[data-wa-window-text]")).to_have_text(re.compile(r"^Window open · closes in 23 h 5\d min$"))
     expect(page.locator("[data-wa-closed-notice]")).to_be_hidden()

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import ContactFactory, GroupFactory, TicketFactory, UserFactory
+from tests.factories import ContactFactory, GroupFactory, TicketFactory, UserFactory, ticket_with_comments
 from tickets import events, hooks, services
 from tickets.models import Attachment, Comment, Event, Ticket, TicketStatus, TicketTag, Via
 from tickets.services import NewComment
@@ -446,15 +446,7 @@ def test_comment_without_delivery_has_no_tick(agent_client, conversation):
 
 
 def test_ticket_page_query_count_does_not_grow_with_comments(client, agent, django_assert_num_queries):
-    def build(count):
-        ticket = TicketFactory(assignee=agent)
-        for i in range(count):
-            comment = Comment.objects.create(ticket=ticket, author_role="agent", author_user=agent, body=f"c{i}")
-            Attachment.objects.create(ticket=ticket, comment=comment, filename=f"f{i}.txt", content_type="text/plain")
-            events.comment_added(comment=comment, actor=agent)
-        return ticket
-
-    small, large = build(2), build(40)
+    small, large = ticket_with_comments(2, agent=agent), ticket_with_comments(40, agent=agent)
     client.force_login(agent)
     with django_assert_num_queries(9) as small_queries:
         client.get(ticket_url(small))
