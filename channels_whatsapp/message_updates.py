@@ -1,7 +1,6 @@
 """Inbound reactions, edits and deletions (revokes): changes to a message already on a ticket, never a new one."""
 
-from channels_whatsapp import binding, parsing, pending_updates, refusals, selectors
-from channels_whatsapp import services as wa_services
+from channels_whatsapp import binding, inbound, parsing, pending_updates, refusals, selectors
 from channels_whatsapp.models import InboundReceipt, RefusedEvent, WhatsAppAccount
 from tickets import events
 
@@ -25,7 +24,7 @@ def message_update(
     if comment_id is None:
         if InboundReceipt.objects.filter(wamid=target_id).exists():  # it came, and is no message on a ticket
             return f"{message.type} for unknown message {target_id}"
-        redactions = int(message.raw.get(wa_services.REDACTION_COUNT_KEY) or 0) if isinstance(message.raw, dict) else 0
+        redactions = int(message.raw.get(parsing.REDACTION_COUNT_KEY) or 0) if isinstance(message.raw, dict) else 0
         return pending_updates.pending_store(
             account=account, message=message, target_wamid=target_id, redactions=redactions, delivery_id=delivery_id
         )
@@ -53,14 +52,14 @@ def message_update(
         target.channel_data = {**target.channel_data, "reactions": {k: v for k, v in reactions.items() if v}}
         target.save(update_fields=["channel_data"])
     elif message.type == "edit":
-        new_text, redactions = wa_services.redact_inbound(account=account, text=message.text)
-        redactions += int(message.raw.get(wa_services.REDACTION_COUNT_KEY) or 0)
+        new_text, redactions = inbound.redact_inbound(account=account, text=message.text)
+        redactions += int(message.raw.get(parsing.REDACTION_COUNT_KEY) or 0)
         events.record(ticket=target.ticket, type=events.MESSAGE_EDITED, data={"comment_id": target.pk})
         target.channel_data = {**target.channel_data, "edited": True, "original_body": target.body}
         target.body = new_text
         target.save(update_fields=["channel_data", "body"])
         if redactions:
-            wa_services.redaction_recorded(comment=target, count=redactions)
+            inbound.redaction_recorded(comment=target, count=redactions)
     else:
         events.record(ticket=target.ticket, type=events.MESSAGE_REVOKED, data={"comment_id": target.pk})
         target.channel_data = {**target.channel_data, "revoked": True}

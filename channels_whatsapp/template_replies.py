@@ -7,8 +7,7 @@ is handed to WhatsApp (refusals -> kept, failed with a product code and a live b
 
 from django.utils.translation import gettext as _
 
-from channels_whatsapp import selectors
-from channels_whatsapp import templates as registry
+from channels_whatsapp import message_templates, selectors
 from macros import shorthand
 from tickets.errors import DomainError
 from tickets.hooks import PreparedReply
@@ -35,11 +34,13 @@ def prepare_for_account(*, account, body: str) -> PreparedReply:
     """Parse shorthand (malformed -> DomainError) into the rendered text and the template record to store."""
     parsed = parse_or_400(body)
     template = (
-        registry.template_for(account=account, name=parsed.template, language=parsed.language) if account else None
+        message_templates.template_for(account=account, name=parsed.template, language=parsed.language)
+        if account
+        else None
     )
     params = [shorthand.normalize_param(value) for value in parsed.body_text]
     if template is not None and template.body:
-        text = registry.render_body(template.body, params)
+        text = message_templates.render_body(template.body, params)
     else:
         text = parsed.fallback or f"[Template {parsed.template} ({parsed.language})]"
     return PreparedReply(
@@ -69,7 +70,7 @@ def refusal_for(*, account, contact, meta: dict) -> tuple[str, str, str] | None:
             f"The WhatsApp number {account.display_phone_number or account.phone_number_id} may not send message "
             "templates; an admin can enable them.",
         )
-    template = registry.template_for(account=account, name=name, language=language)
+    template = message_templates.template_for(account=account, name=name, language=language)
     if template is None or not template.is_sendable:
         state = "does not exist" if template is None else f"is {template.status}"
         return (

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from channels_whatsapp import templates
+from channels_whatsapp import message_templates
 from channels_whatsapp.models import WhatsAppAccount, WhatsAppConversation
 from channels_whatsapp.simulator import services as simulator
 from tests.factories import AdminFactory, UserFactory
@@ -47,7 +47,7 @@ def wired(live_server, settings, monkeypatch) -> WhatsAppAccount:
     # Our registry, as a sync would have copied it from the simulator's seeded templates.
     for spec in simulator.SEED_TEMPLATES:
         if spec["status"] == "APPROVED" and not spec.get("header_format"):
-            templates.template_create(
+            message_templates.template_create(
                 account=account,
                 name=spec["name"],
                 language=spec["language"],
