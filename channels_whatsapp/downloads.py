@@ -4,14 +4,12 @@ import hashlib
 import hmac
 import logging
 
-from django.core.files.base import ContentFile
-from django.db import transaction
-
 from channels_whatsapp import (
     client,
     media,
     selectors,
 )
+from tickets import channel_writes
 from tickets import services as ticket_services
 from tickets.models import Attachment
 
@@ -59,16 +57,8 @@ def media_download(*, attachment_id: int, attempt: int = 1) -> bool:
             raise
         _media_failed(attachment, f"The file {attachment.filename} could not be downloaded from WhatsApp ({exc}).")
         return False
-    with transaction.atomic():
-        attachment = Attachment.objects.select_for_update().get(pk=attachment.pk)
-        if attachment.file:
-            return True
-        attachment.file.save(attachment.filename, ContentFile(content), save=False)
-        attachment.size = len(content)
-        mime = media.base_mime(info.mime_type or content_type)
-        if mime:
-            attachment.content_type = mime[:120]
-        attachment.save()
+    mime = media.base_mime(info.mime_type or content_type)
+    channel_writes.attachment_content_store(attachment_id=attachment.pk, content=content, content_type=mime)
     return True
 
 

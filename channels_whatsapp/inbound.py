@@ -25,14 +25,11 @@ from channels_whatsapp.models import (
     WhatsAppAccount,
     WhatsAppConversation,
 )
-from tickets import events, redaction
+from tickets import channel_writes, redaction
 from tickets import services as ticket_services
-from tickets.models import Attachment, Comment, Contact, Ticket, TicketStatus, Via
+from tickets.models import Comment, Contact, Ticket, TicketStatus, Via
 
 logger = logging.getLogger(__name__)
-
-
-REDACTION_TAG = "credit_card_redacted"
 
 
 # --- Inbound messages ---------------------------------------------------------------------------------------
@@ -42,32 +39,10 @@ def _contact_for(*, change: parsing.Change, message: parsing.InboundMessage) -> 
     profile = change.profile_for(message.sender_wa_id, message.sender_user_id)
     wa_id = message.sender_wa_id or (profile.wa_id if profile else "")
     user_id = message.sender_user_id or (profile.user_id if profile else "")
-    name = (profile.name if profile else "") or wa_id or user_id or "WhatsApp user"
-    contact = None
-    if wa_id:
-        contact = Contact.objects.filter(wa_id=wa_id).first()
-    if contact is None and user_id:
-        contact = Contact.objects.filter(whatsapp_user_id=user_id).first()
-    if contact is None:
-        try:
-            with transaction.atomic():
-                contact = Contact.objects.create(
-                    name=name[:200], wa_id=wa_id or None, whatsapp_user_id=user_id or None, phone=wa_id and f"+{wa_id}"
-                )
-        except IntegrityError:  # created concurrently by another worker
-            contact = Contact.objects.get(wa_id=wa_id) if wa_id else Contact.objects.get(whatsapp_user_id=user_id)
-    updates = {}
-    if profile and profile.name and contact.name in ("", contact.wa_id, "WhatsApp user"):
-        updates["name"] = profile.name[:200]
-    # An id another contact already holds stays there (the unique constraint would refuse the message).
-    if user_id and not contact.whatsapp_user_id and not Contact.objects.filter(whatsapp_user_id=user_id).exists():
-        updates["whatsapp_user_id"] = user_id
-    if wa_id and not contact.wa_id and not Contact.objects.filter(wa_id=wa_id).exists():
-        updates["wa_id"] = wa_id
-    if updates:
-        Contact.objects.filter(pk=contact.pk).update(**updates)
-    # One worker at a time per customer: two first messages arriving together must not open two tickets.
-    return Contact.objects.select_for_update().get(pk=contact.pk)
+    name = (profile.name if profile else "") or wa_id or user_id or channel_writes.UNNAMED
+    return channel_writes.contact_ensure(
+        wa_id=wa_id, user_id=user_id, name=name, profile_name=profile.name if profile else ""
+    )
 
 
 def render_body(message: parsing.InboundMessage) -> str:
@@ -80,18 +55,6 @@ def redact_inbound(*, account: WhatsAppAccount, text: str) -> tuple[str, int]:
     if not account.redact_credit_cards:
         return text, 0
     return redaction.redact(text)
-
-
-def redaction_recorded(*, comment: Comment, count: int) -> None:
-    events.record(
-        ticket=comment.ticket,
-        type=events.REDACTION_APPLIED,
-        data={"comment_id": comment.pk, "where": "comment", "count": count},
-    )
-    if comment.ticket.status != TicketStatus.CLOSED:  # a closed ticket takes no change, not even a tag
-        ticket_services.ticket_update(
-            ticket=comment.ticket, changes={"add_tags": [REDACTION_TAG]}, source="whatsapp", run_listeners=False
-        )
 
 
 @transaction.atomic
@@ -150,7 +113,7 @@ def inbound_message_handle(
         on_ticket_created=link,
     )
     if redactions:
-        redaction_recorded(comment=comment, count=redactions)
+        ticket_services.redaction_recorded(comment=comment, count=redactions)
     if message.type in ("text", "button", "interactive"):
         _opt_in_keyword(contact=contact, comment=comment, text=message.text)
     if message.media is not None and message.media.id:
@@ -235,8 +198,8 @@ def _system_message(
             sender=message.sender_wa_id,
             delivery_id=delivery_id,
         )
-    if kind == "user_changed_number" and new_wa_id and not Contact.objects.filter(wa_id=new_wa_id).exists():
-        Contact.objects.filter(pk=contact.pk).update(wa_id=new_wa_id, phone=f"+{new_wa_id}")
+    if kind == "user_changed_number" and new_wa_id:
+        channel_writes.contact_number_change(contact=contact, wa_id=new_wa_id)
     latest = conversation.ticket
     if latest.status != "closed":
         ticket_services.system_note_add(
@@ -257,12 +220,10 @@ def _attach_inbound_media(*, comment: Comment, account: WhatsAppAccount, message
     if filename in ("", ".", ".."):
         filename = f"{message.type}{_extension(m.mime_type)}"
     filename, _ = redact_inbound(account=account, text=filename)
-    attachment = Attachment.objects.create(
-        ticket=comment.ticket,
+    attachment = channel_writes.channel_attachment_add(
         comment=comment,
-        filename=filename[:255],
-        content_type=media.base_mime(m.mime_type)[:120] or "application/octet-stream",
-        size=0,
+        filename=filename,
+        content_type=media.base_mime(m.mime_type),
         sha256=m.sha256,
         channel_media_id=m.id,
     )

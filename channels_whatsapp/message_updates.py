@@ -2,7 +2,8 @@
 
 from channels_whatsapp import binding, inbound, parsing, pending_updates, refusals, selectors
 from channels_whatsapp.models import InboundReceipt, RefusedEvent, WhatsAppAccount
-from tickets import events
+from tickets import channel_writes
+from tickets import services as ticket_services
 
 KINDS = {"reaction": RefusedEvent.Kind.REACTION, "edit": RefusedEvent.Kind.EDIT, "revoke": RefusedEvent.Kind.REVOKE}
 
@@ -42,26 +43,13 @@ def message_update(
             delivery_id=delivery_id,
         )
     if message.type == "reaction":
-        events.record(
-            ticket=target.ticket,
-            type=events.MESSAGE_REACTION,
-            data={"comment_id": target.pk, "emoji": message.reaction_emoji, "removed": not message.reaction_emoji},
-        )
-        reactions = dict(target.channel_data.get("reactions") or {})
-        reactions["customer"] = message.reaction_emoji
-        target.channel_data = {**target.channel_data, "reactions": {k: v for k, v in reactions.items() if v}}
-        target.save(update_fields=["channel_data"])
+        channel_writes.comment_reaction_set(comment=target, emoji=message.reaction_emoji)
     elif message.type == "edit":
         new_text, redactions = inbound.redact_inbound(account=account, text=message.text)
         redactions += int(message.raw.get(parsing.REDACTION_COUNT_KEY) or 0)
-        events.record(ticket=target.ticket, type=events.MESSAGE_EDITED, data={"comment_id": target.pk})
-        target.channel_data = {**target.channel_data, "edited": True, "original_body": target.body}
-        target.body = new_text
-        target.save(update_fields=["channel_data", "body"])
+        channel_writes.comment_edit(comment=target, body=new_text)
         if redactions:
-            inbound.redaction_recorded(comment=target, count=redactions)
+            ticket_services.redaction_recorded(comment=target, count=redactions)
     else:
-        events.record(ticket=target.ticket, type=events.MESSAGE_REVOKED, data={"comment_id": target.pk})
-        target.channel_data = {**target.channel_data, "revoked": True}
-        target.save(update_fields=["channel_data"])
+        channel_writes.comment_revoke(comment=target)
     return None

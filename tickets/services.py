@@ -290,7 +290,7 @@ def _add_agent_comment(*, ticket: Ticket, author, new: NewComment, via: str) -> 
     _store_attachments(ticket=ticket, comment=comment, files=new.attachments)
     events.comment_added(comment=comment, actor=author)
     if redactions:
-        _redaction_recorded(comment=comment, count=redactions)
+        redaction_recorded(comment=comment, count=redactions)
     if new.public:
         _deliver_public_reply(comment)
     _announce_comment(comment)
@@ -306,13 +306,11 @@ def _card_numbers_masked(body: str, *, via: str) -> tuple[str, int]:
     return redaction.redact(body)
 
 
-def _redaction_recorded(*, comment: Comment, count: int) -> None:
-    """Where and how many, never the number; plus the tag, as the WhatsApp channel does."""
-    events.record(
-        ticket=comment.ticket,
-        type=events.REDACTION_APPLIED,
-        data={"comment_id": comment.pk, "where": "comment", "count": count},
-    )
+def redaction_recorded(*, comment: Comment, count: int) -> None:
+    """Where and how many, never the number; plus the tag, unless the ticket is closed (it takes no change)."""
+    events.redaction_applied(comment=comment, count=count)
+    if comment.ticket.status == TicketStatus.CLOSED:
+        return
     old_tags = list(comment.ticket.tag_rows.values_list("name", flat=True))
     if REDACTION_TAG not in old_tags:
         old, new = _set_tags(comment.ticket, [*old_tags, REDACTION_TAG])
@@ -436,7 +434,7 @@ def end_user_message_add(
     ticket.save()
     events.comment_added(comment=comment)
     if redactions:
-        _redaction_recorded(comment=comment, count=redactions)
+        redaction_recorded(comment=comment, count=redactions)
     _announce_comment(comment)
     notify_change(
         TicketChange(

@@ -120,6 +120,10 @@
     "comment.added": function (frame) {
       if (frame.ticket_id === ticketId() && !document.getElementById("comment-" + frame.comment_id)) refreshTicket();
     },
+    "comment.updated": function (frame) {
+      // An edit, a reaction, a revoke or a downloaded file of a comment already shown.
+      if (frame.ticket_id === ticketId()) refreshTicket();
+    },
   };
 
   var reconnecting = false;
