@@ -2,21 +2,18 @@
 
 import logging
 import time
+from dataclasses import dataclass, replace
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from channels_whatsapp import (
-    client,
-    media,
-    selectors,
-    window,
-)
-from channels_whatsapp.models import (
-    OutboundSend,
-)
+from channels_whatsapp import client, media, selectors, template_replies, window
+from channels_whatsapp.models import OutboundSend, WhatsAppConversation
+from macros import shorthand
 from tickets import delivery
+from tickets.hooks import PreparedReply
 from tickets.models import Comment, Contact, DeliveryStatus, Ticket
 
 logger = logging.getLogger(__name__)
@@ -35,9 +32,41 @@ WINDOW_CLOSED_DETAIL = (
 # --- Outbound --------------------------------------------------------------------------------------------------
 
 
-def outbound_handle(comment: Comment) -> None:
+@dataclass(frozen=True)
+class ReplyPlan:
+    """What the channel decides about one public reply, once, in the agent's transaction: the reply preparer makes
+    it, the core hands it to the outbound handler. For a template shorthand reply it also carries the registry's
+    template the shorthand named, so the send rules do not look it up again."""
+
+    conversation: WhatsAppConversation | None
+    window_open: bool
+    template: Any = template_replies.LOOK_UP
+
+
+def reply_plan(ticket: Ticket) -> ReplyPlan:
+    return ReplyPlan(
+        conversation=selectors.conversation_for_ticket(ticket.pk),
+        window_open=window.window_at(ticket.last_customer_message_at, timezone.now()).open,
+    )
+
+
+def prepare_reply(ticket: Ticket, body: str) -> PreparedReply:
+    """Registered with the core: the reply's plan, and its template shorthand rendered (see template_replies)."""
+    plan = reply_plan(ticket)
+    if "&((" not in body or not shorthand.contains(body):
+        return PreparedReply(body=body, plan=plan)
+    account = plan.conversation.account if plan.conversation else None
+    prepared, template = template_replies.template_prepared(account=account, body=body)
+    if account is not None:
+        plan = replace(plan, template=template)
+    return replace(prepared, plan=plan)
+
+
+def outbound_handle(comment: Comment, plan: ReplyPlan | None = None) -> None:
     """Registered with the core for via=whatsapp: decide, inside the agent's transaction, whether this can go out."""
-    conversation = selectors.conversation_for_ticket(comment.ticket_id)
+    if plan is None:  # a reply the preparer did not see (e.g. a template chosen by a macro)
+        plan = reply_plan(comment.ticket)
+    conversation = plan.conversation
     if conversation is None:
         delivery.delivery_fail(
             comment=comment,
@@ -47,16 +76,13 @@ def outbound_handle(comment: Comment) -> None:
         )
         return
     if comment.template is None:
-        win = window.window_at(comment.ticket.last_customer_message_at, timezone.now())
-        if not win.open:
+        if not plan.window_open:
             delivery.delivery_fail(
                 comment=comment, code="window_closed", title=WINDOW_CLOSED_TITLE, detail=WINDOW_CLOSED_DETAIL
             )
             return
     else:
-        from channels_whatsapp.template_replies import template_refusal
-
-        refusal = template_refusal(comment=comment, conversation=conversation)
+        refusal = template_replies.template_refusal(comment=comment, conversation=conversation, template=plan.template)
         if refusal is not None:
             code, title, detail = refusal
             delivery.delivery_fail(comment=comment, code=code, title=title, detail=detail)
@@ -64,15 +90,6 @@ def outbound_handle(comment: Comment) -> None:
     delivery.delivery_queue(comment=comment)
     OutboundSend.objects.create(comment=comment, account=conversation.account)
     transaction.on_commit(lambda: enqueue_send(comment.pk))
-
-
-def prepare_reply(ticket: Ticket, body: str):
-    """Template shorthand in a public reply (see template_replies)."""
-    if "&((" not in body:
-        return None
-    from channels_whatsapp import template_replies
-
-    return template_replies.prepare_reply(ticket, body)
 
 
 def enqueue_send(comment_id: int) -> None:

@@ -274,10 +274,11 @@ def _store_attachments(*, ticket: Ticket, comment: Comment, files: Sequence[Uplo
 def _add_agent_comment(*, ticket: Ticket, author, new: NewComment, via: str) -> Comment:
     body, template = new.body, new.template
     body, redactions = _card_numbers_masked(body, via=via)  # before the shorthand, so template parameters are too
+    plan = None
     if new.public and template is None:
         prepared = prepare_reply(ticket, body)  # e.g. WhatsApp template shorthand -> rendered text + template
         if prepared is not None:
-            body, template = prepared.body, prepared.template
+            body, template, plan = prepared.body, prepared.template, prepared.plan
     comment = Comment.objects.create(
         ticket=ticket,
         author_role=AuthorRole.AGENT if author is not None else AuthorRole.SYSTEM,
@@ -292,7 +293,7 @@ def _add_agent_comment(*, ticket: Ticket, author, new: NewComment, via: str) -> 
     if redactions:
         redaction_recorded(comment=comment, count=redactions)
     if new.public:
-        _deliver_public_reply(comment)
+        _deliver_public_reply(comment, plan)
     _announce_comment(comment)
     return comment
 
@@ -325,12 +326,15 @@ def _announce_comment(comment: Comment) -> None:
     )
 
 
-def _deliver_public_reply(comment: Comment) -> None:
+def _deliver_public_reply(comment: Comment, plan: Any = None) -> None:
     """Hand a public reply to the ticket's channel; tickets without a channel e-mail the requester."""
     ticket = comment.ticket
     handler = outbound_handler_for(ticket.via)
     if handler is not None:
-        handler(comment)
+        if plan is None:
+            handler(comment)
+        else:
+            handler(comment, plan)
         return
     email = ticket.requester.email
     if email:
