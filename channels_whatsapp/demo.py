@@ -38,13 +38,12 @@ def demo_templates_load(account: WhatsAppAccount) -> dict | None:
     from WhatsApp" or `manage.py sync_whatsapp_templates` keep them current, over HTTP like with Meta.
     """
     from channels_whatsapp import message_templates
-    from channels_whatsapp.simulator import protocol
+    from channels_whatsapp.simulator import protocol, seed_templates
     from channels_whatsapp.simulator import selectors as sim_selectors
-    from channels_whatsapp.simulator import services as sim_services
 
     if account.templates.exists():
         return None
-    sim_services.templates_ensure_seeded()
+    seed_templates.templates_ensure_seeded()
     listing = [protocol.template_json(t) for t in sim_selectors.templates_for_waba(account.waba_id).order_by("pk")]
     return message_templates.templates_store(account=account, listing=listing)
 

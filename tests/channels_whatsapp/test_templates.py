@@ -601,11 +601,11 @@ def test_the_demo_account_gets_the_simulator_templates_at_once():
 
 @pytest.mark.django_db(transaction=True)
 def test_sync_against_the_simulator(live_server, settings, monkeypatch):
-    from channels_whatsapp.simulator import services as sim_services
+    from channels_whatsapp.simulator import seed_templates
 
     settings.WHATSAPP_GRAPH_URL = live_server.url + "/simulator/graph/v23.0"
-    sim_services.templates_seed()
-    sim_services.template_create(
+    seed_templates.templates_seed()
+    seed_templates.template_create(
         name="ticket_solved",
         language="en_US",
         body="Hi {{1}}, ticket {{2}} is solved.",
@@ -621,7 +621,7 @@ def test_sync_against_the_simulator(live_server, settings, monkeypatch):
 
     counts = message_templates.templates_sync(account=account)
 
-    assert counts["created"] == len(sim_services.SEED_TEMPLATES) + 1
+    assert counts["created"] == len(seed_templates.SEED_TEMPLATES) + 1
     solved = message_templates.template_for(account=account, name="ticket_solved", language="en_US")
     assert (solved.header_format, solved.body_parameter_count) == ("TEXT", 2)
     assert solved.buttons == [{"index": 0, "type": "URL", "has_url_parameter": True}]

@@ -10,8 +10,7 @@ from playwright.sync_api import expect
 
 from channels_whatsapp import downloads
 from channels_whatsapp.models import WhatsAppAccount, WhatsAppConversation
-from channels_whatsapp.simulator import protocol
-from channels_whatsapp.simulator import services as simulator
+from channels_whatsapp.simulator import media_files, phone_messages, protocol
 from channels_whatsapp.simulator.models import SimMedia
 from tests.e2e.asgi_server import group_members, run_in_thread, wait_for_new_member
 from tests.factories import UserFactory
@@ -79,7 +78,7 @@ def open_ticket(page, server, ticket) -> None:
 
 
 def test_an_edit_and_a_finished_download_appear_on_the_open_ticket_page(page, asgi_server, conversation):
-    media = simulator.media_store(
+    media = media_files.media_store(
         content=PNG, mime_type="image/png", filename="receipt.png", origin=SimMedia.Origin.PHONE
     )
     comment = customer_message(conversation, "My order #4521 is late", channel_message_id=ORIGINAL_WAMID)
@@ -116,7 +115,7 @@ def test_an_edit_and_a_finished_download_appear_on_the_open_ticket_page(page, as
         display_phone_number="15550001111",
         value={"contacts": [protocol.contact_json(WA, "Ana Souza")], "messages": [edit]},
     )
-    assert simulator.post_webhook(payload) == 200
+    assert phone_messages.post_webhook(payload) == 200
     expect(edited).to_contain_text("My order #4521 is very late", timeout=LIVE_TIMEOUT_MS)
 
     # The worker's download task finishes, against the simulator's Graph API.
