@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from channels_whatsapp.simulator import faults, phone_messages, selectors
 from channels_whatsapp.simulator.access import admin_required
 from channels_whatsapp.simulator.forms import ContactForm, FaultForm, LocationForm, MessageForm, ReactionForm
-from channels_whatsapp.simulator.phone_messages import PhoneSend, SimulatorError
+from channels_whatsapp.simulator.phone_messages import PhoneMessage, PhoneSend, SimulatorError
 from channels_whatsapp.simulator.protocol import GraphRequestError
 
 EMOJIS = ["👍", "❤️", "😂", "😮", "😢", "🙏"]
@@ -101,7 +101,8 @@ def _form_errors(request: HttpRequest, form) -> None:
             messages.error(request, f"{label}: {error}" if label else error)
 
 
-def _phone_post(request: HttpRequest, form_class, send: Callable[[dict], PhoneSend]) -> HttpResponse:
+def _phone_post(request: HttpRequest, form_class, message: Callable[[dict], PhoneMessage]) -> HttpResponse:
+    """The phone page's forms: `message(cleaned_data)` is what the phone sends."""
     form = form_class(request.POST, request.FILES)
     wa_id, phone_number_id = _selection(request)
     if not form.is_valid():
@@ -109,42 +110,39 @@ def _phone_post(request: HttpRequest, form_class, send: Callable[[dict], PhoneSe
         return redirect(_phone_url(wa_id, phone_number_id))
     data = form.cleaned_data
     try:
-        _report(request, send(data))
+        _report(request, phone_messages.phone_send(message(data)))
     except (SimulatorError, GraphRequestError) as exc:
         messages.error(request, str(exc))
     return redirect(_phone_url(data["wa_id"], data["phone_number_id"]))
 
 
+def _text_or_media(data: dict) -> PhoneMessage:
+    sender = {
+        "wa_id": data["wa_id"],
+        "name": data["name"],
+        "phone_number_id": data["phone_number_id"],
+        "text": data["text"],
+        "forwarded": data["forwarded"] == "forwarded",
+        "frequently_forwarded": data["forwarded"] == "frequently_forwarded",
+        "hours_ago": data["hours_ago"],
+        "context_id": data["context_id"] or None,
+    }
+    attachment = data.get("attachment")
+    if attachment is None:
+        return PhoneMessage(**sender)
+    return PhoneMessage(
+        **sender,
+        kind="media",
+        content=attachment.read(),
+        filename=attachment.name,
+        mime_type=attachment.content_type or "application/octet-stream",
+    )
+
+
 @require_POST
 @admin_required
 def send_message(request: HttpRequest) -> HttpResponse:
-    def send(data: dict) -> PhoneSend:
-        common = {
-            "phone_number_id": data["phone_number_id"],
-            "forwarded": data["forwarded"] == "forwarded",
-            "frequently_forwarded": data["forwarded"] == "frequently_forwarded",
-            "hours_ago": data["hours_ago"],
-            "context_id": data["context_id"] or None,
-        }
-        attachment = data.get("attachment")
-        if attachment is not None:
-            return phone_messages.phone_send(
-                phone_messages.PhoneMessage(
-                    data["wa_id"],
-                    data["name"],
-                    kind="media",
-                    content=attachment.read(),
-                    filename=attachment.name,
-                    mime_type=attachment.content_type or "application/octet-stream",
-                    text=data["text"],
-                    **common,
-                )
-            )
-        return phone_messages.phone_send(
-            phone_messages.PhoneMessage(data["wa_id"], data["name"], text=data["text"], **common)
-        )
-
-    return _phone_post(request, MessageForm, send)
+    return _phone_post(request, MessageForm, _text_or_media)
 
 
 @require_POST
@@ -153,15 +151,8 @@ def send_reaction(request: HttpRequest) -> HttpResponse:
     return _phone_post(
         request,
         ReactionForm,
-        lambda data: phone_messages.phone_send(
-            phone_messages.PhoneMessage(
-                data["wa_id"],
-                data["name"],
-                kind="reaction",
-                phone_number_id=data["phone_number_id"],
-                reaction_to=data["message_id"],
-                emoji=data["emoji"],
-            )
+        lambda d: PhoneMessage(
+            d["wa_id"], d["name"], d["phone_number_id"], kind="reaction", reaction_to=d["message_id"], emoji=d["emoji"]
         ),
     )
 
@@ -169,20 +160,12 @@ def send_reaction(request: HttpRequest) -> HttpResponse:
 @require_POST
 @admin_required
 def send_location(request: HttpRequest) -> HttpResponse:
+    location = ("latitude", "longitude", "location_name", "address")
     return _phone_post(
         request,
         LocationForm,
-        lambda data: phone_messages.phone_send(
-            phone_messages.PhoneMessage(
-                data["wa_id"],
-                data["name"],
-                kind="location",
-                phone_number_id=data["phone_number_id"],
-                latitude=data["latitude"],
-                longitude=data["longitude"],
-                location_name=data["location_name"],
-                address=data["address"],
-            )
+        lambda d: PhoneMessage(
+            d["wa_id"], d["name"], d["phone_number_id"], kind="location", **{key: d[key] for key in location}
         ),
     )
 
