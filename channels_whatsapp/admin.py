@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from channels_whatsapp import accounts, intake, message_templates
+from channels_whatsapp import accounts, intake, message_templates, template_sync
 from channels_whatsapp.models import (
     AccountChange,
     InboundReceipt,
@@ -66,7 +66,7 @@ class WhatsAppAccountAdmin(admin.ModelAdmin):
 
     @admin.action(description="Sync templates from WhatsApp", permissions=["change"])
     def sync_templates(self, request, queryset):
-        for outcome in message_templates.templates_sync_accounts(accounts=queryset.order_by("id")):
+        for outcome in template_sync.templates_sync_accounts(accounts=queryset.order_by("id")):
             level = messages.ERROR if outcome.error is not None else messages.SUCCESS
             self.message_user(request, str(outcome), level=level)
 

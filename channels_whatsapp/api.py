@@ -9,7 +9,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from channels_whatsapp import accounts, message_templates, template_replies
+from channels_whatsapp import accounts, message_templates, template_replies, template_sync
 from channels_whatsapp.models import MessageTemplate, WhatsAppAccount
 from tickets import selectors as ticket_selectors
 from tickets.api.filters import IdFilter
@@ -92,8 +92,8 @@ class AccountViewSet(
     def sync_templates(self, request, pk=None):
         account = self.get_object()
         try:
-            counts = message_templates.templates_sync(account=account)
-        except message_templates.TemplateSyncError as exc:
+            counts = template_sync.templates_sync(account=account)
+        except template_sync.TemplateSyncError as exc:
             return Response({"detail": str(exc), "error": exc.as_dict()}, status=status.HTTP_502_BAD_GATEWAY)
         return Response({"account_id": account.pk, **counts})
 

@@ -246,9 +246,9 @@ def webhook_process(*, delivery_id: int) -> None:
 
 def _process_change(change: parsing.Change, *, delivery_id: int | None = None) -> list[str]:
     if change.field == "message_template_status_update" and change.template_status is not None:
-        from channels_whatsapp import message_templates
+        from channels_whatsapp import template_sync
 
-        return message_templates.template_status_update(waba_id=change.waba_id, update=change.template_status)
+        return template_sync.template_status_update(waba_id=change.waba_id, update=change.template_status)
     if change.field != "messages":
         return [f"ignored change field '{change.field}'"]
     account = selectors.account_for_phone_number(change.phone_number_id)

@@ -35,9 +35,9 @@ def sync_templates() -> str:
 
     One account's failure does not stop the others; any failure then fails the task, so it shows in the admin.
     """
-    from channels_whatsapp import message_templates
+    from channels_whatsapp import template_sync
 
-    outcomes = message_templates.templates_sync_accounts()
+    outcomes = template_sync.templates_sync_accounts()
     summary = "; ".join(str(outcome) for outcome in outcomes) or "no active account"
     if any(outcome.error is not None for outcome in outcomes):
         raise RuntimeError(summary)

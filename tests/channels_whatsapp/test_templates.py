@@ -9,9 +9,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django_q.models import Schedule
 
-from channels_whatsapp import client, demo, message_templates, tasks
-from channels_whatsapp.message_templates import TemplateSyncError
+from channels_whatsapp import client, demo, message_templates, tasks, template_sync
 from channels_whatsapp.models import MessageTemplate, WebhookDelivery, WhatsAppAccount
+from channels_whatsapp.template_sync import TemplateSyncError
 from tests.channels_whatsapp.graph_server import GraphStandIn, meta_error, start
 
 Status = MessageTemplate.Status
@@ -190,7 +190,7 @@ def test_only_approved_is_sendable():
 def test_sync_follows_paging_and_stores_every_template(graph, account):
     serve_listing(graph, account.waba_id, [order_update(), ORDER_RECEIPT], [PROMO_ES, HELLO])
 
-    counts = message_templates.templates_sync(account=account)
+    counts = template_sync.templates_sync(account=account)
 
     assert counts == {"created": 4, "updated": 0, "unchanged": 0, "missing": 0}
     assert [r.path for r in graph.requests] == [
@@ -221,11 +221,11 @@ def test_sync_follows_paging_and_stores_every_template(graph, account):
 @pytest.mark.django_db
 def test_a_second_sync_updates_statuses_and_marks_vanished_templates_deleted(graph, account):
     serve_listing(graph, account.waba_id, [order_update(), ORDER_RECEIPT], [PROMO_ES])
-    message_templates.templates_sync(account=account)
+    template_sync.templates_sync(account=account)
     first_synced = MessageTemplate.objects.get(name="order_update").synced_at
 
     serve_listing(graph, account.waba_id, [order_update(status="PAUSED"), {**PROMO_ES, "status": "APPROVED"}])
-    counts = message_templates.templates_sync(account=account)
+    counts = template_sync.templates_sync(account=account)
 
     assert counts == {"created": 0, "updated": 2, "unchanged": 0, "missing": 1}
     rows = {t.name: t for t in MessageTemplate.objects.filter(account=account)}
@@ -236,7 +236,7 @@ def test_a_second_sync_updates_statuses_and_marks_vanished_templates_deleted(gra
     assert not rows["order_receipt"].is_sendable
 
     serve_listing(graph, account.waba_id, [order_update(status="PAUSED"), {**PROMO_ES, "status": "APPROVED"}])
-    assert message_templates.templates_sync(account=account) == {
+    assert template_sync.templates_sync(account=account) == {
         "created": 0,
         "updated": 0,
         "unchanged": 2,
@@ -244,7 +244,7 @@ def test_a_second_sync_updates_statuses_and_marks_vanished_templates_deleted(gra
     }
 
     serve_listing(graph, account.waba_id, [order_update(status="PAUSED"), ORDER_RECEIPT])
-    counts = message_templates.templates_sync(account=account)
+    counts = template_sync.templates_sync(account=account)
     assert counts["updated"] == 1 and counts["missing"] == 1  # a template that comes back is live again
     assert MessageTemplate.objects.get(name="order_receipt").status == Status.APPROVED
 
@@ -255,9 +255,9 @@ def test_sync_keeps_accounts_apart(graph, account):
         name="Other", phone_number_id="999", waba_id="888", access_token="EAAG-other-token"
     )
     serve_listing(graph, other.waba_id, [order_update()])
-    message_templates.templates_sync(account=other)
+    template_sync.templates_sync(account=other)
     serve_listing(graph, account.waba_id, [ORDER_RECEIPT])
-    message_templates.templates_sync(account=account)
+    template_sync.templates_sync(account=account)
 
     assert header(graph.requests[0], "Authorization") == "Bearer EAAG-other-token"
     assert graph.requests[1].path.startswith(f"/v23.0/{account.waba_id}/")
@@ -271,7 +271,7 @@ def test_sync_keeps_accounts_apart(graph, account):
 @pytest.mark.parametrize("failing_page", [1, 2])
 def test_a_graph_error_is_clear_and_nothing_is_half_written(graph, account, failing_page):
     serve_listing(graph, account.waba_id, [order_update()])
-    message_templates.templates_sync(account=account)
+    template_sync.templates_sync(account=account)
     before = list(MessageTemplate.objects.values_list("name", "status", "synced_at"))
 
     error = meta_error(190, "Error validating access token: Session has expired", status=401)
@@ -281,7 +281,7 @@ def test_a_graph_error_is_clear_and_nothing_is_half_written(graph, account, fail
         serve_listing(graph, account.waba_id, [order_update(status="DISABLED"), ORDER_RECEIPT], [PROMO_ES])
         graph.script[-1] = error
     with pytest.raises(TemplateSyncError) as caught:
-        message_templates.templates_sync(account=account)
+        template_sync.templates_sync(account=account)
 
     assert caught.value.code == "190"
     assert "(190)" in str(caught.value)
@@ -295,7 +295,7 @@ def test_a_graph_error_is_clear_and_nothing_is_half_written(graph, account, fail
 def test_an_unreachable_graph_is_a_sync_error(settings, account):
     settings.WHATSAPP_GRAPH_URL = "http://127.0.0.1:9/v23.0"  # discard port: refused
     with pytest.raises(TemplateSyncError) as caught:
-        message_templates.templates_sync(account=account)
+        template_sync.templates_sync(account=account)
     assert caught.value.code == "connect_error"
     assert TOKEN not in str(caught.value)
 
@@ -306,7 +306,7 @@ def test_an_unreachable_graph_is_a_sync_error(settings, account):
 @pytest.mark.django_db
 def test_template_for_and_templates_for_account(graph, account):
     serve_listing(graph, account.waba_id, [order_update(), ORDER_RECEIPT, {**PROMO_ES, "status": "REJECTED"}])
-    message_templates.templates_sync(account=account)
+    template_sync.templates_sync(account=account)
 
     found = message_templates.template_for(account=account, name="order_update", language="en-US")
     assert found is not None and found.name == "order_update" and found.is_sendable
@@ -350,7 +350,7 @@ def status_update(waba_id: str, **value) -> dict:
 @pytest.fixture
 def synced(graph, account):
     serve_listing(graph, account.waba_id, [order_update(), ORDER_RECEIPT, PROMO_ES])
-    message_templates.templates_sync(account=account)
+    template_sync.templates_sync(account=account)
     return account
 
 
@@ -479,10 +479,10 @@ def test_status_update_service_reaches_every_account_of_the_waba(graph, account)
     )
     for acc in (account, twin):
         serve_listing(graph, acc.waba_id, [order_update()])
-        message_templates.templates_sync(account=acc)
+        template_sync.templates_sync(account=acc)
     from channels_whatsapp.parsing import TemplateStatusUpdate
 
-    notes = message_templates.template_status_update(
+    notes = template_sync.template_status_update(
         waba_id=account.waba_id,
         update=TemplateStatusUpdate("1001", "order_update", "en_US", "PAUSED", "NONE", ""),
     )
@@ -619,7 +619,7 @@ def test_sync_against_the_simulator(live_server, settings, monkeypatch):
         name="Sim", phone_number_id="SIMPHONE1", waba_id="SIMWABA1", access_token="live-token"
     )
 
-    counts = message_templates.templates_sync(account=account)
+    counts = template_sync.templates_sync(account=account)
 
     assert counts["created"] == len(seed_templates.SEED_TEMPLATES) + 1
     solved = message_templates.template_for(account=account, name="ticket_solved", language="en_US")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from channels_whatsapp import message_templates
+from channels_whatsapp import message_templates, template_sync
 from channels_whatsapp.models import MessageTemplate, WhatsAppAccount
 from tests.channels_whatsapp.graph_server import meta_error
 from tests.channels_whatsapp.test_templates import (  # noqa: F401  (the `graph` fixture)
@@ -38,9 +38,9 @@ FIELDS = {
 @pytest.fixture
 def registry(account):
     """Three templates on the account, one on another account."""
-    message_templates.templates_store(account=account, listing=[order_update(), ORDER_RECEIPT, PROMO_ES])
+    template_sync.templates_store(account=account, listing=[order_update(), ORDER_RECEIPT, PROMO_ES])
     other = WhatsAppAccount.objects.create(name="Other", phone_number_id="2", waba_id="3", access_token="t")
-    message_templates.templates_store(account=other, listing=[order_update(status="PAUSED")])
+    template_sync.templates_store(account=other, listing=[order_update(status="PAUSED")])
     return account, other
 
 
