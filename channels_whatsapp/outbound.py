@@ -138,7 +138,7 @@ def build_messages(*, comment: Comment, contact: Contact, media_ids: dict[int, t
     return messages
 
 
-def _backoff(attempt: int) -> float:
+def retry_delay(attempt: int) -> float:
     return getattr(settings, "WHATSAPP_RETRY_BASE_SECONDS", 1.0) * (2 ** (attempt - 1))
 
 
@@ -177,7 +177,7 @@ def comment_send(*, comment_id: int) -> str:
                 OutboundSend.objects.filter(pk=send.pk).update(
                     state=OutboundSend.State.QUEUED, last_error=str(exc)[:500]
                 )
-                time.sleep(_backoff(attempt))
+                time.sleep(retry_delay(attempt))
                 continue
             _send_failed(send=send, comment_id=comment_id, exc=exc, exhausted=exc.transient)
             return f"failed {exc.code}"

@@ -19,7 +19,7 @@ def download_media(attachment_id: int) -> bool:
         try:
             return downloads.media_download(attachment_id=attachment_id, attempt=attempt)
         except client.GraphError:
-            time.sleep(outbound._backoff(attempt))
+            time.sleep(outbound.retry_delay(attempt))
     return False
 
 
