@@ -25,7 +25,7 @@ def here(action: str, args: dict) -> object:
     from django.utils import timezone
 
     from channels_whatsapp.models import WebhookDelivery, WhatsAppAccount
-    from channels_whatsapp.simulator import services as sim
+    from channels_whatsapp.simulator import faults, phone_messages
     from channels_whatsapp.simulator.models import SimMessage
     from tickets import services
     from tickets.models import Comment, Notification, Ticket
@@ -48,14 +48,16 @@ def here(action: str, args: dict) -> object:
         return {"session": session.session_key, "user_id": user.pk}
     if action == "phone":  # customers write from the simulator's phone (signed webhooks over HTTP)
         return [
-            sim.phone_send_text(
-                f"55117{i:08d}", f"Customer {i}", f"Hello {i}", phone_number_id=environment.PHONE_NUMBER_ID
-            )["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
+            phone_messages.phone_send(
+                phone_messages.PhoneMessage(
+                    f"55117{i:08d}", f"Customer {i}", text=f"Hello {i}", phone_number_id=environment.PHONE_NUMBER_ID
+                )
+            ).payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
             for i in range(args["count"])
         ]
     if action == "faults":
         for kind, count, delay in args["faults"]:
-            sim.fault_inject(kind, count=count, delay_seconds=delay)
+            faults.fault_inject(kind, count=count, delay_seconds=delay)
         return True
     if action == "replies":
         user = get_user_model().objects.get(username="bench")

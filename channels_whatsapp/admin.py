@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from channels_whatsapp import services, templates
+from channels_whatsapp import accounts, intake, message_templates, template_sync
 from channels_whatsapp.models import (
     AccountChange,
     InboundReceipt,
@@ -66,16 +66,16 @@ class WhatsAppAccountAdmin(admin.ModelAdmin):
 
     @admin.action(description="Sync templates from WhatsApp", permissions=["change"])
     def sync_templates(self, request, queryset):
-        for outcome in templates.templates_sync_accounts(accounts=queryset.order_by("id")):
+        for outcome in template_sync.templates_sync_accounts(accounts=queryset.order_by("id")):
             level = messages.ERROR if outcome.error is not None else messages.SUCCESS
             self.message_user(request, str(outcome), level=level)
 
     def save_model(self, request, obj, form, change):
         data = dict(form.cleaned_data)
         if change:
-            services.account_update(account=WhatsAppAccount.objects.get(pk=obj.pk), actor=request.user, **data)
+            accounts.account_update(account=WhatsAppAccount.objects.get(pk=obj.pk), actor=request.user, **data)
         else:
-            obj.pk = services.account_create(actor=request.user, **data).pk
+            obj.pk = accounts.account_create(actor=request.user, **data).pk
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -118,7 +118,7 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
     def reprocess(self, request, queryset):
         for delivery_id in queryset.values_list("pk", flat=True):
             WebhookDelivery.objects.filter(pk=delivery_id).update(state=WebhookDelivery.State.PENDING)
-            services.enqueue_webhook(delivery_id)
+            intake.enqueue_webhook(delivery_id)
         self.message_user(request, f"{queryset.count()} webhook(s) queued again.")
 
 
@@ -241,4 +241,4 @@ class MessageTemplateAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         fields = {name: form.cleaned_data[name] for name in ("category", "status", "rejected_reason")}
-        obj.pk = templates.template_update(template=obj, actor=request.user, **fields).pk
+        obj.pk = message_templates.template_update(template=obj, actor=request.user, **fields).pk

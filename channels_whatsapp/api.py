@@ -9,7 +9,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from channels_whatsapp import services, template_replies, templates
+from channels_whatsapp import accounts, message_templates, template_replies, template_sync
 from channels_whatsapp.models import MessageTemplate, WhatsAppAccount
 from tickets import selectors as ticket_selectors
 from tickets.api.filters import IdFilter
@@ -76,10 +76,10 @@ class AccountViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def perform_create(self, serializer):
-        serializer.instance = services.account_create(actor=self.request.user, **serializer.validated_data)
+        serializer.instance = accounts.account_create(actor=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer):
-        serializer.instance = services.account_update(
+        serializer.instance = accounts.account_update(
             account=serializer.instance, actor=self.request.user, **serializer.validated_data
         )
 
@@ -92,8 +92,8 @@ class AccountViewSet(
     def sync_templates(self, request, pk=None):
         account = self.get_object()
         try:
-            counts = templates.templates_sync(account=account)
-        except templates.TemplateSyncError as exc:
+            counts = template_sync.templates_sync(account=account)
+        except template_sync.TemplateSyncError as exc:
             return Response({"detail": str(exc), "error": exc.as_dict()}, status=status.HTTP_502_BAD_GATEWAY)
         return Response({"account_id": account.pk, **counts})
 
@@ -108,7 +108,7 @@ class MessageTemplateSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     account_id = serializers.PrimaryKeyRelatedField(source="account", queryset=WhatsAppAccount.objects.all())
     name = serializers.RegexField(
-        templates.NAME_PATTERN.pattern,
+        message_templates.NAME_PATTERN.pattern,
         max_length=512,
         error_messages={"invalid": "Use lowercase letters, digits and underscores (at most 512)."},
     )
@@ -118,7 +118,7 @@ class MessageTemplateSerializer(serializers.Serializer):
         choices=MessageTemplate.Status.choices, required=False, help_text="Only APPROVED templates can be sent."
     )
     body = serializers.CharField(
-        required=False, max_length=templates.BODY_LIMIT, trim_whitespace=False, help_text="The BODY text."
+        required=False, max_length=message_templates.BODY_LIMIT, trim_whitespace=False, help_text="The BODY text."
     )
     body_parameter_count = serializers.IntegerField(read_only=True, help_text="The highest {{n}} in the body.")
     header_format = serializers.CharField(read_only=True, help_text='"", TEXT, IMAGE, VIDEO, DOCUMENT or LOCATION.')
@@ -129,8 +129,8 @@ class MessageTemplateSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField(read_only=True)
 
     def validate_language(self, value: str) -> str:
-        value = templates.normalize_language(value)
-        if not templates.LANGUAGE_PATTERN.match(value):
+        value = message_templates.normalize_language(value)
+        if not message_templates.LANGUAGE_PATTERN.match(value):
             raise serializers.ValidationError("A WhatsApp language code such as en, en_US or pt_BR.")
         return value
 
@@ -147,10 +147,10 @@ class TemplateFilter(filters.FilterSet):
         fields = ["account_id", "status", "category", "language", "search"]
 
     def filter_language(self, queryset, name, value):
-        return queryset.filter(language=templates.normalize_language(value))
+        return queryset.filter(language=message_templates.normalize_language(value))
 
     def filter_search(self, queryset, name, value):
-        return queryset & templates.templates_list(search=value)
+        return queryset & message_templates.templates_list(search=value)
 
 
 @extend_schema_view(
@@ -175,19 +175,19 @@ class TemplateViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return templates.templates_list()
+        return message_templates.templates_list()
 
     def create(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        template = templates.template_create(actor=request.user, **serializer.validated_data)
+        template = message_templates.template_create(actor=request.user, **serializer.validated_data)
         return Response(self.get_serializer(template).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
         template = self.get_object()
         serializer = self.get_serializer(template, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        template = templates.template_update(template=template, actor=request.user, **serializer.validated_data)
+        template = message_templates.template_update(template=template, actor=request.user, **serializer.validated_data)
         return Response(self.get_serializer(template).data)
 
 

@@ -6,13 +6,13 @@ class ChannelsWhatsappConfig(AppConfig):
     verbose_name = "WhatsApp"
 
     def ready(self) -> None:
-        from channels_whatsapp import contacts, services, views
+        from channels_whatsapp import accounts, contacts, outbound, views
         from channels_whatsapp import demo as whatsapp_demo
         from tickets import hooks
 
-        hooks.register_outbound_handler("whatsapp", services.outbound_handle)
-        hooks.register_reply_preparer("whatsapp", services.prepare_reply)
-        hooks.register_channel_info("whatsapp", services.channel_info)
+        hooks.register_outbound_handler("whatsapp", outbound.outbound_handle)
+        hooks.register_reply_preparer("whatsapp", outbound.prepare_reply)
+        hooks.register_channel_info("whatsapp", accounts.channel_info)
         hooks.register_ticket_related("whatsapp")
         hooks.register_seeder("whatsapp", whatsapp_demo.seed)
         hooks.register_contact_panel(views.CONTACT_PANEL, views.contact_panel_context)

@@ -47,16 +47,15 @@ def demo_templates_load(account: WhatsAppAccount) -> dict | None:
     Only when the account has no templates yet; afterwards the daily sync, the admin action "Sync templates
     from WhatsApp" or `manage.py sync_whatsapp_templates` keep them current, over HTTP like with Meta.
     """
-    from channels_whatsapp import templates
-    from channels_whatsapp.simulator import protocol
+    from channels_whatsapp import template_sync
+    from channels_whatsapp.simulator import protocol, seed_templates
     from channels_whatsapp.simulator import selectors as sim_selectors
-    from channels_whatsapp.simulator import services as sim_services
 
     if account.templates.exists():
         return None
-    sim_services.templates_ensure_seeded()
+    seed_templates.templates_ensure_seeded()
     listing = [protocol.template_json(t) for t in sim_selectors.templates_for_waba(account.waba_id).order_by("pk")]
-    return templates.templates_store(account=account, listing=listing)
+    return template_sync.templates_store(account=account, listing=listing)
 
 
 def mark_messages(core, batch_size: int = 2000) -> int:

@@ -1,9 +1,9 @@
 """Inbound reactions, edits and deletions (revokes): changes to a message already on a ticket, never a new one."""
 
-from channels_whatsapp import binding, parsing, pending_updates, refusals, selectors
-from channels_whatsapp import services as wa_services
+from channels_whatsapp import binding, inbound, parsing, pending_updates, refusals, selectors
 from channels_whatsapp.models import InboundReceipt, RefusedEvent, WhatsAppAccount
-from tickets import events
+from tickets import channel_writes
+from tickets import services as ticket_services
 
 KINDS = {"reaction": RefusedEvent.Kind.REACTION, "edit": RefusedEvent.Kind.EDIT, "revoke": RefusedEvent.Kind.REVOKE}
 
@@ -25,7 +25,7 @@ def message_update(
     if comment_id is None:
         if InboundReceipt.objects.filter(wamid=target_id).exists():  # it came, and is no message on a ticket
             return f"{message.type} for unknown message {target_id}"
-        redactions = int(message.raw.get(wa_services.REDACTION_COUNT_KEY) or 0) if isinstance(message.raw, dict) else 0
+        redactions = int(message.raw.get(parsing.REDACTION_COUNT_KEY) or 0) if isinstance(message.raw, dict) else 0
         return pending_updates.pending_store(
             account=account, message=message, target_wamid=target_id, redactions=redactions, delivery_id=delivery_id
         )
@@ -43,26 +43,13 @@ def message_update(
             delivery_id=delivery_id,
         )
     if message.type == "reaction":
-        events.record(
-            ticket=target.ticket,
-            type=events.MESSAGE_REACTION,
-            data={"comment_id": target.pk, "emoji": message.reaction_emoji, "removed": not message.reaction_emoji},
-        )
-        reactions = dict(target.channel_data.get("reactions") or {})
-        reactions["customer"] = message.reaction_emoji
-        target.channel_data = {**target.channel_data, "reactions": {k: v for k, v in reactions.items() if v}}
-        target.save(update_fields=["channel_data"])
+        channel_writes.comment_reaction_set(comment=target, emoji=message.reaction_emoji)
     elif message.type == "edit":
-        new_text, redactions = wa_services.redact_inbound(account=account, text=message.text)
-        redactions += int(message.raw.get(wa_services.REDACTION_COUNT_KEY) or 0)
-        events.record(ticket=target.ticket, type=events.MESSAGE_EDITED, data={"comment_id": target.pk})
-        target.channel_data = {**target.channel_data, "edited": True, "original_body": target.body}
-        target.body = new_text
-        target.save(update_fields=["channel_data", "body"])
+        new_text, redactions = inbound.redact_inbound(account=account, text=message.text)
+        redactions += int(message.raw.get(parsing.REDACTION_COUNT_KEY) or 0)
+        channel_writes.comment_edit(comment=target, body=new_text)
         if redactions:
-            wa_services.redaction_recorded(comment=target, count=redactions)
+            ticket_services.redaction_recorded(comment=target, count=redactions)
     else:
-        events.record(ticket=target.ticket, type=events.MESSAGE_REVOKED, data={"comment_id": target.pk})
-        target.channel_data = {**target.channel_data, "revoked": True}
-        target.save(update_fields=["channel_data"])
+        channel_writes.comment_revoke(comment=target)
     return None

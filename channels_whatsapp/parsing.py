@@ -11,6 +11,8 @@ from typing import Any
 MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")
 # The longest identifiers we keep: the widths of the columns that store them (a wa_id is also kept as "+wa_id" in 32).
 WA_ID_MAX, USER_ID_MAX, WAMID_MAX, SHA256_MAX = 31, 64, 200, 64
+# Set by the intake on a stored message: how many card numbers it masked in it (never taken from the body).
+REDACTION_COUNT_KEY = "_supportdesk_redactions"
 
 
 def _d(value: Any) -> dict:

@@ -64,8 +64,6 @@ def pending_store(
 
 def as_message(pending: PendingMessageUpdate) -> parsing.InboundMessage:
     """The event as the parser gave it when it arrived: what the live code path reads."""
-    from channels_whatsapp.services import REDACTION_COUNT_KEY
-
     target = (
         {"reaction_to": pending.target_wamid} if pending.kind == "reaction" else {"original_id": pending.target_wamid}
     )
@@ -77,7 +75,7 @@ def as_message(pending: PendingMessageUpdate) -> parsing.InboundMessage:
         sent_at=pending.timestamp,
         text=pending.text,
         reaction_emoji=pending.emoji,
-        raw={REDACTION_COUNT_KEY: pending.redactions} if pending.redactions else {},
+        raw={parsing.REDACTION_COUNT_KEY: pending.redactions} if pending.redactions else {},
         **target,
     )
 

@@ -1,14 +1,14 @@
 """django-q2 task entry points: take ids, call a service."""
 
-from channels_whatsapp import client, services
+from channels_whatsapp import client, downloads, intake, outbound
 
 
 def process_webhook(delivery_id: int) -> None:
-    services.webhook_process(delivery_id=delivery_id)
+    intake.webhook_process(delivery_id=delivery_id)
 
 
 def send_comment(comment_id: int) -> str:
-    return services.comment_send(comment_id=comment_id)
+    return outbound.comment_send(comment_id=comment_id)
 
 
 def download_media(attachment_id: int) -> bool:
@@ -17,16 +17,16 @@ def download_media(attachment_id: int) -> bool:
 
     for attempt in range(1, 4):
         try:
-            return services.media_download(attachment_id=attachment_id, attempt=attempt)
+            return downloads.media_download(attachment_id=attachment_id, attempt=attempt)
         except client.GraphError:
-            time.sleep(services._backoff(attempt))
+            time.sleep(outbound.retry_delay(attempt))
     return False
 
 
 def sweep() -> str:
     """Every minute: re-enqueue lost work, fail sends left unconfirmed by a dead worker."""
-    requeued = services.pending_work_requeue()
-    unconfirmed = services.unconfirmed_sends_fail()
+    requeued = intake.pending_work_requeue()
+    unconfirmed = outbound.unconfirmed_sends_fail()
     return f"requeued {requeued}, unconfirmed {unconfirmed}"
 
 
@@ -35,9 +35,9 @@ def sync_templates() -> str:
 
     One account's failure does not stop the others; any failure then fails the task, so it shows in the admin.
     """
-    from channels_whatsapp import templates
+    from channels_whatsapp import template_sync
 
-    outcomes = templates.templates_sync_accounts()
+    outcomes = template_sync.templates_sync_accounts()
     summary = "; ".join(str(outcome) for outcome in outcomes) or "no active account"
     if any(outcome.error is not None for outcome in outcomes):
         raise RuntimeError(summary)

@@ -7,8 +7,8 @@ is handed to WhatsApp (refusals -> kept, failed with a product code and a live b
 
 from django.utils.translation import gettext as _
 
-from channels_whatsapp import selectors
-from channels_whatsapp import templates as registry
+from channels_whatsapp import message_templates, selectors
+from channels_whatsapp.models import MessageTemplate
 from macros import shorthand
 from tickets.errors import DomainError
 from tickets.hooks import PreparedReply
@@ -17,11 +17,8 @@ from tickets.models import Comment, Ticket
 MARKETING = "MARKETING"
 
 
-def prepare_reply(ticket: Ticket, body: str) -> PreparedReply | None:
-    if not shorthand.contains(body):
-        return None
-    conversation = selectors.conversation_for_ticket(ticket.pk)
-    return prepare_for_account(account=conversation.account if conversation else None, body=body)
+# `template=LOOK_UP`: the registry is asked; a template (or None, not found) already looked up is used as it is.
+LOOK_UP = object()
 
 
 def parse_or_400(body: str) -> shorthand.Shorthand:
@@ -33,16 +30,23 @@ def parse_or_400(body: str) -> shorthand.Shorthand:
 
 def prepare_for_account(*, account, body: str) -> PreparedReply:
     """Parse shorthand (malformed -> DomainError) into the rendered text and the template record to store."""
+    return template_prepared(account=account, body=body)[0]
+
+
+def template_prepared(*, account, body: str) -> tuple[PreparedReply, MessageTemplate | None]:
+    """prepare_for_account, and the registry's template the shorthand names (None: unknown, or no account)."""
     parsed = parse_or_400(body)
     template = (
-        registry.template_for(account=account, name=parsed.template, language=parsed.language) if account else None
+        message_templates.template_for(account=account, name=parsed.template, language=parsed.language)
+        if account
+        else None
     )
     params = [shorthand.normalize_param(value) for value in parsed.body_text]
     if template is not None and template.body:
-        text = registry.render_body(template.body, params)
+        text = message_templates.render_body(template.body, params)
     else:
         text = parsed.fallback or f"[Template {parsed.template} ({parsed.language})]"
-    return PreparedReply(
+    prepared = PreparedReply(
         body=text,
         template={
             "name": parsed.template,
@@ -52,14 +56,17 @@ def prepare_for_account(*, account, body: str) -> PreparedReply:
             "payload": shorthand.to_template_object(parsed),
         },
     )
+    return prepared, template
 
 
-def template_refusal(*, comment: Comment, conversation) -> tuple[str, str, str] | None:
+def template_refusal(*, comment: Comment, conversation, template=LOOK_UP) -> tuple[str, str, str] | None:
     """Why this template reply may not go out, as (code, title, detail); None when it may."""
-    return refusal_for(account=conversation.account, contact=conversation.contact, meta=comment.template or {})
+    return refusal_for(
+        account=conversation.account, contact=conversation.contact, meta=comment.template or {}, template=template
+    )
 
 
-def refusal_for(*, account, contact, meta: dict) -> tuple[str, str, str] | None:
+def refusal_for(*, account, contact, meta: dict, template=LOOK_UP) -> tuple[str, str, str] | None:
     """The send rules of a template message, checked in this order (the first that fails is the answer)."""
     name, language = meta.get("name", ""), meta.get("language", "")
     if not account.templates_enabled:
@@ -69,7 +76,8 @@ def refusal_for(*, account, contact, meta: dict) -> tuple[str, str, str] | None:
             f"The WhatsApp number {account.display_phone_number or account.phone_number_id} may not send message "
             "templates; an admin can enable them.",
         )
-    template = registry.template_for(account=account, name=name, language=language)
+    if template is LOOK_UP:
+        template = message_templates.template_for(account=account, name=name, language=language)
     if template is None or not template.is_sendable:
         state = "does not exist" if template is None else f"is {template.status}"
         return (

@@ -12,8 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from channels_whatsapp import selectors, template_replies
-from channels_whatsapp import templates as registry
+from channels_whatsapp import message_templates, selectors, template_replies
 from tickets import contact_views
 from tickets import selectors as ticket_selectors
 from tickets.errors import DomainError
@@ -71,7 +70,7 @@ def composer_templates(request, ticket_id: int):
     _, conversation = _visible_whatsapp_ticket(request, ticket_id)
     if conversation is None:
         return JsonResponse({"results": []})
-    found = registry.templates_for_account(
+    found = message_templates.templates_for_account(
         account=conversation.account, status="APPROVED", search=request.GET.get("q") or None
     )[:200]
     return JsonResponse({"results": [_template_json(t) for t in found]})
@@ -98,7 +97,9 @@ def composer_shorthand(request, ticket_id: int):
         return JsonResponse({"error": "`parameters` must be a list of strings."}, status=400)
     if conversation is None:
         return JsonResponse({"error": "This ticket is not a WhatsApp conversation."}, status=400)
-    template = registry.templates_for_account(account=conversation.account).filter(pk=data.get("template_id")).first()
+    template = (
+        message_templates.templates_for_account(account=conversation.account).filter(pk=data.get("template_id")).first()
+    )
     if template is None:
         return JsonResponse({"error": "Unknown template."}, status=400)
     try:
@@ -126,7 +127,9 @@ def _active_account(account_id: int):
 def account_templates(request, account_id: int):
     """The account's APPROVED templates, for picking one without a ticket (starting a conversation)."""
     account = _active_account(account_id)
-    found = registry.templates_for_account(account=account, status="APPROVED", search=request.GET.get("q") or None)
+    found = message_templates.templates_for_account(
+        account=account, status="APPROVED", search=request.GET.get("q") or None
+    )
     return JsonResponse(
         {
             "account": {"id": account.pk, "templates_enabled": account.templates_enabled},
@@ -147,7 +150,7 @@ def account_shorthand(request, account_id: int):
     parameters = data.get("parameters", [])
     if not isinstance(parameters, list) or not all(isinstance(p, str) for p in parameters):
         return JsonResponse({"error": "`parameters` must be a list of strings."}, status=400)
-    template = registry.templates_for_account(account=account).filter(pk=data.get("template_id")).first()
+    template = message_templates.templates_for_account(account=account).filter(pk=data.get("template_id")).first()
     if template is None:
         return JsonResponse({"error": "Unknown template."}, status=400)
     contact = None

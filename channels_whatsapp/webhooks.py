@@ -5,7 +5,7 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from channels_whatsapp import services
+from channels_whatsapp import intake
 
 
 @csrf_exempt
@@ -15,15 +15,15 @@ def webhook(request):
         return _handshake(request)
     too_big = JsonResponse({"error": "Body larger than 3 MiB."}, status=400)
     declared = request.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > services.MAX_WEBHOOK_BYTES:
+    if declared.isdigit() and int(declared) > intake.MAX_WEBHOOK_BYTES:
         return too_big  # refused before reading the body
     try:
         body = request.body
     except RequestDataTooBig:
         return too_big
     try:
-        services.webhook_receive(body=body, signature=request.headers.get("X-Hub-Signature-256", ""))
-    except services.WebhookRefused as refused:
+        intake.webhook_receive(body=body, signature=request.headers.get("X-Hub-Signature-256", ""))
+    except intake.WebhookRefused as refused:
         return JsonResponse({"error": refused.reason}, status=refused.status)
     return JsonResponse({"status": "received"})
 
@@ -32,6 +32,6 @@ def _handshake(request):
     mode = request.GET.get("hub.mode", "")
     token = request.GET.get("hub.verify_token", "")
     challenge = request.GET.get("hub.challenge", "")
-    if mode == "subscribe" and services.verify_token_matches(token):
+    if mode == "subscribe" and intake.verify_token_matches(token):
         return HttpResponse(challenge, content_type="text/plain")
     return HttpResponse("Forbidden", status=403, content_type="text/plain")

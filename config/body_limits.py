@@ -40,8 +40,8 @@ def webhook_path() -> str:
 
 def limit_for(path: str) -> int:
     """The largest body accepted on `path`."""
+    from channels_whatsapp.intake import MAX_WEBHOOK_BYTES
     from channels_whatsapp.media import INBOUND_MAX_BYTES
-    from channels_whatsapp.services import MAX_WEBHOOK_BYTES
     from tickets.services import MAX_ATTACHMENT_BYTES
 
     if path == webhook_path():

@@ -73,3 +73,28 @@ def delivery_failed(*, comment: Comment, code: str, title: str, detail: str) -> 
         type=DELIVERY_FAILED,
         data={"comment_id": comment.pk, "code": code, "title": title, "detail": detail},
     )
+
+
+def redaction_applied(*, comment: Comment, count: int) -> Event:
+    """Where and how many card numbers were masked, never the numbers."""
+    return record(
+        ticket=comment.ticket,
+        type=REDACTION_APPLIED,
+        data={"comment_id": comment.pk, "where": "comment", "count": count},
+    )
+
+
+def message_reaction(*, comment: Comment, emoji: str) -> Event:
+    return record(
+        ticket=comment.ticket,
+        type=MESSAGE_REACTION,
+        data={"comment_id": comment.pk, "emoji": emoji, "removed": not emoji},
+    )
+
+
+def message_edited(*, comment: Comment) -> Event:
+    return record(ticket=comment.ticket, type=MESSAGE_EDITED, data={"comment_id": comment.pk})
+
+
+def message_revoked(*, comment: Comment) -> Event:
+    return record(ticket=comment.ticket, type=MESSAGE_REVOKED, data={"comment_id": comment.pk})

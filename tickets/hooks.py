@@ -28,7 +28,7 @@ class TicketChange:
     source: str = "web"  # web, api, whatsapp, macro, trigger, automation
 
 
-OutboundHandler = Callable[["Comment"], None]
+OutboundHandler = Callable[..., None]  # handler(comment) or handler(comment, plan)
 ChangeListener = Callable[[TicketChange], None]
 
 _outbound_handlers: dict[str, OutboundHandler] = {}
@@ -36,7 +36,11 @@ _change_listeners: list[ChangeListener] = []
 
 
 def register_outbound_handler(via: str, handler: OutboundHandler) -> None:
-    """A public reply on a ticket whose `via` is `via` is handed to `handler` (inside the transaction)."""
+    """A public reply on a ticket whose `via` is `via` is handed to `handler` (inside the transaction).
+
+    `handler(comment, plan)` gets the `plan` its channel's reply preparer returned for this reply, so the channel
+    decides once per reply; `handler(comment)` when there was none.
+    """
     _outbound_handlers[via] = handler
 
 
@@ -87,6 +91,7 @@ class PreparedReply:
 
     body: str
     template: dict | None = None
+    plan: Any = None  # what the channel decided for this reply (e.g. its conversation), handed to its outbound handler
 
 
 ReplyPreparer = Callable[["Ticket", str], PreparedReply | None]

@@ -230,3 +230,12 @@ def relay_url() -> str:
     if not settings.REALTIME_RELAY_DISCOVERY:
         return ""
     return recorded_relay_url() or site_relay_url()
+
+
+# --- Channel changes to stored comments ----------------------------------------------------------------------------
+
+
+def comment_updated_frame(*, ticket_id: int, comment_id: int, change: str) -> dict:
+    """A comment already on the page changed (`change`: edited, reaction, revoked, attachment): the open ticket page
+    re-renders its conversation."""
+    return {"type": "comment.updated", "ticket_id": ticket_id, "comment_id": comment_id, "change": change}

@@ -247,10 +247,11 @@ def _store_attachments(*, ticket: Ticket, comment: Comment, files: Sequence[Uplo
 def _add_agent_comment(*, ticket: Ticket, author, new: NewComment, via: str) -> Comment:
     body, template = new.body, new.template
     body, redactions = _card_numbers_masked(body, via=via)  # before the shorthand, so template parameters are too
+    plan = None
     if new.public and template is None:
         prepared = prepare_reply(ticket, body)  # e.g. WhatsApp template shorthand -> rendered text + template
         if prepared is not None:
-            body, template = prepared.body, prepared.template
+            body, template, plan = prepared.body, prepared.template, prepared.plan
     comment = Comment.objects.create(
         ticket=ticket,
         author_role=AuthorRole.AGENT if author is not None else AuthorRole.SYSTEM,
@@ -263,9 +264,9 @@ def _add_agent_comment(*, ticket: Ticket, author, new: NewComment, via: str) -> 
     _store_attachments(ticket=ticket, comment=comment, files=new.attachments)
     events.comment_added(comment=comment, actor=author)
     if redactions:
-        _redaction_recorded(comment=comment, count=redactions)
+        redaction_recorded(comment=comment, count=redactions)
     if new.public:
-        _deliver_public_reply(comment)
+        _deliver_public_reply(comment, plan)
     _announce_comment(comment)
     return comment
 
@@ -279,13 +280,11 @@ def _card_numbers_masked(body: str, *, via: str) -> tuple[str, int]:
     return redaction.redact(body)
 
 
-def _redaction_recorded(*, comment: Comment, count: int) -> None:
-    """Where and how many, never the number; plus the tag, as the WhatsApp channel does."""
-    events.record(
-        ticket=comment.ticket,
-        type=events.REDACTION_APPLIED,
-        data={"comment_id": comment.pk, "where": "comment", "count": count},
-    )
+def redaction_recorded(*, comment: Comment, count: int) -> None:
+    """Where and how many, never the number; plus the tag, unless the ticket is closed (it takes no change)."""
+    events.redaction_applied(comment=comment, count=count)
+    if comment.ticket.status == TicketStatus.CLOSED:
+        return
     old_tags = list(comment.ticket.tag_rows.values_list("name", flat=True))
     if REDACTION_TAG not in old_tags:
         old, new = ticket_tags_set(comment.ticket, [*old_tags, REDACTION_TAG])
@@ -300,12 +299,15 @@ def _announce_comment(comment: Comment) -> None:
     )
 
 
-def _deliver_public_reply(comment: Comment) -> None:
+def _deliver_public_reply(comment: Comment, plan: Any = None) -> None:
     """Hand a public reply to the ticket's channel; tickets without a channel e-mail the requester."""
     ticket = comment.ticket
     handler = outbound_handler_for(ticket.via)
     if handler is not None:
-        handler(comment)
+        if plan is None:
+            handler(comment)
+        else:
+            handler(comment, plan)
         return
     email = ticket.requester.email
     if email:
@@ -409,7 +411,7 @@ def end_user_message_add(
     ticket.save()
     events.comment_added(comment=comment)
     if redactions:
-        _redaction_recorded(comment=comment, count=redactions)
+        redaction_recorded(comment=comment, count=redactions)
     _announce_comment(comment)
     notify_change(
         TicketChange(

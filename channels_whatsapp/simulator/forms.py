@@ -2,7 +2,7 @@ from django import forms
 
 from channels_whatsapp.simulator import protocol
 from channels_whatsapp.simulator.models import SimulatorFault
-from channels_whatsapp.simulator.services import MAX_HOURS_AGO
+from channels_whatsapp.simulator.phone_messages import MAX_HOURS_AGO
 
 FORWARD_CHOICES = [
     ("", "Not forwarded"),

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
-from channels_whatsapp.simulator import protocol, selectors, services
+from channels_whatsapp.simulator import graph_sends, media_files, protocol, seed_templates, selectors
 from channels_whatsapp.simulator.protocol import GraphRequestError
 
 TEMPLATES_DEFAULT_LIMIT = 25
@@ -58,13 +58,13 @@ def messages(request: HttpRequest, version: str, phone_number_id: str, *, token:
         body = json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError):
         raise GraphRequestError(100, "The request body is not valid JSON.") from None
-    return JsonResponse(services.message_send(phone_number_id=phone_number_id, token=token, body=body))
+    return JsonResponse(graph_sends.message_send(phone_number_id=phone_number_id, token=token, body=body))
 
 
 @graph_endpoint("POST")
 def media_upload(request: HttpRequest, version: str, phone_number_id: str, *, token: str) -> JsonResponse:
     upload = request.FILES.get("file")
-    media = services.media_upload(
+    media = media_files.media_upload(
         phone_number_id=phone_number_id,
         token=token,
         messaging_product=request.POST.get("messaging_product", ""),
@@ -79,7 +79,7 @@ def media_upload(request: HttpRequest, version: str, phone_number_id: str, *, to
 def node(request: HttpRequest, version: str, node_id: str, *, token: str) -> JsonResponse:
     """GET /{media-id} (media info), DELETE /{media-id}; GET /{phone-number-id} answers the number's profile."""
     if request.method == "DELETE":
-        services.media_delete(media_id=node_id)
+        media_files.media_delete(media_id=node_id)
         return JsonResponse({"success": True})
     media = selectors.media_get(node_id)
     if media is not None:
@@ -139,7 +139,7 @@ def message_templates(request: HttpRequest, version: str, waba_id: str, *, token
         )
     )
     after, before = _cursor(request, "after"), _cursor(request, "before")
-    services.templates_ensure_seeded()
+    seed_templates.templates_ensure_seeded()
     page = selectors.templates_page(
         waba_id=waba_id, filters=request.GET.dict(), limit=limit, after=after, before=before
     )

@@ -14,11 +14,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from channels_whatsapp.simulator import selectors, services
+from channels_whatsapp.simulator import faults, phone_messages, selectors
 from channels_whatsapp.simulator.access import admin_required
 from channels_whatsapp.simulator.forms import ContactForm, FaultForm, LocationForm, MessageForm, ReactionForm
+from channels_whatsapp.simulator.phone_messages import PhoneMessage, PhoneSend, SimulatorError
 from channels_whatsapp.simulator.protocol import GraphRequestError
-from channels_whatsapp.simulator.services import PhoneSend, SimulatorError
 
 EMOJIS = ["👍", "❤️", "😂", "😮", "😢", "🙏"]
 
@@ -70,7 +70,7 @@ def phone(request: HttpRequest) -> HttpResponse:
         "faults": selectors.faults_pending(),
         "templates": selectors.templates_all(),
         "emojis": EMOJIS,
-        "webhook_url": services.webhook_url(),
+        "webhook_url": phone_messages.webhook_url(),
         **_conversation_context(wa_id, phone_number_id),
     }
     return render(request, "simulator/phone.html", context)
@@ -85,7 +85,7 @@ def conversation(request: HttpRequest) -> HttpResponse:
 
 
 def _report(request: HttpRequest, result: PhoneSend) -> None:
-    url = services.webhook_url()
+    url = phone_messages.webhook_url()
     if result.webhook_status == 0:
         messages.error(request, f"Sent {result.wamid}, but the webhook at {url} could not be reached.")
     elif 200 <= result.webhook_status < 300:
@@ -101,7 +101,8 @@ def _form_errors(request: HttpRequest, form) -> None:
             messages.error(request, f"{label}: {error}" if label else error)
 
 
-def _phone_post(request: HttpRequest, form_class, send: Callable[[dict], PhoneSend]) -> HttpResponse:
+def _phone_post(request: HttpRequest, form_class, message: Callable[[dict], PhoneMessage]) -> HttpResponse:
+    """The phone page's forms: `message(cleaned_data)` is what the phone sends."""
     form = form_class(request.POST, request.FILES)
     wa_id, phone_number_id = _selection(request)
     if not form.is_valid():
@@ -109,37 +110,39 @@ def _phone_post(request: HttpRequest, form_class, send: Callable[[dict], PhoneSe
         return redirect(_phone_url(wa_id, phone_number_id))
     data = form.cleaned_data
     try:
-        _report(request, send(data))
+        _report(request, phone_messages.phone_send(message(data)))
     except (SimulatorError, GraphRequestError) as exc:
         messages.error(request, str(exc))
     return redirect(_phone_url(data["wa_id"], data["phone_number_id"]))
 
 
+def _text_or_media(data: dict) -> PhoneMessage:
+    sender = {
+        "wa_id": data["wa_id"],
+        "name": data["name"],
+        "phone_number_id": data["phone_number_id"],
+        "text": data["text"],
+        "forwarded": data["forwarded"] == "forwarded",
+        "frequently_forwarded": data["forwarded"] == "frequently_forwarded",
+        "hours_ago": data["hours_ago"],
+        "context_id": data["context_id"] or None,
+    }
+    attachment = data.get("attachment")
+    if attachment is None:
+        return PhoneMessage(**sender)
+    return PhoneMessage(
+        **sender,
+        kind="media",
+        content=attachment.read(),
+        filename=attachment.name,
+        mime_type=attachment.content_type or "application/octet-stream",
+    )
+
+
 @require_POST
 @admin_required
 def send_message(request: HttpRequest) -> HttpResponse:
-    def send(data: dict) -> PhoneSend:
-        common = {
-            "phone_number_id": data["phone_number_id"],
-            "forwarded": data["forwarded"] == "forwarded",
-            "frequently_forwarded": data["forwarded"] == "frequently_forwarded",
-            "hours_ago": data["hours_ago"],
-            "context_id": data["context_id"] or None,
-        }
-        attachment = data.get("attachment")
-        if attachment is not None:
-            return services.phone_send_media_result(
-                data["wa_id"],
-                data["name"],
-                content=attachment.read(),
-                filename=attachment.name,
-                mime_type=attachment.content_type or "application/octet-stream",
-                caption=data["text"],
-                **common,
-            )
-        return services.phone_send_text_result(data["wa_id"], data["name"], data["text"], **common)
-
-    return _phone_post(request, MessageForm, send)
+    return _phone_post(request, MessageForm, _text_or_media)
 
 
 @require_POST
@@ -148,12 +151,8 @@ def send_reaction(request: HttpRequest) -> HttpResponse:
     return _phone_post(
         request,
         ReactionForm,
-        lambda data: services.phone_send_reaction_result(
-            data["wa_id"],
-            data["name"],
-            phone_number_id=data["phone_number_id"],
-            message_id=data["message_id"],
-            emoji=data["emoji"],
+        lambda d: PhoneMessage(
+            d["wa_id"], d["name"], d["phone_number_id"], kind="reaction", reaction_to=d["message_id"], emoji=d["emoji"]
         ),
     )
 
@@ -161,17 +160,12 @@ def send_reaction(request: HttpRequest) -> HttpResponse:
 @require_POST
 @admin_required
 def send_location(request: HttpRequest) -> HttpResponse:
+    location = ("latitude", "longitude", "location_name", "address")
     return _phone_post(
         request,
         LocationForm,
-        lambda data: services.phone_send_location_result(
-            data["wa_id"],
-            data["name"],
-            phone_number_id=data["phone_number_id"],
-            latitude=data["latitude"],
-            longitude=data["longitude"],
-            location_name=data["location_name"],
-            address=data["address"],
+        lambda d: PhoneMessage(
+            d["wa_id"], d["name"], d["phone_number_id"], kind="location", **{key: d[key] for key in location}
         ),
     )
 
@@ -184,7 +178,7 @@ def contact_create(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         _form_errors(request, form)
         return redirect(_phone_url(phone_number_id=phone_number_id))
-    contact = services.contact_save(wa_id=form.cleaned_data["wa_id"], name=form.cleaned_data["name"])
+    contact = phone_messages.contact_save(wa_id=form.cleaned_data["wa_id"], name=form.cleaned_data["name"])
     return redirect(_phone_url(contact.wa_id, phone_number_id))
 
 
@@ -196,7 +190,7 @@ def fault_create(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            fault = services.fault_inject(data["kind"], count=data["count"], delay_seconds=data["delay_seconds"] or 0)
+            fault = faults.fault_inject(data["kind"], count=data["count"], delay_seconds=data["delay_seconds"] or 0)
         except SimulatorError as exc:
             messages.error(request, str(exc))
         else:
@@ -210,6 +204,6 @@ def fault_create(request: HttpRequest) -> HttpResponse:
 @admin_required
 def faults_clear(request: HttpRequest) -> HttpResponse:
     wa_id, phone_number_id = _selection(request)
-    services.faults_clear()
+    faults.faults_clear()
     messages.info(request, "All faults cleared.")
     return redirect(_phone_url(wa_id, phone_number_id))

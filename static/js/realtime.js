@@ -93,6 +93,7 @@
     "comment.added": ["conversation", "events"],
     "delivery.status": ["conversation", "events"],
     "delivery.failed": ["conversation", "events"],
+    "comment.updated": ["conversation", "events"], // an edit, reaction, revoke or finished download
   };
 
   /* What a frame does beyond the ticket page's parts, on any page. */

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from channels_whatsapp import templates
+from channels_whatsapp import message_templates
 from channels_whatsapp.models import WhatsAppAccount, WhatsAppConversation
 from tests.channels_whatsapp import graph_server
 from tests.factories import ContactFactory, TicketFactory, WhatsAppContactFactory
@@ -33,7 +33,7 @@ def registry(account):
         ("spring_sale", "MARKETING", "REJECTED", "Spring sale for {{1}}"),
         ("hello_world", "UTILITY", "APPROVED", "Hello World"),
     ]:
-        made[name] = templates.template_create(
+        made[name] = message_templates.template_create(
             account=account, name=name, language="en_US", category=category, status=status, body=body
         )
     return made
@@ -138,7 +138,7 @@ def test_requester_names_in_the_panel_are_escaped(agent_client, account):
 
 
 def test_account_templates_lists_approved_ones_only(agent_client, registry, account, other_account):
-    templates.template_create(
+    message_templates.template_create(
         account=other_account, name="other_line", language="en_US", category="UTILITY", status="APPROVED", body="x"
     )
     response = agent_client.get(reverse("whatsapp:account-templates", args=[account.pk]))
@@ -218,7 +218,7 @@ def test_account_shorthand_reports_consent_and_enablement(agent_client, registry
     ],
 )
 def test_account_shorthand_refuses_bad_input(agent_client, registry, account, other_account, payload, error):
-    other = templates.template_create(
+    other = message_templates.template_create(
         account=other_account, name="other_line", language="en_US", category="UTILITY", status="APPROVED", body="x"
     )
     payload = dict(payload)

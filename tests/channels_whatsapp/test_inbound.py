@@ -15,18 +15,18 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from channels_whatsapp import services, tasks
+from channels_whatsapp import accounts, downloads, intake, tasks
 from channels_whatsapp.models import InboundReceipt, StatusReceipt, WebhookDelivery, WhatsAppConversation
-from channels_whatsapp.redaction import MASK
 from tests.channels_whatsapp.conftest import load_payload
 from tickets.models import AuthorRole, Comment, Contact, DeliveryStatus, Event, Ticket, TicketStatus, Via
+from tickets.redaction import MASK
 
 PAYLOAD_TS = datetime.fromtimestamp(1760000000, tz=UTC)
 WA_ID = "5511999990000"
 USER_ID = "BR.1502948372615"
 AGENT_WAMID = "wamid.HBgNNTUxMTk5OTk5MDAwMBUCABEYEkFHRU5UUkVQTFkwMDAxAA=="
 TOKEN = "EAAG-secret-token"
-REAL_ENQUEUE_MEDIA_DOWNLOAD = services.enqueue_media_download
+REAL_ENQUEUE_MEDIA_DOWNLOAD = downloads.enqueue_media_download
 
 
 def payload(name: str) -> dict:
@@ -56,7 +56,7 @@ def b64sha(content: bytes) -> str:
 def media_enqueued(monkeypatch):
     """Downloads are their own task: recorded here; the media tests below run them against a real HTTP server."""
     calls: list[int] = []
-    monkeypatch.setattr(services, "enqueue_media_download", calls.append)
+    monkeypatch.setattr(downloads, "enqueue_media_download", calls.append)
     return calls
 
 
@@ -131,7 +131,7 @@ def test_first_text_creates_contact_ticket_comment_and_conversation(deliver, acc
     assert comment.delivery_status is None
     assert event_types(ticket) == ["ticket.created", "comment.added"]
 
-    info = services.channel_info(Ticket.objects.get())
+    info = accounts.channel_info(Ticket.objects.get())
     assert info["account_id"] == account.pk
     assert info["last_customer_message_at"] == PAYLOAD_TS
 
@@ -219,8 +219,8 @@ def test_redelivery_of_the_same_payload_makes_one_comment(deliver):
 def test_processing_the_same_delivery_twice_is_a_no_op(deliver):
     stored = deliver("text")
     WebhookDelivery.objects.filter(pk=stored.pk).update(state=WebhookDelivery.State.PENDING)
-    services.webhook_process(delivery_id=stored.pk)
-    services.webhook_process(delivery_id=stored.pk)
+    intake.webhook_process(delivery_id=stored.pk)
+    intake.webhook_process(delivery_id=stored.pk)
     assert Comment.objects.count() == 1
 
 
@@ -314,8 +314,8 @@ def test_future_timestamp_is_clamped_to_receipt_time(deliver):
     assert before <= ticket.last_customer_message_at <= after
     comment = Comment.objects.get(author_role=AuthorRole.END_USER)  # the auto-reply may follow it
     assert before <= comment.channel_sent_at <= after
-    assert services.window_for_ticket(ticket, after + timedelta(hours=23)).open is True
-    assert services.window_for_ticket(ticket, after + timedelta(hours=24, seconds=1)).open is False
+    assert accounts.window_for_ticket(ticket, after + timedelta(hours=23)).open is True
+    assert accounts.window_for_ticket(ticket, after + timedelta(hours=24, seconds=1)).open is False
 
 
 def test_older_message_arriving_late_does_not_move_the_window_back(deliver):
@@ -863,7 +863,7 @@ def test_image_creates_a_placeholder_and_the_text_comment_at_once(deliver, media
 
 
 def test_download_task_stores_the_file_end_to_end(graph, deliver, monkeypatch):
-    monkeypatch.setattr(services, "enqueue_media_download", REAL_ENQUEUE_MEDIA_DOWNLOAD)
+    monkeypatch.setattr(downloads, "enqueue_media_download", REAL_ENQUEUE_MEDIA_DOWNLOAD)
     graph.add(IMAGE_MEDIA_ID, IMAGE)
     comment, attachment = image_attachment(deliver)  # webhook -> worker -> commit -> download task
     assert attachment.file
@@ -1139,11 +1139,11 @@ def _messages(draw):
 def test_processing_never_crashes_on_webhook_shaped_payloads(account, agent, messages, contacts):
     if not Comment.objects.filter(channel_message_id="wamid.seed").exists():
         seed = text_message("wamid.seed", "seed message")
-        services.webhook_process(delivery_id=WebhookDelivery.objects.create(payload=seed).pk)
+        intake.webhook_process(delivery_id=WebhookDelivery.objects.create(payload=seed).pk)
         agent_reply(Ticket.objects.get(comments__channel_message_id="wamid.seed"), agent)
     body = payload("text")
     value_of(body).update(messages=messages, contacts=contacts)
     stored = WebhookDelivery.objects.create(payload=body)
-    services.webhook_process(delivery_id=stored.pk)
+    intake.webhook_process(delivery_id=stored.pk)
     stored.refresh_from_db()
     assert stored.state == WebhookDelivery.State.PROCESSED

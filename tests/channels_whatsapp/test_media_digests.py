@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from channels_whatsapp import media, services, tasks
+from channels_whatsapp import downloads, media, tasks
 from channels_whatsapp.models import WebhookDelivery
 from tests.channels_whatsapp.conftest import load_payload
 from tickets.models import AuthorRole, Comment
@@ -31,7 +31,7 @@ def media_info_sample(**changes) -> dict:
 @pytest.fixture(autouse=True)
 def media_enqueued(monkeypatch):
     calls: list[int] = []
-    monkeypatch.setattr(services, "enqueue_media_download", calls.append)
+    monkeypatch.setattr(downloads, "enqueue_media_download", calls.append)
     return calls
 
 
@@ -175,10 +175,10 @@ def test_no_hash_anywhere_still_downloads_with_the_size_check(graph, image_attac
 def test_a_malformed_hash_is_treated_as_absent_and_logged(graph, image_attachment, caplog, malformed):
     graph["info"] = media_info_sample(sha256=malformed)
     attachment = image_attachment(malformed)
-    with caplog.at_level(logging.WARNING, logger="channels_whatsapp.services"):
+    with caplog.at_level(logging.WARNING, logger="channels_whatsapp.downloads"):
         assert tasks.download_media(attachment.pk) is True
     assert stored(attachment)
-    warnings = [r.getMessage() for r in caplog.records if r.name == "channels_whatsapp.services"]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "channels_whatsapp.downloads"]
     assert len(warnings) == 2  # webhook and media info, each named
     assert "webhook" in warnings[0] and "media info" in warnings[1]
     assert all(malformed not in w for w in warnings)

@@ -10,7 +10,7 @@ import copy
 
 import pytest
 
-from channels_whatsapp import message_text, parsing, services
+from channels_whatsapp import downloads, message_text, parsing
 from channels_whatsapp.models import WebhookDelivery
 from tests.channels_whatsapp.conftest import load_payload
 from tickets.models import AuthorRole, Comment, Ticket
@@ -27,7 +27,7 @@ def first_message(body: dict) -> dict:
 @pytest.fixture(autouse=True)
 def media_enqueued(monkeypatch):
     calls: list[int] = []
-    monkeypatch.setattr(services, "enqueue_media_download", calls.append)
+    monkeypatch.setattr(downloads, "enqueue_media_download", calls.append)
     return calls
 
 

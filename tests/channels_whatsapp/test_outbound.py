@@ -7,7 +7,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from channels_whatsapp import client, parsing, services, statuses
+from channels_whatsapp import client, outbound, parsing, statuses
 from channels_whatsapp.models import OutboundSend, WhatsAppAccount, WhatsAppConversation
 from tests.channels_whatsapp import graph_server
 from tests.factories import TicketFactory, WhatsAppContactFactory
@@ -143,7 +143,7 @@ def test_retries_are_bounded_and_exhaustion_is_a_visible_failure(
     graph.script = [(503, {"error": {"message": "down", "code": 2}})] * 10
     with django_capture_on_commit_callbacks(execute=True):
         comment = reply(wa_ticket, agent)
-    assert len(graph.posts("/messages")) == services.MAX_SEND_ATTEMPTS
+    assert len(graph.posts("/messages")) == outbound.MAX_SEND_ATTEMPTS
     comment.refresh_from_db()
     assert comment.delivery_status == "failed"
     assert "gave up after 5 attempts" in comment.delivery_error_detail
@@ -181,7 +181,7 @@ def test_read_timeout_is_not_resent_and_a_later_status_revives_it(
 def test_a_send_is_never_posted_twice(graph, wa_ticket, agent, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         comment = reply(wa_ticket, agent)
-    assert services.comment_send(comment_id=comment.pk) == "not queued"
+    assert outbound.comment_send(comment_id=comment.pk) == "not queued"
     assert len(graph.posts("/messages")) == 1
 
 

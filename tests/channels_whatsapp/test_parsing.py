@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from channels_whatsapp import parsing
-from channels_whatsapp.services import render_body
+from channels_whatsapp.inbound import render_body
 from tests.channels_whatsapp.conftest import PAYLOADS, load_payload
 
 TS = datetime.fromtimestamp(1760000000, tz=UTC)

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from channels_whatsapp import client, pending_updates, tasks
+from channels_whatsapp.intake import webhook_process
 from channels_whatsapp.models import InboundReceipt, PendingMessageUpdate, RefusedEvent, WebhookDelivery
-from channels_whatsapp.services import webhook_process
 from tests.channels_whatsapp.binding_helpers import (
     OTHER_PHONE_NUMBER_ID,
     deliver_fixture,  # noqa: F401 - fixture

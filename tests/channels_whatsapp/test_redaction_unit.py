@@ -2,7 +2,7 @@
 
 import pytest
 
-from channels_whatsapp.redaction import MASK, is_card_number, luhn_valid, redact
+from tickets.redaction import MASK, is_card_number, luhn_valid, redact
 
 CARDS = {
     "visa16": "4111111111111111",

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from channels_whatsapp import templates
+from channels_whatsapp import message_templates
 from channels_whatsapp.models import WhatsAppConversation
 from tests.channels_whatsapp import graph_server
 from tests.channels_whatsapp.conftest import load_payload
@@ -40,7 +40,7 @@ def registry(account):
         ("spring_sale", "MARKETING", "REJECTED", "Spring sale for {{1}}"),
         ("hello_world", "UTILITY", "APPROVED", "Hello World"),
     ]:
-        made[name] = templates.template_create(
+        made[name] = message_templates.template_create(
             account=account, name=name, language="en_US", category=category, status=status, body=body
         )
     return made

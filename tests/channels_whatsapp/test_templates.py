@@ -9,9 +9,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django_q.models import Schedule
 
-from channels_whatsapp import client, demo, tasks, templates
+from channels_whatsapp import client, demo, message_templates, tasks, template_sync
 from channels_whatsapp.models import MessageTemplate, WebhookDelivery, WhatsAppAccount
-from channels_whatsapp.templates import TemplateSyncError
+from channels_whatsapp.template_sync import TemplateSyncError
 from tests.channels_whatsapp.graph_server import GraphStandIn, meta_error, start
 
 Status = MessageTemplate.Status
@@ -122,7 +122,7 @@ def header(recorded, name: str) -> str:
     ],
 )
 def test_normalize_language(code, expected):
-    assert templates.normalize_language(code) == expected
+    assert message_templates.normalize_language(code) == expected
 
 
 @pytest.mark.parametrize(
@@ -138,23 +138,23 @@ def test_normalize_language(code, expected):
     ],
 )
 def test_body_parameter_count_is_the_highest_placeholder(text, count):
-    assert templates.body_parameter_count(text) == count
+    assert message_templates.body_parameter_count(text) == count
 
 
 def test_render_body_substitutes_explicitly():
     body = "Hi {{1}}, your order {{2}} has shipped. {{1}}!"
-    assert templates.render_body(body, ["Ana", "A-1"]) == "Hi Ana, your order A-1 has shipped. Ana!"
-    assert templates.render_body(body, ["Ana"]) == "Hi Ana, your order {{2}} has shipped. Ana!"  # missing stays
-    assert templates.render_body("{{1}} {{2}}", ["{{2}}", "x"]) == "{{2}} x"  # a value is never filled again
-    assert templates.render_body("{{1}}", ["{% debug %} {{ settings.SECRET_KEY }}"]) == (
+    assert message_templates.render_body(body, ["Ana", "A-1"]) == "Hi Ana, your order A-1 has shipped. Ana!"
+    assert message_templates.render_body(body, ["Ana"]) == "Hi Ana, your order {{2}} has shipped. Ana!"  # missing stays
+    assert message_templates.render_body("{{1}} {{2}}", ["{{2}}", "x"]) == "{{2}} x"  # a value is never filled again
+    assert message_templates.render_body("{{1}}", ["{% debug %} {{ settings.SECRET_KEY }}"]) == (
         "{% debug %} {{ settings.SECRET_KEY }}"
     )
-    assert templates.render_body("Hello World", ("unused",)) == "Hello World"
-    assert templates.render_body("{{0}} {{ 1 }}", ["a"]) == "{{0}} a"
+    assert message_templates.render_body("Hello World", ("unused",)) == "Hello World"
+    assert message_templates.render_body("{{0}} {{ 1 }}", ["a"]) == "{{0}} a"
 
 
 def test_template_fields_summarize_meta_listing_entries():
-    fields = templates.template_fields(ORDER_RECEIPT)
+    fields = message_templates.template_fields(ORDER_RECEIPT)
     assert fields["body"] == "Hi {{1}}, here is the receipt for order {{2}}. Total {{3}}."
     assert fields["body_parameter_count"] == 3
     assert fields["header_format"] == "DOCUMENT"
@@ -164,16 +164,16 @@ def test_template_fields_summarize_meta_listing_entries():
         {"index": 2, "type": "URL", "has_url_parameter": False},
     ]
     assert fields["external_id"] == "1002"
-    assert templates.template_fields({**HELLO, "language": "en-US"})["language"] == "en_US"
-    assert templates.template_fields(HELLO)["status"] == Status.UNKNOWN
-    assert templates.template_fields({"name": "x"}) is None
+    assert message_templates.template_fields({**HELLO, "language": "en-US"})["language"] == "en_US"
+    assert message_templates.template_fields(HELLO)["status"] == Status.UNKNOWN
+    assert message_templates.template_fields({"name": "x"}) is None
     named = {
         "name": "named",
         "language": "en",
         "parameter_format": "NAMED",
         "components": [{"type": "BODY", "text": "Hi {{first_name}}, order {{order_id}} ({{first_name}})"}],
     }
-    assert templates.template_fields(named)["body_parameter_count"] == 2
+    assert message_templates.template_fields(named)["body_parameter_count"] == 2
 
 
 def test_only_approved_is_sendable():
@@ -190,7 +190,7 @@ def test_only_approved_is_sendable():
 def test_sync_follows_paging_and_stores_every_template(graph, account):
     serve_listing(graph, account.waba_id, [order_update(), ORDER_RECEIPT], [PROMO_ES, HELLO])
 
-    counts = templates.templates_sync(account=account)
+    counts = template_sync.templates_sync(account=account)
 
     assert counts == {"created": 4, "updated": 0, "unchanged": 0, "missing": 0}
     assert [r.path for r in graph.requests] == [
@@ -221,11 +221,11 @@ def test_sync_follows_paging_and_stores_every_template(graph, account):
 @pytest.mark.django_db
 def test_a_second_sync_updates_statuses_and_marks_vanished_templates_deleted(graph, account):
     serve_listing(graph, account.waba_id, [order_update(), ORDER_RECEIPT], [PROMO_ES])
-    templates.templates_sync(account=account)
+    template_sync.templates_sync(account=account)
     first_synced = MessageTemplate.objects.get(name="order_update").synced_at
 
     serve_listing(graph, account.waba_id, [order_update(status="PAUSED"), {**PROMO_ES, "status": "APPROVED"}])
-    counts = templates.templates_sync(account=account)
+    counts = template_sync.templates_sync(account=account)
 
     assert counts == {"created": 0, "updated": 2, "unchanged": 0, "missing": 1}
     rows = {t.name: t for t in MessageTemplate.objects.filter(account=account)}
@@ -236,10 +236,15 @@ def test_a_second_sync_updates_statuses_and_marks_vanished_templates_deleted(gra
     assert not rows["order_receipt"].is_sendable
 
     serve_listing(graph, account.waba_id, [order_update(status="PAUSED"), {**PROMO_ES, "status": "APPROVED"}])
-    assert templates.templates_sync(account=account) == {"created": 0, "updated": 0, "unchanged": 2, "missing": 0}
+    assert template_sync.templates_sync(account=account) == {
+        "created": 0,
+        "updated": 0,
+        "unchanged": 2,
+        "missing": 0,
+    }
 
     serve_listing(graph, account.waba_id, [order_update(status="PAUSED"), ORDER_RECEIPT])
-    counts = templates.templates_sync(account=account)
+    counts = template_sync.templates_sync(account=account)
     assert counts["updated"] == 1 and counts["missing"] == 1  # a template that comes back is live again
     assert MessageTemplate.objects.get(name="order_receipt").status == Status.APPROVED
 
@@ -250,23 +255,23 @@ def test_sync_keeps_accounts_apart(graph, account):
         name="Other", phone_number_id="999", waba_id="888", access_token="EAAG-other-token"
     )
     serve_listing(graph, other.waba_id, [order_update()])
-    templates.templates_sync(account=other)
+    template_sync.templates_sync(account=other)
     serve_listing(graph, account.waba_id, [ORDER_RECEIPT])
-    templates.templates_sync(account=account)
+    template_sync.templates_sync(account=account)
 
     assert header(graph.requests[0], "Authorization") == "Bearer EAAG-other-token"
     assert graph.requests[1].path.startswith(f"/v23.0/{account.waba_id}/")
     assert list(MessageTemplate.objects.filter(account=other).values_list("name", "status")) == [
         ("order_update", "APPROVED")
     ]
-    assert templates.template_for(account=account, name="order_update", language="en_US") is None
+    assert message_templates.template_for(account=account, name="order_update", language="en_US") is None
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("failing_page", [1, 2])
 def test_a_graph_error_is_clear_and_nothing_is_half_written(graph, account, failing_page):
     serve_listing(graph, account.waba_id, [order_update()])
-    templates.templates_sync(account=account)
+    template_sync.templates_sync(account=account)
     before = list(MessageTemplate.objects.values_list("name", "status", "synced_at"))
 
     error = meta_error(190, "Error validating access token: Session has expired", status=401)
@@ -276,7 +281,7 @@ def test_a_graph_error_is_clear_and_nothing_is_half_written(graph, account, fail
         serve_listing(graph, account.waba_id, [order_update(status="DISABLED"), ORDER_RECEIPT], [PROMO_ES])
         graph.script[-1] = error
     with pytest.raises(TemplateSyncError) as caught:
-        templates.templates_sync(account=account)
+        template_sync.templates_sync(account=account)
 
     assert caught.value.code == "190"
     assert "(190)" in str(caught.value)
@@ -290,7 +295,7 @@ def test_a_graph_error_is_clear_and_nothing_is_half_written(graph, account, fail
 def test_an_unreachable_graph_is_a_sync_error(settings, account):
     settings.WHATSAPP_GRAPH_URL = "http://127.0.0.1:9/v23.0"  # discard port: refused
     with pytest.raises(TemplateSyncError) as caught:
-        templates.templates_sync(account=account)
+        template_sync.templates_sync(account=account)
     assert caught.value.code == "connect_error"
     assert TOKEN not in str(caught.value)
 
@@ -301,25 +306,29 @@ def test_an_unreachable_graph_is_a_sync_error(settings, account):
 @pytest.mark.django_db
 def test_template_for_and_templates_for_account(graph, account):
     serve_listing(graph, account.waba_id, [order_update(), ORDER_RECEIPT, {**PROMO_ES, "status": "REJECTED"}])
-    templates.templates_sync(account=account)
+    template_sync.templates_sync(account=account)
 
-    found = templates.template_for(account=account, name="order_update", language="en-US")
+    found = message_templates.template_for(account=account, name="order_update", language="en-US")
     assert found is not None and found.name == "order_update" and found.is_sendable
-    assert templates.template_for(account=account.pk, name="order_update", language="en_us") == found
-    assert templates.template_for(account=account, name="order_update", language="pt_BR") is None
-    assert templates.template_for(account=account, name="", language="en_US") is None
-    rejected = templates.template_for(account=account, name="spring_promo", language="es_MX")
+    assert message_templates.template_for(account=account.pk, name="order_update", language="en_us") == found
+    assert message_templates.template_for(account=account, name="order_update", language="pt_BR") is None
+    assert message_templates.template_for(account=account, name="", language="en_US") is None
+    rejected = message_templates.template_for(account=account, name="spring_promo", language="es_MX")
     assert rejected is not None and not rejected.is_sendable  # found, but not sendable
 
-    assert [t.name for t in templates.templates_for_account(account=account)] == [
+    assert [t.name for t in message_templates.templates_for_account(account=account)] == [
         "order_receipt",
         "order_update",
         "spring_promo",
     ]
-    approved = templates.templates_for_account(account=account, status=Status.APPROVED)
+    approved = message_templates.templates_for_account(account=account, status=Status.APPROVED)
     assert [t.name for t in approved] == ["order_receipt", "order_update"]
-    assert [t.name for t in templates.templates_for_account(account=account, search="RECEIPT")] == ["order_receipt"]
-    assert [t.name for t in templates.templates_for_account(account=account, search="descuento")] == ["spring_promo"]
+    assert [t.name for t in message_templates.templates_for_account(account=account, search="RECEIPT")] == [
+        "order_receipt"
+    ]
+    assert [t.name for t in message_templates.templates_for_account(account=account, search="descuento")] == [
+        "spring_promo"
+    ]
 
 
 # --- The status webhook, through the real view ------------------------------------------------------------------
@@ -341,7 +350,7 @@ def status_update(waba_id: str, **value) -> dict:
 @pytest.fixture
 def synced(graph, account):
     serve_listing(graph, account.waba_id, [order_update(), ORDER_RECEIPT, PROMO_ES])
-    templates.templates_sync(account=account)
+    template_sync.templates_sync(account=account)
     return account
 
 
@@ -470,10 +479,10 @@ def test_status_update_service_reaches_every_account_of_the_waba(graph, account)
     )
     for acc in (account, twin):
         serve_listing(graph, acc.waba_id, [order_update()])
-        templates.templates_sync(account=acc)
+        template_sync.templates_sync(account=acc)
     from channels_whatsapp.parsing import TemplateStatusUpdate
 
-    notes = templates.template_status_update(
+    notes = template_sync.template_status_update(
         waba_id=account.waba_id,
         update=TemplateStatusUpdate("1001", "order_update", "en_US", "PAUSED", "NONE", ""),
     )
@@ -575,8 +584,13 @@ def test_the_demo_account_gets_the_simulator_templates_at_once():
     account, _ = demo.demo_account()
     names = set(account.templates.values_list("name", "language"))
     assert {("order_update", "en_US"), ("ticket_followup", "pt_BR"), ("order_receipt", "en_US")} <= names
-    assert templates.template_for(account=account, name="spring_sale", language="en_US").status == Status.REJECTED
-    assert templates.template_for(account=account, name="order_receipt", language="en_US").header_format == "DOCUMENT"
+    assert (
+        message_templates.template_for(account=account, name="spring_sale", language="en_US").status == Status.REJECTED
+    )
+    assert (
+        message_templates.template_for(account=account, name="order_receipt", language="en_US").header_format
+        == "DOCUMENT"
+    )
     count = account.templates.count()
     demo.demo_account()  # idempotent
     assert account.templates.count() == count
@@ -587,11 +601,11 @@ def test_the_demo_account_gets_the_simulator_templates_at_once():
 
 @pytest.mark.django_db(transaction=True)
 def test_sync_against_the_simulator(live_server, settings, monkeypatch):
-    from channels_whatsapp.simulator import services as sim_services
+    from channels_whatsapp.simulator import seed_templates
 
     settings.WHATSAPP_GRAPH_URL = live_server.url + "/simulator/graph/v23.0"
-    sim_services.templates_seed()
-    sim_services.template_create(
+    seed_templates.templates_seed()
+    seed_templates.template_create(
         name="ticket_solved",
         language="en_US",
         body="Hi {{1}}, ticket {{2}} is solved.",
@@ -605,11 +619,13 @@ def test_sync_against_the_simulator(live_server, settings, monkeypatch):
         name="Sim", phone_number_id="SIMPHONE1", waba_id="SIMWABA1", access_token="live-token"
     )
 
-    counts = templates.templates_sync(account=account)
+    counts = template_sync.templates_sync(account=account)
 
-    assert counts["created"] == len(sim_services.SEED_TEMPLATES) + 1
-    solved = templates.template_for(account=account, name="ticket_solved", language="en_US")
+    assert counts["created"] == len(seed_templates.SEED_TEMPLATES) + 1
+    solved = message_templates.template_for(account=account, name="ticket_solved", language="en_US")
     assert (solved.header_format, solved.body_parameter_count) == ("TEXT", 2)
     assert solved.buttons == [{"index": 0, "type": "URL", "has_url_parameter": True}]
-    assert templates.template_for(account=account, name="spring_sale", language="en_US").status == Status.REJECTED
+    assert (
+        message_templates.template_for(account=account, name="spring_sale", language="en_US").status == Status.REJECTED
+    )
     assert json.dumps(solved.components)  # stored as Meta lists them

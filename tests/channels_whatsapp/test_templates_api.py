@@ -2,7 +2,7 @@
 
 import pytest
 
-from channels_whatsapp import templates
+from channels_whatsapp import message_templates, template_sync
 from channels_whatsapp.models import MessageTemplate, WhatsAppAccount
 from tests.channels_whatsapp.graph_server import meta_error
 from tests.channels_whatsapp.test_templates import (  # noqa: F401  (the `graph` fixture)
@@ -38,9 +38,9 @@ FIELDS = {
 @pytest.fixture
 def registry(account):
     """Three templates on the account, one on another account."""
-    templates.templates_store(account=account, listing=[order_update(), ORDER_RECEIPT, PROMO_ES])
+    template_sync.templates_store(account=account, listing=[order_update(), ORDER_RECEIPT, PROMO_ES])
     other = WhatsAppAccount.objects.create(name="Other", phone_number_id="2", waba_id="3", access_token="t")
-    templates.templates_store(account=other, listing=[order_update(status="PAUSED")])
+    template_sync.templates_store(account=other, listing=[order_update(status="PAUSED")])
     return account, other
 
 
@@ -129,7 +129,7 @@ def test_admin_creates_a_template(admin_api, account):
     assert set(data) == FIELDS
     assert (data["language"], data["status"], data["body_parameter_count"]) == ("pt_BR", "PENDING", 2)
     assert data["components"] == [{"type": "BODY", "text": "Olá {{1}}, novidades sobre o pedido #{{2}}."}]
-    template = templates.template_for(account=account, name="ticket_update", language="pt_BR")
+    template = message_templates.template_for(account=account, name="ticket_update", language="pt_BR")
     assert template is not None and not template.is_sendable
 
 
@@ -145,7 +145,7 @@ def test_admin_creates_a_template_from_components(admin_api, account):
     data = response.json()
     assert (data["header_format"], data["body_parameter_count"], len(data["buttons"])) == ("DOCUMENT", 3, 3)
     assert data["body"].startswith("Hi {{1}}, here is the receipt")
-    assert templates.template_for(account=account, name="receipt", language="en_US").is_sendable
+    assert message_templates.template_for(account=account, name="receipt", language="en_US").is_sendable
 
 
 def test_agents_may_not_write(agent_api, registry):

@@ -83,7 +83,7 @@ def _in_memory_layer_threadsafe(monkeypatch, loop: asyncio.AbstractEventLoop) ->
 def asgi_server(transactional_db, settings, monkeypatch) -> Iterator[AsgiServer]:
     import uvicorn
 
-    from channels_whatsapp.simulator import services as simulator
+    from channels_whatsapp.simulator import status_webhooks
     from config.asgi import application
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -116,12 +116,12 @@ def asgi_server(transactional_db, settings, monkeypatch) -> Iterator[AsgiServer]
     settings.SITE_URL = url
     settings.WHATSAPP_GRAPH_URL = f"{url}/simulator/graph/v23.0"
     settings.WHATSAPP_SIMULATOR_WEBHOOK_URL = f"{url}/whatsapp/webhook/"
-    monkeypatch.setattr(simulator, "STATUS_DELAY_SECONDS", 0)
+    monkeypatch.setattr(status_webhooks, "STATUS_DELAY_SECONDS", 0)
     _in_memory_layer_threadsafe(monkeypatch, ready["loop"])
     try:
         yield AsgiServer(url=url, host=host, port=port, loop=ready["loop"], server=server)
     finally:
-        simulator.status_threads_join(10)
+        status_webhooks.status_threads_join(10)
         server.should_exit = True
         thread.join(15)
         sock.close()

@@ -15,8 +15,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from channels_whatsapp.models import WhatsAppAccount, WhatsAppConversation
-from channels_whatsapp.simulator import protocol
-from channels_whatsapp.simulator import services as simulator
+from channels_whatsapp.simulator import phone_messages, protocol, status_webhooks
 from tests.e2e.asgi_server import group_members, run_in_thread, wait_for_new_member
 from tests.factories import GroupFactory, UserFactory
 from tickets import delivery, realtime
@@ -124,7 +123,7 @@ def post_status(account, comment: Comment, status: str, error: dict | None = Non
         display_phone_number=account.display_phone_number,
         value={"statuses": [obj]},
     )
-    assert simulator.post_webhook(payload) == 200
+    assert phone_messages.post_webhook(payload) == 200
 
 
 RE_ENGAGEMENT = protocol.status_error(131047, "Re-engagement message", protocol.RE_ENGAGEMENT_DETAILS)
@@ -249,7 +248,9 @@ def test_reply_outside_window_shows_banner_after_submit_and_live(page, asgi_serv
 def test_failed_status_webhook_raises_banner_on_open_pages(page, asgi_server, account):
     agent = UserFactory(username="alice", first_name="Alice", last_name="Agent", password=PASSWORD)
     # The customer writes from the simulator's phone: a ticket, a conversation, an open window.
-    sent = simulator.phone_send_text_result(WA, "Ana Souza", "Is my order on its way?", phone_number_id=PHONE_NUMBER_ID)
+    sent = phone_messages.phone_send(
+        phone_messages.PhoneMessage(WA, "Ana Souza", text="Is my order on its way?", phone_number_id=PHONE_NUMBER_ID)
+    )
     assert sent.webhook_status == 200
     ticket = Ticket.objects.get(via=Via.WHATSAPP)
 
@@ -258,7 +259,7 @@ def test_failed_status_webhook_raises_banner_on_open_pages(page, asgi_server, ac
     page.get_by_label("Message").fill("Yes, it left the warehouse this morning.")
     with page.expect_navigation(wait_until="load"):
         page.get_by_role("button", name="Submit").click()
-    assert simulator.status_threads_join(10)
+    assert status_webhooks.status_threads_join(10)
     reply = Comment.objects.get(ticket=ticket, author_role="agent")
     assert reply.channel_message_id and reply.channel_message_id.startswith("wamid.")
     assert reply.delivery_status == "read"

@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from channels_whatsapp import templates
+from channels_whatsapp import message_templates
 from channels_whatsapp.models import WhatsAppAccount, WhatsAppConversation
-from channels_whatsapp.simulator import services as simulator
+from channels_whatsapp.simulator import phone_messages, seed_templates, status_webhooks
 from tests.factories import AdminFactory, UserFactory
 from tickets.models import Comment, Contact, Ticket, TicketStatus, Via
 
@@ -35,7 +35,7 @@ def wired(live_server, settings, monkeypatch) -> WhatsAppAccount:
     """Our Cloud API client talks to the simulator's Graph API, the simulator's phone to our webhook."""
     settings.WHATSAPP_GRAPH_URL = f"{live_server.url}/simulator/graph/v23.0"
     settings.WHATSAPP_SIMULATOR_WEBHOOK_URL = f"{live_server.url}/whatsapp/webhook/"
-    monkeypatch.setattr(simulator, "STATUS_DELAY_SECONDS", 0)
+    monkeypatch.setattr(status_webhooks, "STATUS_DELAY_SECONDS", 0)
     account = WhatsAppAccount.objects.create(
         name="Demo line",
         phone_number_id=PHONE_NUMBER_ID,
@@ -45,9 +45,9 @@ def wired(live_server, settings, monkeypatch) -> WhatsAppAccount:
         templates_enabled=True,
     )
     # Our registry, as a sync would have copied it from the simulator's seeded templates.
-    for spec in simulator.SEED_TEMPLATES:
+    for spec in seed_templates.SEED_TEMPLATES:
         if spec["status"] == "APPROVED" and not spec.get("header_format"):
-            templates.template_create(
+            message_templates.template_create(
                 account=account,
                 name=spec["name"],
                 language=spec["language"],
@@ -99,8 +99,10 @@ def open_ticket(page, live_server, ticket) -> None:
 def test_closed_window_template_picker_send_and_free_form_confirmation(
     page, live_server, login, wired, agent, artifacts_dir
 ):
-    simulator.phone_send_text(
-        WA, "Ana Souza", "Any news about order 4521?", phone_number_id=PHONE_NUMBER_ID, hours_ago=30
+    phone_messages.phone_send(
+        phone_messages.PhoneMessage(
+            WA, "Ana Souza", text="Any news about order 4521?", phone_number_id=PHONE_NUMBER_ID, hours_ago=30
+        )
     )
     ticket = Ticket.objects.get(via="whatsapp")
     assert ticket.last_customer_message_at < timezone.now() - timedelta(hours=29)
@@ -175,7 +177,7 @@ def test_closed_window_template_picker_send_and_free_form_confirmation(
 
     template_comment = Comment.objects.get(ticket=ticket, author_role="agent")
     assert template_comment.template["name"] == "ticket_followup"
-    assert simulator.status_threads_join(10)
+    assert status_webhooks.status_threads_join(10)
     template_comment.refresh_from_db()
     assert template_comment.delivery_status in ("sent", "delivered", "read")
 
@@ -216,7 +218,9 @@ def test_free_form_reply_into_a_closed_window_asks_first(page, live_server, logi
 def test_free_form_after_a_template_is_confirmed_then_fails_window_closed(
     page, live_server, login, wired, agent, artifacts_dir
 ):
-    simulator.phone_send_text(WA, "Ana Souza", "Hello?", phone_number_id=PHONE_NUMBER_ID, hours_ago=30)
+    phone_messages.phone_send(
+        phone_messages.PhoneMessage(WA, "Ana Souza", text="Hello?", phone_number_id=PHONE_NUMBER_ID, hours_ago=30)
+    )
     ticket = Ticket.objects.get(via="whatsapp")
     login(page, live_server, agent, PASSWORD)
     open_ticket(page, live_server, ticket)
@@ -336,7 +340,7 @@ def test_window_closing_while_the_page_is_open_switches_without_reload(
 
 def test_start_a_conversation_from_the_contact_page(page, live_server, login, wired, agent, artifacts_dir):
     contact = Contact.objects.create(name="Bruno Lima", wa_id="5511987650088", phone="+5511987650088", created_by=agent)
-    simulator.contact_save(wa_id=contact.wa_id, name=contact.name)
+    phone_messages.contact_save(wa_id=contact.wa_id, name=contact.name)
     login(page, live_server, agent, PASSWORD)
     page.goto(f"{live_server.url}/contacts/")
     page.get_by_role("searchbox", name="Search").fill("bruno")
@@ -376,7 +380,7 @@ def test_start_a_conversation_from_the_contact_page(page, live_server, login, wi
     expect(page.locator("#banner-area")).to_contain_text(f"Conversation started with Bruno Lima: ticket #{ticket.pk}.")
     # No customer message yet: the window is closed until Bruno answers.
     expect(page.locator("[data-wa-window]")).to_have_text("Window closed")
-    assert simulator.status_threads_join(10)
+    assert status_webhooks.status_threads_join(10)
 
 
 def test_the_picker_works_from_the_keyboard(page, live_server, login, wired, agent):
@@ -440,4 +444,4 @@ def test_without_javascript_the_composer_still_says_and_sends(browser, live_serv
         expect(page.locator(".comment--agent")).to_contain_text(FOLLOWUP_TEXT.format(ref=ticket.pk))
     finally:
         context.close()
-    assert simulator.status_threads_join(10)
+    assert status_webhooks.status_threads_join(10)

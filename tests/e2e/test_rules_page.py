@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from automations.models import Trigger
 from channels_whatsapp.models import WhatsAppAccount
-from channels_whatsapp.simulator import services as simulator
+from channels_whatsapp.simulator import phone_messages, status_webhooks
 from tests.factories import AdminFactory, UserFactory
 from tickets.models import Comment, Ticket
 
@@ -33,7 +33,7 @@ def shipped_rules():
 def wired(live_server, settings, monkeypatch):
     settings.WHATSAPP_GRAPH_URL = f"{live_server.url}/simulator/graph/v23.0"
     settings.WHATSAPP_SIMULATOR_WEBHOOK_URL = f"{live_server.url}/whatsapp/webhook/"
-    monkeypatch.setattr(simulator, "STATUS_DELAY_SECONDS", 0)
+    monkeypatch.setattr(status_webhooks, "STATUS_DELAY_SECONDS", 0)
     return WhatsAppAccount.objects.create(
         name="Demo line",
         phone_number_id="SIMPHONE1",
@@ -72,14 +72,18 @@ def test_agents_are_refused_the_rules_page(page, live_server, login):
 
 
 def test_a_new_simulator_message_gets_its_auto_reply(page, live_server, login, wired, shipped_rules, artifacts_dir):
-    status = simulator.post_webhook(
-        simulator.phone_send_text(WA, "Bruno Lima", "Oi! Is my order on its way?", phone_number_id="SIMPHONE1")
+    status = phone_messages.post_webhook(
+        phone_messages.phone_send(
+            phone_messages.PhoneMessage(
+                WA, "Bruno Lima", text="Oi! Is my order on its way?", phone_number_id="SIMPHONE1"
+            )
+        ).payload
     )
     assert status == 200
     ticket = Ticket.objects.get(via="whatsapp")
     reply = Comment.objects.get(ticket=ticket, author_role="system")
     assert reply.channel_message_id and reply.channel_message_id.startswith("wamid.")
-    assert simulator.status_threads_join(10)
+    assert status_webhooks.status_threads_join(10)
     login(page, live_server, AdminFactory(password=PASSWORD), PASSWORD)  # the phone page is for admins
     page.goto(f"{live_server.url}/simulator/?contact={WA}&phone=SIMPHONE1")
     conversation = page.locator("#sim-conversation")

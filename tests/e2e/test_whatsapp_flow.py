@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from channels_whatsapp.models import WhatsAppAccount
-from channels_whatsapp.simulator import services as simulator
+from channels_whatsapp.simulator import phone_messages, status_webhooks
 from tests.factories import AdminFactory, UserFactory
 from tickets.models import Comment, Ticket
 
@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def wired(live_server, settings, monkeypatch):
     settings.WHATSAPP_GRAPH_URL = f"{live_server.url}/simulator/graph/v23.0"
     settings.WHATSAPP_SIMULATOR_WEBHOOK_URL = f"{live_server.url}/whatsapp/webhook/"
-    monkeypatch.setattr(simulator, "STATUS_DELAY_SECONDS", 0)
+    monkeypatch.setattr(status_webhooks, "STATUS_DELAY_SECONDS", 0)
     return WhatsAppAccount.objects.create(
         name="Demo line",
         phone_number_id="SIMPHONE1",
@@ -33,8 +33,12 @@ def wired(live_server, settings, monkeypatch):
 
 def test_customer_writes_agent_replies_phone_receives(page, live_server, login, wired, artifacts_dir):
     agent = UserFactory(username="alice", first_name="Alice", last_name="Agent", password=PASSWORD)
-    status = simulator.post_webhook(
-        simulator.phone_send_text(WA, "Ana Souza", "Olá! My order #4521 is late", phone_number_id="SIMPHONE1")
+    status = phone_messages.post_webhook(
+        phone_messages.phone_send(
+            phone_messages.PhoneMessage(
+                WA, "Ana Souza", text="Olá! My order #4521 is late", phone_number_id="SIMPHONE1"
+            )
+        ).payload
     )
     # phone_send_text already posted it once; posting the same payload again must not duplicate anything.
     assert status == 200
@@ -54,7 +58,7 @@ def test_customer_writes_agent_replies_phone_receives(page, live_server, login, 
 
     comment = Comment.objects.get(ticket=ticket, author_role="agent", body__contains="it ships today")
     assert comment.channel_message_id.startswith("wamid.")
-    assert simulator.status_threads_join(10)
+    assert status_webhooks.status_threads_join(10)
 
     page.context.clear_cookies()  # log the agent out: the simulator is for admins
     login(page, live_server, AdminFactory(password=PASSWORD), PASSWORD)

@@ -6,7 +6,7 @@ import pytest
 from django.db import OperationalError
 from django.utils import timezone
 
-from channels_whatsapp import services, tasks
+from channels_whatsapp import intake, tasks
 from channels_whatsapp.models import WebhookDelivery
 from tests.channels_whatsapp.conftest import meta_json, sign
 from tickets.models import Comment
@@ -96,10 +96,10 @@ def test_worker_died_after_commit_redelivery_adds_no_second_comment(client, acco
     sweep then hands it out again, and the receipt per wamid keeps it to one comment."""
     assert post(client, inbound("wamid.twice.1")).status_code == 200
     delivery = WebhookDelivery.objects.get()
-    services.webhook_process(delivery_id=delivery.pk)
+    intake.webhook_process(delivery_id=delivery.pk)
     WebhookDelivery.objects.filter(pk=delivery.pk).update(state="pending")  # as if killed before this update
-    services.webhook_process(delivery_id=delivery.pk)
-    services.webhook_process(delivery_id=delivery.pk)  # and a duplicate task on top
+    intake.webhook_process(delivery_id=delivery.pk)
+    intake.webhook_process(delivery_id=delivery.pk)  # and a duplicate task on top
     assert Comment.objects.filter(channel_message_id="wamid.twice.1").count() == 1
     assert WebhookDelivery.objects.get().state == "processed"
 
@@ -110,7 +110,7 @@ def test_the_same_message_in_two_deliveries_processed_concurrently_is_one_commen
     assert post(client, body).status_code == 200
     assert post(client, body).status_code == 200
     for delivery in WebhookDelivery.objects.order_by("id"):
-        services.webhook_process(delivery_id=delivery.pk)
+        intake.webhook_process(delivery_id=delivery.pk)
     assert Comment.objects.filter(channel_message_id="wamid.dup.1").count() == 1
 
 

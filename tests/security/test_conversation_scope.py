@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from channels_whatsapp import templates
+from channels_whatsapp import message_templates
 from channels_whatsapp.models import WhatsAppAccount, WhatsAppConversation
 from tests.factories import GroupFactory, TicketFactory, UserFactory, WhatsAppContactFactory
 from tickets.models import Comment, Event, Ticket
@@ -29,7 +29,7 @@ def account(db) -> WhatsAppAccount:
         access_token="EAAG-token",
         templates_enabled=True,
     )
-    templates.template_create(
+    message_templates.template_create(
         account=account,
         name="ticket_followup",
         language="en_US",

@@ -16,7 +16,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from channels_whatsapp import client as graph_client
-from channels_whatsapp import services
+from channels_whatsapp import intake
 from channels_whatsapp.models import WebhookDelivery
 from tests.channels_whatsapp.conftest import sign
 from tests.security.conftest import PHONE_NUMBER_ID
@@ -426,7 +426,7 @@ FORGED_COUNT = {
         (_nested(64), 200),
         (_nested(65), 400),
         (b"[" * 100_000 + b"]" * 100_000, 400),
-        (b'{"pad": "' + b"x" * (services.MAX_WEBHOOK_BYTES - 10) + b'"}', 400),
+        (b'{"pad": "' + b"x" * (intake.MAX_WEBHOOK_BYTES - 10) + b'"}', 400),
         (b'{"s": "\\u0000"}', 200),
         (b'{"entry": true}', 200),
         (b'{"entry": [{"changes": 7}]}', 200),
@@ -465,7 +465,7 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(client, account):
         "/whatsapp/webhook/",
         data=b"{}",
         content_type="application/json",
-        headers={"X-Hub-Signature-256": sign(b"{}"), "Content-Length": str(services.MAX_WEBHOOK_BYTES + 1)},
+        headers={"X-Hub-Signature-256": sign(b"{}"), "Content-Length": str(intake.MAX_WEBHOOK_BYTES + 1)},
     )
     assert response.status_code == 400
     assert not WebhookDelivery.objects.exists()

@@ -15,7 +15,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from channels_whatsapp.models import MessageTemplate, WhatsAppAccount, WhatsAppConversation
-from channels_whatsapp.simulator import services as simulator
+from channels_whatsapp.simulator import phone_messages
 from macros.models import Macro, MacroAvailability
 from tests.e2e.asgi_server import run_in_thread
 from tests.e2e.conftest import log_in
@@ -230,7 +230,7 @@ def test_agent_reply_typed_into_the_page(agent_page, asgi_server, world):
 def test_simulator_phone(agent_page, asgi_server, world):
     agent_page.context.clear_cookies()  # log the agent out: the simulator is for admins
     log_in(agent_page, asgi_server, AdminFactory(password=PASSWORD), PASSWORD)
-    simulator.contact_save(wa_id=WA, name=f"Ana {SVG}")
+    phone_messages.contact_save(wa_id=WA, name=f"Ana {SVG}")
     response = httpx.post(
         f"{asgi_server.url}/simulator/graph/v23.0/{PHONE_NUMBER_ID}/messages",
         json={"messaging_product": "whatsapp", "to": f"+{WA}", "type": "text", "text": {"body": f"Shipped {IMG}"}},

@@ -5,13 +5,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from channels_whatsapp.simulator import services
+from channels_whatsapp.simulator import status_webhooks
 from tests.simulator.helpers import Graph, Received, Receiver
 
 
 @pytest.fixture(autouse=True)
 def _no_status_delay(monkeypatch):
-    monkeypatch.setattr(services, "STATUS_DELAY_SECONDS", 0)
+    monkeypatch.setattr(status_webhooks, "STATUS_DELAY_SECONDS", 0)
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def webhook_receiver(settings):
     receiver.url = f"http://127.0.0.1:{server.server_address[1]}/whatsapp/webhook/"
     settings.WHATSAPP_SIMULATOR_WEBHOOK_URL = receiver.url
     yield receiver
-    services.status_threads_join(5)
+    status_webhooks.status_threads_join(5)
     server.shutdown()
     server.server_close()
 

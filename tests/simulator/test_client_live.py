@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from channels_whatsapp import client
-from channels_whatsapp.simulator import services
+from channels_whatsapp.simulator import faults, phone_messages, seed_templates, status_webhooks
 from channels_whatsapp.simulator.models import SimMessage
 from tests.simulator.helpers import template_body, text_body
 
@@ -24,7 +24,9 @@ def graph_url(live_server, settings, webhook_receiver):
 
 
 def test_send_message_returns_the_wamid_and_statuses_follow(graph_url, webhook_receiver):
-    services.phone_send_text("5511999990000", "Ana", "Hi!", phone_number_id="SIMPHONE1")
+    phone_messages.phone_send(
+        phone_messages.PhoneMessage("5511999990000", "Ana", text="Hi!", phone_number_id="SIMPHONE1")
+    )
 
     result = client.send_message(
         phone_number_id="SIMPHONE1",
@@ -36,7 +38,7 @@ def test_send_message_returns_the_wamid_and_statuses_follow(graph_url, webhook_r
     assert result.wa_id == "5511999990000"
     assert SimMessage.objects.get(wamid=result.wamid).text == "Hello Ana"
     assert webhook_receiver.wait_for(lambda r: len(r.statuses()) == 3)
-    assert services.status_threads_join(5)
+    assert status_webhooks.status_threads_join(5)
     assert {s["biz_opaque_callback_data"] for s in webhook_receiver.statuses()} == {"c-1"}
 
 
@@ -65,8 +67,8 @@ def test_download_without_the_bearer_header_is_refused(graph_url):
 
 
 def test_faults_reach_the_client_as_transient_errors(graph_url):
-    services.fault_inject("rate_limit")
-    services.fault_inject("server_error")
+    faults.fault_inject("rate_limit")
+    faults.fault_inject("server_error")
 
     with pytest.raises(client.GraphError) as limited:
         client.send_message(phone_number_id="SIMPHONE1", token=TOKEN, payload=text_body())
@@ -102,10 +104,7 @@ def test_media_round_trip(graph_url):
 
 
 def test_media_sent_by_the_phone_can_be_fetched(graph_url):
-    payload = services.phone_send_media(
-        "5511999990000", "Ana", phone_number_id="SIMPHONE1", content=b"%PDF-1.4", filename="a.pdf",
-        mime_type="application/pdf",
-    )  # fmt: skip
+    payload = phone_messages.phone_send(phone_messages.PhoneMessage("5511999990000", "Ana", kind="media", phone_number_id="SIMPHONE1", content=b"%PDF-1.4", filename="a.pdf", mime_type="application/pdf")).payload  # fmt: skip
     media = payload["entry"][0]["changes"][0]["value"]["messages"][0]["document"]
 
     info = client.media_info(media_id=media["id"], token=TOKEN)
@@ -119,7 +118,7 @@ def test_list_templates_follows_paging(graph_url):
     templates = client.list_templates(waba_id="SIMWABA1", token=TOKEN, limit=2)
 
     assert [(t["name"], t["language"]) for t in templates] == [
-        (t["name"], t["language"]) for t in services.SEED_TEMPLATES
+        (t["name"], t["language"]) for t in seed_templates.SEED_TEMPLATES
     ]
     by_key = {(t["name"], t["language"]): t for t in templates}
     assert by_key[("spring_sale", "en_US")]["status"] == "REJECTED"

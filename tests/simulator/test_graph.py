@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from channels_whatsapp.simulator import services
+from channels_whatsapp.simulator import faults, phone_messages, seed_templates
 from channels_whatsapp.simulator.models import SimMedia, SimMessage, SimTemplate, SimulatorFault
 from tests.simulator.helpers import TOKEN, template_body, text_body
 
@@ -184,7 +184,7 @@ def test_unknown_or_unapproved_template_is_132001(graph, name, language, params)
 
 
 def test_paused_template_is_132015(graph):
-    services.template_create(name="paused_one", language="en_US", body="Hi", status=SimTemplate.Status.PAUSED)
+    seed_templates.template_create(name="paused_one", language="en_US", body="Hi", status=SimTemplate.Status.PAUSED)
     assert error_of(graph.send(template_body("paused_one")))["code"] == 132015
 
 
@@ -229,7 +229,7 @@ def test_templates_listing_follows_paging_to_the_end(graph):
         if url:
             assert url.startswith("http://testserver/simulator/graph/v23.0/SIMWABA1/message_templates?")
             assert "limit=2" in url
-    seeded = [(t["name"], t["language"]) for t in services.SEED_TEMPLATES]
+    seeded = [(t["name"], t["language"]) for t in seed_templates.SEED_TEMPLATES]
     assert names == seeded
     assert pages == (len(seeded) + 1) // 2
 
@@ -260,7 +260,7 @@ def test_template_listing_shape(graph):
 def test_template_listing_defaults_and_errors(graph):
     # A WABA the registry does not know sees the default registry; default page size is 25.
     body = graph.get("SOMEOTHERWABA/message_templates").json()
-    assert len(body["data"]) == len(services.SEED_TEMPLATES)
+    assert len(body["data"]) == len(seed_templates.SEED_TEMPLATES)
     assert "next" not in body["paging"]
     assert error_of(graph.get("SIMWABA1/message_templates", limit="abc"))["code"] == 100
     assert error_of(graph.get("SIMWABA1/message_templates", after="garbage!"))["code"] == 100
@@ -268,7 +268,7 @@ def test_template_listing_defaults_and_errors(graph):
 
 def test_template_paging_with_limit_after_cursor_and_summary(graph):
     """pywa's get_templates() reads `summary` unconditionally; paging must carry the query and the cursors."""
-    seeded = [(t["name"], t["language"]) for t in services.SEED_TEMPLATES]
+    seeded = [(t["name"], t["language"]) for t in seed_templates.SEED_TEMPLATES]
     first = graph.get("SIMWABA1/message_templates", limit=3, summary="total_count,message_template_count").json()
 
     assert [(t["name"], t["language"]) for t in first["data"]] == seeded[:3]
@@ -302,7 +302,7 @@ def test_template_summary_counts_the_filtered_set_and_the_whole_registry(graph):
     assert sorted(t["name"] for t in body["data"]) == ["spring_sale", "welcome_offer"]
     assert body["summary"] == {
         "total_count": 2,
-        "message_template_count": len(services.SEED_TEMPLATES),
+        "message_template_count": len(seed_templates.SEED_TEMPLATES),
         "message_template_limit": 250,
         "are_translations_complete": True,
     }
@@ -392,9 +392,9 @@ def test_business_number_node(graph):
 
 
 def test_mark_as_read(graph, webhook_receiver):
-    wamid = services.phone_send_text("5511999990000", "Ana", "Hi", phone_number_id="SIMPHONE1")["entry"][0]["changes"][
-        0
-    ]["value"]["messages"][0]["id"]
+    wamid = phone_messages.phone_send(
+        phone_messages.PhoneMessage("5511999990000", "Ana", text="Hi", phone_number_id="SIMPHONE1")
+    ).payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
 
     response = graph.send({"messaging_product": "whatsapp", "status": "read", "message_id": wamid})
 
@@ -408,7 +408,7 @@ def test_mark_as_read(graph, webhook_receiver):
 
 
 def test_server_error_fault_answers_500_for_the_next_n_sends(graph):
-    services.fault_inject("server_error", count=2)
+    faults.fault_inject("server_error", count=2)
 
     for _ in range(2):
         response = graph.send(text_body())
@@ -422,7 +422,7 @@ def test_server_error_fault_answers_500_for_the_next_n_sends(graph):
 
 
 def test_rate_limit_fault_answers_429_code_130429(graph):
-    services.fault_inject("rate_limit")
+    faults.fault_inject("rate_limit")
 
     response = graph.send(text_body())
 
@@ -434,7 +434,7 @@ def test_rate_limit_fault_answers_429_code_130429(graph):
 
 
 def test_delay_fault_sleeps_then_answers(graph):
-    services.fault_inject("delay", delay_seconds=0.3)
+    faults.fault_inject("delay", delay_seconds=0.3)
 
     started = time.monotonic()
     response = graph.send(text_body())
@@ -444,10 +444,10 @@ def test_delay_fault_sleeps_then_answers(graph):
 
 
 def test_faults_are_validated_and_cleared():
-    with pytest.raises(services.SimulatorError):
-        services.fault_inject("explode")
-    with pytest.raises(services.SimulatorError):
-        services.fault_inject("delay", delay_seconds=500)
-    services.fault_inject("rate_limit", count=3)
-    assert services.faults_clear() == 1
-    assert services.fault_take() is None
+    with pytest.raises(phone_messages.SimulatorError):
+        faults.fault_inject("explode")
+    with pytest.raises(phone_messages.SimulatorError):
+        faults.fault_inject("delay", delay_seconds=500)
+    faults.fault_inject("rate_limit", count=3)
+    assert faults.faults_clear() == 1
+    assert faults.fault_take() is None

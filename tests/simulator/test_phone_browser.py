@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from channels_whatsapp.simulator import services
+from channels_whatsapp.simulator import phone_messages, status_webhooks
 from tests.e2e.conftest import browser, page  # noqa: F401 - the shared chromium fixtures
 from tests.factories import AdminFactory
 
@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_phone_writes_and_sees_the_business_reply(page, live_server, webhook_receiver):  # noqa: F811
     AdminFactory(username="tester", password="secret-pass-123")  # the simulator is for admins
-    services.contact_save(wa_id=WA, name="Ana")
+    phone_messages.contact_save(wa_id=WA, name="Ana")
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Username").fill("tester")
     page.get_by_label("Password").fill("secret-pass-123")
@@ -43,4 +43,4 @@ def test_phone_writes_and_sees_the_business_reply(page, live_server, webhook_rec
     conversation.locator(".sim-status--read").wait_for(timeout=6_000)
     assert conversation.locator("img").count() == 0
     assert page.evaluate("document.body.dataset.pwned") is None
-    assert services.status_threads_join(5)
+    assert status_webhooks.status_threads_join(5)

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from django.conf import settings as django_settings
 
-from channels_whatsapp.simulator import protocol, services
+from channels_whatsapp.simulator import phone_messages, protocol, seed_templates, status_webhooks
 from channels_whatsapp.simulator.models import SimMessage
 
 pywa = pytest.importorskip("pywa")
@@ -86,7 +86,7 @@ def feed(wa: WhatsApp, received) -> None:
 
 
 def test_pywa_sends_text_image_and_template_and_parses_every_status_webhook(wa, transport, webhook_receiver):
-    services.phone_send_text(WA, "Zoë", "Hi there", phone_number_id="SIMPHONE1")
+    phone_messages.phone_send(phone_messages.PhoneMessage(WA, "Zoë", text="Hi there", phone_number_id="SIMPHONE1"))
     parsed: list[MessageStatus] = []
     wa.on_message_status()(lambda _, status: parsed.append(status))
 
@@ -112,7 +112,7 @@ def test_pywa_sends_text_image_and_template_and_parses_every_status_webhook(wa, 
     ]
 
     assert webhook_receiver.wait_for(lambda r: len(r.statuses()) == 9)
-    assert services.status_threads_join(5)
+    assert status_webhooks.status_threads_join(5)
     received = status_bodies(webhook_receiver)
     assert len(received) == 9
     for body in received:
@@ -141,7 +141,7 @@ def test_pywa_parses_a_failed_status_with_its_131047_error(wa, webhook_receiver)
     sent = wa.send_message(to="5511888880000", text="Nobody wrote to us from this phone")
 
     assert webhook_receiver.wait_for(lambda r: len(r.statuses()) == 1)
-    assert services.status_threads_join(5)
+    assert status_webhooks.status_threads_join(5)
     for body in status_bodies(webhook_receiver):
         feed(wa, body)
     [status] = parsed
@@ -154,7 +154,7 @@ def test_pywa_parses_a_failed_status_with_its_131047_error(wa, webhook_receiver)
 def test_pywa_refuses_a_webhook_with_a_wrong_signature(wa, webhook_receiver):
     wa.send_message(to="5511888880000", text="x")
     assert webhook_receiver.wait_for(lambda r: len(r.statuses()) == 1)
-    assert services.status_threads_join(5)
+    assert status_webhooks.status_threads_join(5)
     [body] = status_bodies(webhook_receiver)
 
     assert wa.webhook_update_validator(body.body + b" ", body.headers.get("X-Hub-Signature-256")) == ("Forbidden", 403)
@@ -163,7 +163,7 @@ def test_pywa_refuses_a_webhook_with_a_wrong_signature(wa, webhook_receiver):
 def test_pywa_get_templates_with_summary_and_paging(wa):
     first = wa.get_templates(pagination=Pagination(limit=3))
 
-    seeded = [(t["name"], t["language"]) for t in services.SEED_TEMPLATES]
+    seeded = [(t["name"], t["language"]) for t in seed_templates.SEED_TEMPLATES]
     assert [(t.name, str(t.language)) for t in first] == seeded[:3]
     assert first.total_count == len(seeded)
     assert first.message_template_count == len(seeded)
@@ -215,12 +215,31 @@ def test_pywa_parses_the_phones_message_webhooks(wa, webhook_receiver):
     wa.on_message()(lambda _, message: messages.append(message))
     target = wa.send_message(to=WA, text="target")  # a business message the phone reacts to
 
-    services.phone_send_text(WA, "Zoë", "Olá 👋", phone_number_id="SIMPHONE1", forwarded=True)
-    services.phone_send_media(
-        WA, "Zoë", phone_number_id="SIMPHONE1", content=PNG, filename="p.png", mime_type="image/png", caption="Look"
+    phone_messages.phone_send(
+        phone_messages.PhoneMessage(WA, "Zoë", text="Olá 👋", phone_number_id="SIMPHONE1", forwarded=True)
     )
-    services.phone_send_location(WA, "Zoë", phone_number_id="SIMPHONE1", latitude=-23.5, longitude=-46.6)
-    services.phone_send_reaction(WA, "Zoë", phone_number_id="SIMPHONE1", message_id=target.id, emoji="👍")
+    phone_messages.phone_send(
+        phone_messages.PhoneMessage(
+            WA,
+            "Zoë",
+            kind="media",
+            phone_number_id="SIMPHONE1",
+            content=PNG,
+            filename="p.png",
+            mime_type="image/png",
+            text="Look",
+        )
+    )
+    phone_messages.phone_send(
+        phone_messages.PhoneMessage(
+            WA, "Zoë", kind="location", phone_number_id="SIMPHONE1", latitude=-23.5, longitude=-46.6
+        )
+    )
+    phone_messages.phone_send(
+        phone_messages.PhoneMessage(
+            WA, "Zoë", kind="reaction", phone_number_id="SIMPHONE1", reaction_to=target.id, emoji="👍"
+        )
+    )
 
     for body in [r for r in webhook_receiver.requests if not r.statuses]:
         feed(wa, body)

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import NoReverseMatch, clear_url_caches, reverse
 from django.utils import timezone
 
-from channels_whatsapp.simulator import services
+from channels_whatsapp.simulator import phone_messages
 from channels_whatsapp.simulator.models import SimMessage, SimulatorFault
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +47,7 @@ def test_phone_page_renders_for_an_admin(sim_client):
 
 
 def test_hostile_strings_are_escaped(sim_client, webhook_receiver):
-    services.phone_send_text(WA, HOSTILE, HOSTILE, phone_number_id="SIMPHONE1")
+    phone_messages.phone_send(phone_messages.PhoneMessage(WA, HOSTILE, text=HOSTILE, phone_number_id="SIMPHONE1"))
     SimMessage.objects.create(
         wamid="wamid.OUT1",
         direction="out",
@@ -69,7 +69,9 @@ def test_hostile_strings_are_escaped(sim_client, webhook_receiver):
 
 
 def test_conversation_shows_both_sides_with_statuses(sim_client, webhook_receiver):
-    services.phone_send_text(WA, "Ana", "Where is my order?", phone_number_id="SIMPHONE1", hours_ago=2)
+    phone_messages.phone_send(
+        phone_messages.PhoneMessage(WA, "Ana", text="Where is my order?", phone_number_id="SIMPHONE1", hours_ago=2)
+    )
     now = timezone.now()
     SimMessage.objects.create(
         wamid="wamid.T", direction="out", phone_number_id="SIMPHONE1", wa_id=WA, type="template",
@@ -94,7 +96,7 @@ def test_conversation_shows_both_sides_with_statuses(sim_client, webhook_receive
 
 
 def test_page_polls_the_conversation_every_two_seconds(sim_client, webhook_receiver):
-    services.contact_save(wa_id=WA, name="Ana")
+    phone_messages.contact_save(wa_id=WA, name="Ana")
     html = sim_client.get("/simulator/", {"contact": WA}).content.decode()
     assert 'hx-trigger="every 2s"' in html
     assert f"/simulator/conversation/?contact={WA}&amp;phone=SIMPHONE1" in html

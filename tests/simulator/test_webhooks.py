@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from channels_whatsapp.parsing import parse_payload
-from channels_whatsapp.simulator import protocol, services
+from channels_whatsapp.simulator import faults, phone_messages, protocol, status_webhooks
 from channels_whatsapp.simulator.models import SimMedia, SimMessage
 from tests.simulator.helpers import template_body, text_body
 
@@ -31,9 +31,11 @@ def only_message(payload: dict) -> dict:
 @pytest.mark.django_db
 def test_phone_send_text_posts_a_signed_meta_webhook(webhook_receiver, settings):
     before = time.time()
-    payload = services.phone_send_text(
-        WA, "Zoë Ñandú", "Olá 👋 é ação", phone_number_id="SIMPHONE1", forwarded=True, hours_ago=30
-    )
+    payload = phone_messages.phone_send(
+        phone_messages.PhoneMessage(
+            WA, "Zoë Ñandú", text="Olá 👋 é ação", phone_number_id="SIMPHONE1", forwarded=True, hours_ago=30
+        )
+    ).payload
 
     [received] = webhook_receiver.requests
     assert received.path == "/whatsapp/webhook/"
@@ -83,21 +85,38 @@ def test_phone_send_text_posts_a_signed_meta_webhook(webhook_receiver, settings)
 
 @pytest.mark.django_db
 def test_phone_contexts_frequently_forwarded_and_quote(webhook_receiver):
-    frequent = services.phone_send_text(WA, "Ana", "fwd", phone_number_id="SIMPHONE1", frequently_forwarded=True)
-    quote = services.phone_send_text(WA, "Ana", "yes", phone_number_id="SIMPHONE1", context_id="wamid.BIZ1")
+    frequent = phone_messages.phone_send(
+        phone_messages.PhoneMessage(WA, "Ana", text="fwd", phone_number_id="SIMPHONE1", frequently_forwarded=True)
+    ).payload
+    quote = phone_messages.phone_send(
+        phone_messages.PhoneMessage(WA, "Ana", text="yes", phone_number_id="SIMPHONE1", context_id="wamid.BIZ1")
+    ).payload
 
     assert only_message(frequent)["context"] == {"frequently_forwarded": True}
     assert only_message(quote)["context"] == {"from": "15550100001", "id": "wamid.BIZ1"}
     assert parse_payload(quote)[0].messages[0].context_id == "wamid.BIZ1"
-    assert "context" not in only_message(services.phone_send_text(WA, "Ana", "plain", phone_number_id="SIMPHONE1"))
+    assert "context" not in only_message(
+        phone_messages.phone_send(
+            phone_messages.PhoneMessage(WA, "Ana", text="plain", phone_number_id="SIMPHONE1")
+        ).payload
+    )
 
 
 @pytest.mark.django_db
 def test_phone_send_media_stores_the_bytes_first(webhook_receiver, graph):
     content = b"\x89PNG\r\n\x1a\nphone-photo"
-    payload = services.phone_send_media(
-        WA, "Ana", phone_number_id="SIMPHONE1", content=content, filename="p.png", mime_type="image/png", caption="Look"
-    )
+    payload = phone_messages.phone_send(
+        phone_messages.PhoneMessage(
+            WA,
+            "Ana",
+            kind="media",
+            phone_number_id="SIMPHONE1",
+            content=content,
+            filename="p.png",
+            mime_type="image/png",
+            text="Look",
+        )
+    ).payload
 
     message = only_message(payload)
     assert message["type"] == "image"
@@ -111,9 +130,17 @@ def test_phone_send_media_stores_the_bytes_first(webhook_receiver, graph):
     assert graph.client.get(info["url"], HTTP_AUTHORIZATION="Bearer t").content == content
 
     document = only_message(
-        services.phone_send_media(
-            WA, "Ana", phone_number_id="SIMPHONE1", content=b"%PDF", filename="r.pdf", mime_type="application/pdf"
-        )
+        phone_messages.phone_send(
+            phone_messages.PhoneMessage(
+                WA,
+                "Ana",
+                kind="media",
+                phone_number_id="SIMPHONE1",
+                content=b"%PDF",
+                filename="r.pdf",
+                mime_type="application/pdf",
+            )
+        ).payload
     )
     assert document["type"] == "document"
     assert document["document"]["filename"] == "r.pdf"
@@ -125,15 +152,27 @@ def test_phone_send_media_stores_the_bytes_first(webhook_receiver, graph):
 @pytest.mark.django_db
 def test_phone_reaction_and_location(webhook_receiver):
     reaction = only_message(
-        services.phone_send_reaction(WA, "Ana", phone_number_id="SIMPHONE1", message_id="wamid.BIZ", emoji="👍")
+        phone_messages.phone_send(
+            phone_messages.PhoneMessage(
+                WA, "Ana", kind="reaction", phone_number_id="SIMPHONE1", reaction_to="wamid.BIZ", emoji="👍"
+            )
+        ).payload
     )
     assert reaction["type"] == "reaction"
     assert reaction["reaction"] == {"message_id": "wamid.BIZ", "emoji": "👍"}
 
     location = only_message(
-        services.phone_send_location(
-            WA, "Ana", phone_number_id="SIMPHONE1", latitude=-23.55, longitude=-46.63, location_name="Office"
-        )
+        phone_messages.phone_send(
+            phone_messages.PhoneMessage(
+                WA,
+                "Ana",
+                kind="location",
+                phone_number_id="SIMPHONE1",
+                latitude=-23.55,
+                longitude=-46.63,
+                location_name="Office",
+            )
+        ).payload
     )
     assert location["location"] == {"latitude": -23.55, "longitude": -46.63, "name": "Office"}
     [parsed] = parse_payload(webhook_receiver.requests[0].json)
@@ -143,27 +182,31 @@ def test_phone_reaction_and_location(webhook_receiver):
 @pytest.mark.django_db
 def test_webhook_answer_is_recorded_even_when_refused_or_unreachable(webhook_receiver, settings):
     webhook_receiver.answer = 403
-    services.phone_send_text(WA, "Ana", "hi", phone_number_id="SIMPHONE1")
+    phone_messages.phone_send(phone_messages.PhoneMessage(WA, "Ana", text="hi", phone_number_id="SIMPHONE1"))
     assert SimMessage.objects.get().webhook_status == 403
 
     settings.WHATSAPP_SIMULATOR_WEBHOOK_URL = "http://127.0.0.1:9/nowhere/"
-    result = services.phone_send_text_result(WA, "Ana", "again", phone_number_id="SIMPHONE1")
+    result = phone_messages.phone_send(
+        phone_messages.PhoneMessage(WA, "Ana", text="again", phone_number_id="SIMPHONE1")
+    )
     assert result.webhook_status == 0
     assert SimMessage.objects.get(wamid=result.wamid).webhook_status == 0
 
 
 @pytest.mark.django_db
 def test_phone_input_is_checked():
-    with pytest.raises(services.SimulatorError):
-        services.phone_send_text("12", "Ana", "hi", phone_number_id="SIMPHONE1")
-    with pytest.raises(services.SimulatorError):
-        services.phone_send_text(WA, "Ana", "hi", phone_number_id="SIMPHONE1", hours_ago=-1)
-    with pytest.raises(services.SimulatorError):
-        services.phone_send_text(WA, "Ana", "", phone_number_id="SIMPHONE1")
+    with pytest.raises(phone_messages.SimulatorError):
+        phone_messages.phone_send(phone_messages.PhoneMessage("12", "Ana", text="hi", phone_number_id="SIMPHONE1"))
+    with pytest.raises(phone_messages.SimulatorError):
+        phone_messages.phone_send(
+            phone_messages.PhoneMessage(WA, "Ana", text="hi", phone_number_id="SIMPHONE1", hours_ago=-1)
+        )
+    with pytest.raises(phone_messages.SimulatorError):
+        phone_messages.phone_send(phone_messages.PhoneMessage(WA, "Ana", text="", phone_number_id="SIMPHONE1"))
 
 
 def test_build_signed_webhook(settings):
-    body, headers = services.build_signed_webhook({"text": "ünïcode"})
+    body, headers = phone_messages.build_signed_webhook({"text": "ünïcode"})
     assert body == b'{"text":"\\u00fcn\\u00efcode"}'
     assert json.loads(body) == {"text": "ünïcode"}
     digest = hmac.new(settings.WHATSAPP_APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
@@ -174,7 +217,7 @@ def test_build_signed_webhook(settings):
 def test_webhook_url_defaults_to_site_url(settings):
     settings.WHATSAPP_SIMULATOR_WEBHOOK_URL = ""
     settings.SITE_URL = "http://desk.test:8000"
-    assert services.webhook_url() == "http://desk.test:8000/whatsapp/webhook/"
+    assert phone_messages.webhook_url() == "http://desk.test:8000/whatsapp/webhook/"
 
 
 # --- Status webhooks of sends ----------------------------------------------------------------------------
@@ -191,7 +234,7 @@ def test_free_form_to_a_phone_that_never_wrote_fails_131047(graph, webhook_recei
     wamid = send(graph, text_body(biz_opaque_callback_data="comment-1"))
 
     assert webhook_receiver.wait_for(lambda r: r.statuses())
-    assert services.status_threads_join(5)
+    assert status_webhooks.status_threads_join(5)
     [status] = webhook_receiver.statuses()
     assert status["id"] == wamid
     assert status["status"] == "failed"
@@ -218,21 +261,25 @@ def test_free_form_to_a_phone_that_never_wrote_fails_131047(graph, webhook_recei
 
 @pytest.mark.django_db(transaction=True)
 def test_free_form_after_a_backdated_message_older_than_24h_fails(graph, webhook_receiver):
-    services.phone_send_text(WA, "Ana", "old", phone_number_id="SIMPHONE1", hours_ago=25)
+    phone_messages.phone_send(
+        phone_messages.PhoneMessage(WA, "Ana", text="old", phone_number_id="SIMPHONE1", hours_ago=25)
+    )
     wamid = send(graph, text_body())
 
     assert webhook_receiver.wait_for(lambda r: r.statuses())
-    assert services.status_threads_join(5)
+    assert status_webhooks.status_threads_join(5)
     assert [(s["id"], s["status"]) for s in webhook_receiver.statuses()] == [(wamid, "failed")]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_free_form_within_24h_is_sent_delivered_read(graph, webhook_receiver):
-    services.phone_send_text(WA, "Ana", "hello", phone_number_id="SIMPHONE1", hours_ago=23)
+    phone_messages.phone_send(
+        phone_messages.PhoneMessage(WA, "Ana", text="hello", phone_number_id="SIMPHONE1", hours_ago=23)
+    )
     wamid = send(graph, text_body(biz_opaque_callback_data="ticket-42/msg-7"))
 
     assert webhook_receiver.wait_for(lambda r: len(r.statuses()) == 3)
-    assert services.status_threads_join(5)
+    assert status_webhooks.status_threads_join(5)
     statuses = webhook_receiver.statuses()
     assert [s["status"] for s in statuses] == ["sent", "delivered", "read"]
     for status in statuses:
@@ -260,7 +307,7 @@ def test_template_outside_the_window_is_delivered(graph, webhook_receiver):
     wamid = send(graph, template_body("ticket_followup", params=["Ana", "42"]))
 
     assert webhook_receiver.wait_for(lambda r: len(r.statuses()) == 3)
-    assert services.status_threads_join(5)
+    assert status_webhooks.status_threads_join(5)
     statuses = webhook_receiver.statuses()
     assert [s["status"] for s in statuses] == ["sent", "delivered", "read"]
     assert "biz_opaque_callback_data" not in statuses[0]  # absent when the send carried none
@@ -271,18 +318,18 @@ def test_template_outside_the_window_is_delivered(graph, webhook_receiver):
 
 @pytest.mark.django_db(transaction=True)
 def test_undeliverable_fault_posts_a_131026_failure(graph, webhook_receiver):
-    services.phone_send_text(WA, "Ana", "hello", phone_number_id="SIMPHONE1")
-    services.fault_inject("undeliverable")
+    phone_messages.phone_send(phone_messages.PhoneMessage(WA, "Ana", text="hello", phone_number_id="SIMPHONE1"))
+    faults.fault_inject("undeliverable")
     wamid = send(graph, text_body())
 
     assert webhook_receiver.wait_for(lambda r: r.statuses())
-    assert services.status_threads_join(5)
+    assert status_webhooks.status_threads_join(5)
     [status] = webhook_receiver.statuses()
     assert (status["id"], status["status"], status["errors"][0]["code"]) == (wamid, "failed", 131026)
 
 
 def test_status_payload_shape_is_pure():
-    job = services._StatusJob(
+    job = status_webhooks.StatusJob(
         wamid="wamid.X",
         recipient_id=WA,
         callback_data="",
@@ -292,7 +339,7 @@ def test_status_payload_shape_is_pure():
         display_phone_number="1555",
         plan=[],
     )
-    payload = services.status_payload(job, "read", None, timestamp=1760000000)
+    payload = status_webhooks.status_payload(job, "read", None, timestamp=1760000000)
     [status] = payload["entry"][0]["changes"][0]["value"]["statuses"]
     assert status == {
         "id": "wamid.X",
@@ -307,11 +354,11 @@ def test_status_payload_shape_is_pure():
 @pytest.mark.django_db(transaction=True)
 def test_status_webhooks_carry_the_recipient_in_contacts(graph, webhook_receiver):
     """Meta sends `value.contacts` beside `value.statuses`; pywa indexes it (KeyError: 'contacts' without it)."""
-    services.phone_send_text(WA, "Zoë", "hello", phone_number_id="SIMPHONE1")
+    phone_messages.phone_send(phone_messages.PhoneMessage(WA, "Zoë", text="hello", phone_number_id="SIMPHONE1"))
     wamid = send(graph, text_body())
 
     assert webhook_receiver.wait_for(lambda r: len(r.statuses()) == 3)
-    assert services.status_threads_join(5)
+    assert status_webhooks.status_threads_join(5)
     status_bodies = [r.json for r in webhook_receiver.requests if r.statuses]
     assert len(status_bodies) == 3
     for body in status_bodies:
@@ -325,7 +372,7 @@ def test_status_webhook_to_an_unknown_phone_names_it_by_its_number(graph, webhoo
     wamid = send(graph, template_body("hello_world", params=[]))
 
     assert webhook_receiver.wait_for(lambda r: len(r.statuses()) == 3)
-    assert services.status_threads_join(5)
+    assert status_webhooks.status_threads_join(5)
     [first, *_] = [r.json for r in webhook_receiver.requests if r.statuses]
     value = first["entry"][0]["changes"][0]["value"]
     assert value["statuses"][0]["id"] == wamid
@@ -344,12 +391,14 @@ def test_display_phone_number_is_digits_only_on_the_wire(graph, webhook_receiver
         display_phone_number="+1 555 000 1111",
         access_token="t",
     )
-    inbound = services.phone_send_text(WA, "Ana", "hi", phone_number_id="PN-FMT", context_id="wamid.BIZ1")
+    inbound = phone_messages.phone_send(
+        phone_messages.PhoneMessage(WA, "Ana", text="hi", phone_number_id="PN-FMT", context_id="wamid.BIZ1")
+    ).payload
     assert graph.send(text_body(), phone_number_id="PN-FMT").status_code == 200
 
     assert inbound["entry"][0]["changes"][0]["value"]["metadata"]["display_phone_number"] == "15550001111"
     assert only_message(inbound)["context"]["from"] == "15550001111"
     assert webhook_receiver.wait_for(lambda r: len(r.statuses()) == 3)
-    assert services.status_threads_join(5)
+    assert status_webhooks.status_threads_join(5)
     metadata = [r.json["entry"][0]["changes"][0]["value"]["metadata"] for r in webhook_receiver.requests]
     assert {m["display_phone_number"] for m in metadata} == {"15550001111"}

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from channels_whatsapp import templates
+from channels_whatsapp import template_sync
 from channels_whatsapp.models import WhatsAppAccount
 
 
@@ -15,9 +15,9 @@ class Command(BaseCommand):
             account = WhatsAppAccount.objects.filter(pk=options["account"]).first()
             if account is None:
                 raise CommandError(f"No WhatsApp account with id {options['account']}.")
-            outcomes = templates.templates_sync_accounts(accounts=[account])
+            outcomes = template_sync.templates_sync_accounts(accounts=[account])
         else:
-            outcomes = templates.templates_sync_accounts()
+            outcomes = template_sync.templates_sync_accounts()
             if not outcomes:
                 self.stdout.write("No active WhatsApp account.")
         failures = []
