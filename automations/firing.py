@@ -44,10 +44,6 @@ def rule_actions_run(
         tags_now = tags_after(tags_now, action_plan.changes)
     changes = snapshot_diff(before, ticket_snapshot(ticket, tags_now))
     ref = RuleRef.of(rule)
-    events.record(
-        ticket=ticket,
-        type=events.TRIGGER_FIRED if kind == "trigger" else events.AUTOMATION_FIRED,
-        data={f"{kind}_id": rule.pk, "title": rule.title, "changes": changes},
-    )
+    events.rule_fired(ticket=ticket, kind=kind, rule_id=rule.pk, title=rule.title, changes=changes)
     ticket, sent = notifications_send(notifications=action_plan.notifications, ticket=ticket, rule=ref)
     return Outcome(ticket=ticket, tags=tags_now, changes=changes, notifications=sent)

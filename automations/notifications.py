@@ -101,6 +101,6 @@ def notifications_send(
                 record["contact_id"] = notification.contact.pk
             else:
                 record["user_id"] = notification.user.pk
-        events.record(ticket=ticket, type=events.NOTIFICATION_SENT, data=record)
+        events.notification_sent(ticket=ticket, data=record)
         sent.append(record)
     return ticket, sent

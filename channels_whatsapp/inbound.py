@@ -159,7 +159,7 @@ def _quoted_comment(
 
 
 def _keywords(setting: str) -> set[str]:
-    return {k.strip().upper() for k in getattr(settings, setting, []) if k.strip()}
+    return {k.strip().upper() for k in getattr(settings, setting) if k.strip()}
 
 
 def _opt_in_keyword(*, contact: Contact, comment: Comment, text: str) -> None:

@@ -139,7 +139,7 @@ def build_messages(*, comment: Comment, contact: Contact, media_ids: dict[int, t
 
 
 def retry_delay(attempt: int) -> float:
-    return getattr(settings, "WHATSAPP_RETRY_BASE_SECONDS", 1.0) * (2 ** (attempt - 1))
+    return settings.WHATSAPP_RETRY_BASE_SECONDS * (2 ** (attempt - 1))
 
 
 def comment_send(*, comment_id: int) -> str:

@@ -209,17 +209,14 @@ def macro_preview(*, macro: Macro, ticket: Ticket, user) -> dict[str, Any]:
 
 
 def _record_applied(*, macro: Macro, ticket: Ticket, user, changes: dict, comment: Comment | None, source: str) -> None:
-    events.record(
+    events.macro_applied(
         ticket=ticket,
-        type=events.MACRO_APPLIED,
         actor=user,
-        data={
-            "macro_id": macro.pk,
-            "title": macro.title,
-            "changes": changes,
-            "comment_id": comment.pk if comment is not None else None,
-            "source": source,
-        },
+        macro_id=macro.pk,
+        title=macro.title,
+        changes=changes,
+        comment_id=comment.pk if comment is not None else None,
+        source=source,
     )
     Macro.objects.filter(pk=macro.pk).update(usage_count=F("usage_count") + 1, last_used_at=timezone.now())
 

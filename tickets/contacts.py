@@ -104,8 +104,8 @@ def contact_opt_in_set(*, contact: Contact, opted_in: bool, source: str, actor=N
 
 # --- Channel ids: repair and merge (product admins only, audited) -------------------------------------------
 
-CONTACT_REPAIRED = "contact.repaired"
-CONTACT_MERGED = "contact.merged"
+CONTACT_REPAIRED = events.CONTACT_REPAIRED
+CONTACT_MERGED = events.CONTACT_MERGED
 
 
 def _require_admin(actor) -> None:
@@ -117,7 +117,7 @@ def _audit(*, ticket_ids: list[int], type: str, actor, data: dict) -> int:
     """One event on each affected ticket, plus a log line: the trail of who re-pointed a customer."""
     tickets = list(Ticket.objects.filter(pk__in=ticket_ids).only("pk"))
     for ticket in tickets:
-        events.record(ticket=ticket, type=type, actor=actor, data=data)
+        events.contact_changed(ticket=ticket, type=type, actor=actor, data=data)
     # Ids only: the numbers themselves stay in the audit rows, out of the logs.
     ids = {key: value for key, value in data.items() if key.endswith(("contact_id", "tickets"))}
     logger.info("%s by user %s: %s", type, getattr(actor, "pk", None), ids)

@@ -17,6 +17,8 @@ NOTIFICATION_SENT = "notification.sent"
 MESSAGE_REACTION = "message.reaction"
 MESSAGE_EDITED = "message.edited"
 MESSAGE_REVOKED = "message.revoked"
+CONTACT_REPAIRED = "contact.repaired"
+CONTACT_MERGED = "contact.merged"
 
 DELIVERY_TYPES = (DELIVERY_STATUS, DELIVERY_FAILED)
 
@@ -98,3 +100,27 @@ def message_edited(*, comment: Comment) -> Event:
 
 def message_revoked(*, comment: Comment) -> Event:
     return record(ticket=comment.ticket, type=MESSAGE_REVOKED, data={"comment_id": comment.pk})
+
+
+def macro_applied(
+    *, ticket: Ticket, actor, macro_id: int, title: str, changes: dict, comment_id: int | None, source: str
+):
+    data = {"macro_id": macro_id, "title": title, "changes": changes, "comment_id": comment_id, "source": source}
+    return record(ticket=ticket, type=MACRO_APPLIED, actor=actor, data=data)
+
+
+def rule_fired(*, ticket: Ticket, kind: str, rule_id: int, title: str, changes: dict) -> Event:
+    """`trigger.fired` or `automation.fired`: which rule changed what."""
+    event_type = TRIGGER_FIRED if kind == "trigger" else AUTOMATION_FIRED
+    return record(ticket=ticket, type=event_type, data={f"{kind}_id": rule_id, "title": title, "changes": changes})
+
+
+def notification_sent(*, ticket: Ticket, data: dict[str, Any]) -> Event:
+    return record(ticket=ticket, type=NOTIFICATION_SENT, data=data)
+
+
+def contact_changed(*, ticket: Ticket, type: str, actor, data: dict[str, Any]) -> Event:
+    """`contact.repaired` or `contact.merged`, written on every ticket of the contact."""
+    if type not in (CONTACT_REPAIRED, CONTACT_MERGED):
+        raise ValueError(f"not a contact event: {type}")
+    return record(ticket=ticket, type=type, actor=actor, data=data)

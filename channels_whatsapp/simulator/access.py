@@ -19,7 +19,7 @@ from tickets.permissions import is_admin
 
 
 def simulator_enabled() -> bool:
-    return bool(getattr(settings, "WHATSAPP_SIMULATOR_ENABLED", False))
+    return settings.WHATSAPP_SIMULATOR_ENABLED
 
 
 def admin_required(view: Callable) -> Callable:

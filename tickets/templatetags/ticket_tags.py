@@ -114,10 +114,10 @@ def describe_event(event: Event, names: dict | None = None) -> str:
     if kind == events.MESSAGE_REACTION:
         emoji = _titled(data, "emoji", "reaction")
         return f"Customer reacted {emoji}" if emoji else "Customer removed a reaction"
-    if kind == "contact.repaired":
+    if kind == events.CONTACT_REPAIRED:
         who = f"{actor} changed" if actor else "Changed"
         return f"{who} the customer's WhatsApp number from {data.get('from') or '-'} to {data.get('to') or '-'}"
-    if kind == "contact.merged":
+    if kind == events.CONTACT_MERGED:
         who = f"{actor} merged" if actor else "Merged"
         return f"{who} contact #{data.get('from_contact_id')} into the requester #{data.get('to_contact_id')}"
     if kind == events.MESSAGE_EDITED:
