@@ -7,6 +7,7 @@ from django.conf import settings
 
 from channels_whatsapp import downloads
 from channels_whatsapp.models import WebhookDelivery, WhatsAppAccount
+from tests.channels_whatsapp.graph_server import GraphStandIn, start
 
 PAYLOADS = __import__("pathlib").Path(__file__).resolve().parent.parent / "payloads"
 
@@ -76,3 +77,12 @@ def deliver(post_webhook, django_capture_on_commit_callbacks, account):
 
     return run
 
+
+@pytest.fixture
+def graph(settings):
+    state = GraphStandIn()
+    server = start(state)
+    settings.WHATSAPP_GRAPH_URL = state.url
+    yield state
+    server.shutdown()
+    server.server_close()
