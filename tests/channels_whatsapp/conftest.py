@@ -5,7 +5,9 @@ import json
 import pytest
 from django.conf import settings
 
-from channels_whatsapp.models import WhatsAppAccount
+from channels_whatsapp import downloads
+from channels_whatsapp.models import WebhookDelivery, WhatsAppAccount
+from tests.channels_whatsapp.graph_server import GraphStandIn, start
 
 PAYLOADS = __import__("pathlib").Path(__file__).resolve().parent.parent / "payloads"
 
@@ -46,3 +48,41 @@ def post_webhook(client):
 
 def load_payload(name: str) -> dict:
     return json.loads((PAYLOADS / name).read_text())
+
+
+def payload(name: str) -> dict:
+    return load_payload(f"{name}.json")
+
+
+@pytest.fixture
+def media_enqueued(monkeypatch):
+    """Downloads are their own task: recorded here; the media tests below run them against a real HTTP server."""
+    calls: list[int] = []
+    monkeypatch.setattr(downloads, "enqueue_media_download", calls.append)
+    return calls
+
+
+@pytest.fixture
+def deliver(post_webhook, django_capture_on_commit_callbacks, account):
+    """POST a signed webhook and run what its commit hands to the (sync) worker."""
+
+    def run(body: dict | str):
+        body = payload(body) if isinstance(body, str) else body
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post_webhook(body)
+        assert response.status_code == 200, response.content
+        stored = WebhookDelivery.objects.order_by("-id").first()
+        assert stored.state == WebhookDelivery.State.PROCESSED
+        return stored
+
+    return run
+
+
+@pytest.fixture
+def graph(settings):
+    state = GraphStandIn()
+    server = start(state)
+    settings.WHATSAPP_GRAPH_URL = state.url
+    yield state
+    server.shutdown()
+    server.server_close()

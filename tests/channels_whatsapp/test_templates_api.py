@@ -5,11 +5,10 @@ import pytest
 from channels_whatsapp import message_templates, template_sync
 from channels_whatsapp.models import MessageTemplate, WhatsAppAccount
 from tests.channels_whatsapp.graph_server import meta_error
-from tests.channels_whatsapp.test_templates import (  # noqa: F401  (the `graph` fixture)
+from tests.channels_whatsapp.template_helpers import (
     ORDER_RECEIPT,
     PROMO_ES,
     TOKEN,
-    graph,
     order_update,
     serve_listing,
 )
@@ -252,7 +251,7 @@ def test_put_and_delete_are_not_offered(admin_api, registry):
 # --- Sync now ----------------------------------------------------------------------------------------------------
 
 
-def test_admin_syncs_an_account_now(admin_api, graph, account):  # noqa: F811
+def test_admin_syncs_an_account_now(admin_api, graph, account):
     serve_listing(graph, account.waba_id, [order_update()], [ORDER_RECEIPT])
     response = admin_api.post(f"/api/whatsapp/accounts/{account.pk}/sync_templates/")
     assert response.status_code == 200, response.content
@@ -264,7 +263,7 @@ def test_admin_syncs_an_account_now(admin_api, graph, account):  # noqa: F811
     ]
 
 
-def test_a_refused_sync_is_a_502_with_the_graph_error(admin_api, graph, account):  # noqa: F811
+def test_a_refused_sync_is_a_502_with_the_graph_error(admin_api, graph, account):
     graph.script.append(meta_error(190, "Error validating access token", status=401))
     response = admin_api.post(f"/api/whatsapp/accounts/{account.pk}/sync_templates/")
     assert response.status_code == 502
@@ -277,7 +276,7 @@ def test_a_refused_sync_is_a_502_with_the_graph_error(admin_api, graph, account)
     assert MessageTemplate.objects.count() == 0
 
 
-def test_agents_may_not_sync(agent_api, graph, account):  # noqa: F811
+def test_agents_may_not_sync(agent_api, graph, account):
     assert agent_api.post(f"/api/whatsapp/accounts/{account.pk}/sync_templates/").status_code == 403
     assert graph.requests == []
     assert agent_api.post("/api/whatsapp/accounts/424242/sync_templates/").status_code == 403

@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from channels_whatsapp.models import WhatsAppAccount
 from tests.e2e.asgi_server import asgi_server  # noqa: F401  (the ASGI live server fixture, for WebSockets)
+from tests.e2e.banner_helpers import PHONE_NUMBER_ID
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -97,3 +99,14 @@ def log_in(page, live_server, user, password: str) -> None:
 def login() -> Callable:
     """`login(page, live_server, user, password)`: the same as `log_in`, as a fixture."""
     return log_in
+
+
+@pytest.fixture
+def account(asgi_server) -> WhatsAppAccount:  # noqa: F811  (the ASGI server fixture imported above)
+    return WhatsAppAccount.objects.create(
+        name="Demo line",
+        phone_number_id=PHONE_NUMBER_ID,
+        waba_id="SIMWABA1",
+        display_phone_number="15550001111",
+        access_token="simulator-token",
+    )

@@ -1,0 +1,28 @@
+"""Shared expectations and helpers of the REST API tests."""
+
+from tests.factories import GroupFactory
+
+TICKET_KEYS = {
+    "id",
+    "subject",
+    "status",
+    "priority",
+    "type",
+    "via",
+    "requester_id",
+    "assignee_id",
+    "group_id",
+    "tags",
+    "created_at",
+    "updated_at",
+    "whatsapp",
+}
+
+
+PAGE_KEYS = {"count", "next", "previous", "results"}
+
+
+def group_with(*members):
+    group = GroupFactory()
+    group.members.set(members)
+    return group
