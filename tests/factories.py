@@ -91,3 +91,10 @@ def ticket_with_comments(count: int, *, agent) -> Ticket:
         Attachment.objects.create(ticket=ticket, comment=comment, filename=f"f{i}.txt", content_type="text/plain")
         events.comment_added(comment=comment, actor=agent)
     return ticket
+
+
+def group_with(*members, **fields):
+    """A group whose members are the given agents."""
+    group = GroupFactory(**fields)
+    group.members.set(members)
+    return group

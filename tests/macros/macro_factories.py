@@ -18,11 +18,3 @@ class MacroFactory(factory.django.DjangoModelFactory):
     def groups(self, create, extracted, **kwargs):
         if create and extracted:
             self.groups.set(extracted)
-
-
-def group_with(*members, **fields):
-    from tests.factories import GroupFactory
-
-    group = GroupFactory(**fields)
-    group.members.set(members)
-    return group

@@ -7,8 +7,7 @@ from macros.actions import fields as catalogue
 from macros.actions import plan as steps
 from macros.actions.model import ActionPlan
 from macros.actions.validate import validate_actions
-from tests.factories import ContactFactory, GroupFactory, TicketFactory, UserFactory
-from tests.macros.macro_factories import group_with
+from tests.factories import ContactFactory, GroupFactory, TicketFactory, UserFactory, group_with
 from tickets.errors import DomainError
 from tickets.models import Event, TicketTag
 from tickets.services import NewComment

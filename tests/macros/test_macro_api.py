@@ -3,8 +3,8 @@
 import pytest
 
 from macros.models import Macro
-from tests.factories import ContactFactory, TicketFactory
-from tests.macros.macro_factories import MacroFactory, group_with
+from tests.factories import ContactFactory, TicketFactory, group_with
+from tests.macros.macro_factories import MacroFactory
 from tickets.models import Comment, Event, Ticket
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from macros.models import Macro
-from tests.factories import ContactFactory, TicketFactory
-from tests.macros.macro_factories import MacroFactory, group_with
+from tests.factories import ContactFactory, TicketFactory, group_with
+from tests.macros.macro_factories import MacroFactory
 from tickets.models import Comment, Event, Ticket, TicketTag
 
 pytestmark = pytest.mark.django_db

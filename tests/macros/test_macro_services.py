@@ -11,8 +11,8 @@ from django.utils import timezone
 from channels_whatsapp.models import WhatsAppAccount, WhatsAppConversation
 from macros import demo, selectors, services
 from macros.models import Macro, MacroAvailability
-from tests.factories import AdminFactory, ContactFactory, TicketFactory, WhatsAppContactFactory
-from tests.macros.macro_factories import MacroFactory, group_with
+from tests.factories import AdminFactory, ContactFactory, TicketFactory, WhatsAppContactFactory, group_with
+from tests.macros.macro_factories import MacroFactory
 from tickets import hooks
 from tickets import seeding as core_demo
 from tickets.errors import DomainError

@@ -1,7 +1,5 @@
 """Shared expectations and helpers of the REST API tests."""
 
-from tests.factories import GroupFactory
-
 TICKET_KEYS = {
     "id",
     "subject",
@@ -20,9 +18,3 @@ TICKET_KEYS = {
 
 
 PAGE_KEYS = {"count", "next", "previous", "results"}
-
-
-def group_with(*members):
-    group = GroupFactory()
-    group.members.set(members)
-    return group

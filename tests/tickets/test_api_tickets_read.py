@@ -8,8 +8,9 @@ from tests.factories import (
     ContactFactory,
     TicketFactory,
     WhatsAppContactFactory,
+    group_with,
 )
-from tests.tickets.api_helpers import PAGE_KEYS, TICKET_KEYS, group_with
+from tests.tickets.api_helpers import PAGE_KEYS, TICKET_KEYS
 from tickets import hooks
 from tickets.models import TicketTag
 

@@ -6,8 +6,9 @@ from tests.factories import (
     ContactFactory,
     TicketFactory,
     UserFactory,
+    group_with,
 )
-from tests.tickets.api_helpers import TICKET_KEYS, group_with
+from tests.tickets.api_helpers import TICKET_KEYS
 from tickets import events
 from tickets.models import Comment, Event, Ticket, TicketStatus, TicketTag
 

@@ -4,8 +4,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from tests.factories import TicketFactory
-from tests.tickets.view_helpers import form_data, group_with, ticket_url
+from tests.factories import TicketFactory, group_with
+from tests.tickets.view_helpers import form_data, ticket_url
 from tickets import services
 from tickets.models import Attachment
 from tickets.services import NewComment

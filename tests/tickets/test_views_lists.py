@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.factories import ContactFactory, TicketFactory
-from tests.tickets.view_helpers import HOME, group_with, ticket_url
+from tests.factories import ContactFactory, TicketFactory, group_with
+from tests.tickets.view_helpers import HOME, ticket_url
 from tickets import hooks
 from tickets.models import Ticket, TicketStatus, TicketTag, Via
 

@@ -5,8 +5,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import ContactFactory, TicketFactory
-from tests.tickets.view_helpers import HOME, form_data, group_with, ticket_url
+from tests.factories import ContactFactory, TicketFactory, group_with
+from tests.tickets.view_helpers import HOME, form_data, ticket_url
 from tickets import events
 from tickets.models import Comment, Event, Ticket, TicketStatus, TicketTag
 

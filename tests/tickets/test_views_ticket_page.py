@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from tests.factories import ContactFactory, TicketFactory, UserFactory, ticket_with_comments
-from tests.tickets.view_helpers import group_with, ticket_url
+from tests.factories import ContactFactory, TicketFactory, UserFactory, group_with, ticket_with_comments
+from tests.tickets.view_helpers import ticket_url
 from tickets import events, services
 from tickets.models import Comment, Event, TicketStatus, Via
 from tickets.templatetags.ticket_tags import describe_event

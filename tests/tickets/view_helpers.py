@@ -2,8 +2,6 @@
 
 from django.urls import reverse
 
-from tests.factories import GroupFactory
-
 HOME = reverse("tickets:home")
 
 
@@ -26,9 +24,3 @@ def form_data(ticket, **overrides) -> dict:
     }
     data.update(overrides)
     return data
-
-
-def group_with(*members, **fields):
-    group = GroupFactory(**fields)
-    group.members.set(members)
-    return group
