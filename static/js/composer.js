@@ -88,14 +88,14 @@
 
     composer.confirmClosedWindow(form, textarea, state, windowState.render);
 
-    // A new customer message reopens the window: realtime.js swaps in a fresh #comments, we re-read the state.
-    var comments = document.getElementById("comments");
-    if (comments && comments.parentNode && window.MutationObserver) {
-      var reloadTimer = null;
+    // A new customer message reopens the window: realtime.js swaps a fresh #ticket-window (the "window" part of
+    // the same request that brings the conversation), and its data attributes carry the new expiry.
+    var fresh = document.getElementById("ticket-window");
+    if (fresh && fresh.parentNode && window.MutationObserver) {
       new MutationObserver(function () {
-        if (reloadTimer) clearTimeout(reloadTimer);
-        reloadTimer = setTimeout(loadState, 200);
-      }).observe(comments.parentNode, { childList: true });
+        var swapped = document.getElementById("ticket-window");
+        if (swapped) windowState.update(swapped.dataset.windowExpires);
+      }).observe(fresh.parentNode, { childList: true });
     }
 
     windowState.start();
