@@ -14,18 +14,18 @@ from channels_whatsapp.models import WhatsAppAccount, WhatsAppConversation
 from channels_whatsapp.simulator import phone_messages, protocol
 from tests.e2e.asgi_server import group_members, wait_for_new_member
 from tests.e2e.conftest import log_in
-from tests.factories import UserFactory
+from tests.e2e.test_live_fragments import DRAFT, SETTLE_MS
+from tests.factories import CommentFactory, TicketFactory, UserFactory, WhatsAppContactFactory
 from tickets import realtime
-from tickets.models import Comment, Contact, Ticket, TicketStatus, Via
+from tickets.models import Ticket, Via
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "secret-pass-123"  # UserFactory's
 WA = "5511987650077"
 PHONE_NUMBER_ID = "SIMPHONE1"
-DRAFT = "Half-written answer, not sent yet"
+WABA_ID = "SIMWABA1"
 LIVE_TIMEOUT_MS = 3000
-SETTLE_MS = 800  # longer than realtime.js's 150 ms debounce plus a request: a second request would show by then
 
 
 @pytest.fixture
@@ -37,37 +37,21 @@ def agent(asgi_server):
 def closed_ticket(agent) -> Ticket:
     """A WhatsApp ticket whose customer last wrote 30 hours ago: the 24-hour window is closed."""
     account = WhatsAppAccount.objects.create(
-        name="Demo line",
-        phone_number_id=PHONE_NUMBER_ID,
-        waba_id="SIMWABA1",
-        display_phone_number="15550001111",
-        access_token="simulator-token",
+        name="Demo line", phone_number_id=PHONE_NUMBER_ID, waba_id=WABA_ID, access_token="simulator-token"
     )
-    contact = Contact.objects.create(name="Ana Souza", wa_id=WA, phone=f"+{WA}")
-    ticket = Ticket.objects.create(
-        subject="Where is my order?",
-        requester=contact,
-        via=Via.WHATSAPP,
-        status=TicketStatus.OPEN,
-        assignee=agent,
-        last_customer_message_at=timezone.now() - timedelta(hours=30),
-    )
+    contact = WhatsAppContactFactory(name="Ana Souza", wa_id=WA)
+    since = timezone.now() - timedelta(hours=30)
+    ticket = TicketFactory(requester=contact, via=Via.WHATSAPP, assignee=agent, last_customer_message_at=since)
     WhatsAppConversation.objects.create(ticket=ticket, account=account, contact=contact)
-    Comment.objects.create(
-        ticket=ticket, author_role="end_user", author_contact=contact, body="My order #4521 is late", via=Via.WHATSAPP
-    )
+    CommentFactory(ticket=ticket, author_role="end_user", author_user=None, author_contact=contact, via=Via.WHATSAPP)
     return ticket
 
 
 def customer_writes(body: str) -> int:
     message = {"from": WA, "id": "wamid.LIVE-WINDOW", "timestamp": str(int(time.time())), "type": "text"}
     message["text"] = {"body": body}
-    payload = protocol.envelope(
-        waba_id="SIMWABA1",
-        phone_number_id=PHONE_NUMBER_ID,
-        display_phone_number="15550001111",
-        value={"contacts": [protocol.contact_json(WA, "Ana Souza")], "messages": [message]},
-    )
+    value = {"contacts": [protocol.contact_json(WA, "Ana Souza")], "messages": [message]}
+    payload = protocol.envelope(waba_id=WABA_ID, phone_number_id=PHONE_NUMBER_ID, display_phone_number="", value=value)
     return phone_messages.post_webhook(payload)
 
 
