@@ -36,13 +36,16 @@
     var checker = composer.createChecker(root, form, textarea, state);
     var windowState = composer.createWindow(root, state, checker.windowClosed);
 
+    var swaps = 0; // fresh windows swapped in by realtime.js: newer than an answer asked for before them
+
     function loadState() {
+      var asked = swaps;
       return composer.getJSON(root.dataset.stateUrl).then(function (result) {
         if (!result.ok) return;
         var data = result.data;
         if (data.contact) state.contact = data.contact;
         state.account = data.account || null;
-        if (data.window) windowState.update(data.window.expires_at);
+        if (data.window && asked === swaps) windowState.update(data.window.expires_at);
         else windowState.render();
       });
     }
@@ -94,7 +97,10 @@
     if (fresh && fresh.parentNode && window.MutationObserver) {
       new MutationObserver(function () {
         var swapped = document.getElementById("ticket-window");
-        if (swapped) windowState.update(swapped.dataset.windowExpires);
+        if (!swapped || swapped === fresh) return; // another part was swapped, not the window
+        fresh = swapped;
+        swaps++;
+        windowState.update(swapped.dataset.windowExpires);
       }).observe(fresh.parentNode, { childList: true });
     }
 
