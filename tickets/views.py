@@ -124,14 +124,15 @@ def _event_log_context(request: HttpRequest, *, ticket, agents: list, groups: li
     }
 
 
-TICKET_FRAGMENTS = ("conversation", "events")
+TICKET_FRAGMENTS = ("conversation", "events", "window")  # "window": the channel's window, for the composer
 
 
 @login_required
 @require_GET
 def ticket_fragments(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """The parts of the ticket page a live frame concerns (`?part=conversation&part=events`), in one answer: each
-    part is an htmx out-of-band swap, so the page replaces exactly those and keeps the composer and the scroll."""
+    part is an htmx out-of-band swap, so the page replaces exactly those and keeps the composer and the scroll.
+    The "window" part is rendered from the ticket's own fields through the channel-info hook: no query."""
     parts = [part for part in TICKET_FRAGMENTS if part in request.GET.getlist("part")]
     if not parts:
         return HttpResponse(f"Ask for at least one part: {', '.join(TICKET_FRAGMENTS)}.", status=400)

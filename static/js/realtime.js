@@ -88,9 +88,10 @@
 
   /* Which parts of the ticket page a frame concerns, by frame type: the page asks the server for exactly those,
      all in one request. A new frame type that changes the ticket page is one line here (parts: "conversation",
-     "events"; tickets.views.TICKET_FRAGMENTS lists them). */
+     "events", "window"; tickets.views.TICKET_FRAGMENTS lists them). "window" is the channel's window that the
+     composer counts down (composer.js reads it from the swapped #ticket-window): a customer's message reopens it. */
   var FRAGMENTS = {
-    "comment.added": ["conversation", "events"],
+    "comment.added": ["conversation", "events", "window"],
     "delivery.status": ["conversation", "events"],
     "delivery.failed": ["conversation", "events"],
     "comment.updated": ["conversation", "events"], // an edit, reaction, revoke or finished download
@@ -158,7 +159,7 @@
       var id = ticketId();
       if (id !== null) {
         socket.send(JSON.stringify({ type: "ticket.subscribe", ticket_id: id }));
-        if (reconnecting) refreshFragments(["conversation", "events"]); // frames sent while we were away are lost
+        if (reconnecting) refreshFragments(["conversation", "events", "window"]); // frames sent while we were away are lost
       }
       reconnecting = true;
     });

@@ -134,6 +134,41 @@ def test_requester_names_in_the_panel_are_escaped(agent_client, account):
     assert 'onmouseover="alert(1)"' not in html
 
 
+def fragments_url(ticket, *parts: str) -> str:
+    return reverse("tickets:ticket-fragments", args=[ticket.pk]) + "?" + "&".join(f"part={part}" for part in parts)
+
+
+def test_the_window_part_comes_back_with_the_conversation_for_the_composer(agent_client, account, ana):
+    """A customer's message reopens the window: the same request that brings the conversation brings the window
+    (an out-of-band #ticket-window the composer reads), so the page makes no second request."""
+    ticket = whatsapp_ticket(account, ana, hours_ago=30)
+    page = agent_client.get(ticket_url(ticket)).content.decode()
+    assert re.search(r'<div id="ticket-window" hidden data-window-open="false" data-window-expires="[^"]+">', page)
+    Ticket.objects.filter(pk=ticket.pk).update(last_customer_message_at=timezone.now())
+    html = agent_client.get(fragments_url(ticket, "conversation", "events", "window")).content.decode()
+    state = re.search(r'<div id="ticket-window" hidden ([^>]*)>', html).group(1)
+    assert 'data-window-open="true"' in state and 'hx-swap-oob="true"' in state
+    expires = re.search(r'data-window-expires="([^"]+)"', state).group(1)
+    assert expires.startswith(str((timezone.now() + timedelta(hours=24)).year))
+    assert 'id="comments" hx-swap-oob="true"' in html
+
+
+def test_the_window_part_costs_no_query_and_is_empty_without_a_channel_window(agent_client, account, ana, agent):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    wa = whatsapp_ticket(account, ana, hours_ago=2)
+    with CaptureQueriesContext(connection) as without:
+        agent_client.get(fragments_url(wa, "conversation"))
+    with CaptureQueriesContext(connection) as with_window:
+        agent_client.get(fragments_url(wa, "conversation", "window"))
+    assert len(with_window.captured_queries) == len(without.captured_queries)
+    web = TicketFactory(assignee=agent)
+    assert "ticket-window" not in agent_client.get(ticket_url(web)).content.decode()
+    response = agent_client.get(fragments_url(web, "window"))
+    assert response.status_code == 200 and response.content.decode().strip() == ""
+
+
 # --- Account-level endpoints (the contact page's picker) -----------------------------------------------------
 
 

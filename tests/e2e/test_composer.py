@@ -420,7 +420,7 @@ def test_a_new_customer_message_reopens_the_window_without_reload(page, live_ser
     Ticket.objects.filter(pk=ticket.pk).update(last_customer_message_at=timezone.now() - timedelta(minutes=5))
     # What realtime.js does on a `comment.added` frame: fetch the parts it concerns and swap them out of band.
     page.evaluate(
-        """() => htmx.ajax("GET", document.body.dataset.fragmentsUrl + "?part=conversation&part=events",
+        """() => htmx.ajax("GET", document.body.dataset.fragmentsUrl + "?part=conversation&part=events&part=window",
                            {target: "body", swap: "none"})"""
     )
     expect(page.locator("[data-wa-window-text]")).to_have_text(re.compile(r"^Window open · closes in 23 h 5\d min$"))
