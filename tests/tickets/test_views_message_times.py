@@ -6,6 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from automations.notifications import RuleRef, notifications_send
+from macros.actions.model import Notification
 from tests.factories import ContactFactory
 from tests.tickets.view_helpers import ticket_url
 from tickets import services
@@ -75,6 +77,26 @@ def test_outbound_shows_the_accepted_time_and_the_written_time_while_queued(agen
 
 def test_an_automatic_reply_is_a_business_bubble_with_its_ticks(agent_client, agent):
     customer = ContactFactory()
+    ticket = services.ticket_create(requester=customer, subject="Hello", actor=agent, via=Via.WHATSAPP)
+    notification = Notification(recipient="requester_id", subject="", body="Thanks, we got it.", contact=customer)
+    rule = RuleRef(kind="trigger", id=7, title="Acknowledge WhatsApp")
+    notifications_send(notifications=[notification], ticket=ticket, rule=rule)
+    auto = Comment.objects.get(ticket=ticket, body="Thanks, we got it.")
+    Comment.objects.filter(pk=auto.pk).update(delivery_status=DeliveryStatus.DELIVERED)
+    note = services.system_note_add(ticket=ticket, body="The image could not be downloaded.")
+    assert comment_kind(auto) == "auto" and comment_kind(note) == "system"
+
+    html = agent_client.get(ticket_url(ticket)).content.decode()
+    bubble = _bubble(html, auto)
+    assert 'class="comment comment--auto"' in bubble
+    assert "Automatic reply · Acknowledge WhatsApp" in bubble and "System note" not in bubble
+    assert "delivery-delivered" in bubble
+    note_bubble = _bubble(html, note)
+    assert "System note" in note_bubble and "Automatic reply" not in note_bubble
+
+
+def test_an_automatic_reply_without_its_event_is_still_labelled(agent_client, agent):
+    customer = ContactFactory()
     ticket = services.ticket_create(requester=customer, subject="Hello", actor=agent)
     services.ticket_update(
         ticket=ticket,
@@ -86,13 +108,5 @@ def test_an_automatic_reply_is_a_business_bubble_with_its_ticks(agent_client, ag
         run_listeners=False,
     )
     auto = Comment.objects.get(ticket=ticket, body="Thanks, we got your message.")
-    Comment.objects.filter(pk=auto.pk).update(delivery_status=DeliveryStatus.DELIVERED)
-    note = services.system_note_add(ticket=ticket, body="The image could not be downloaded.")
-    assert comment_kind(auto) == "auto" and comment_kind(note) == "system"
-
-    html = agent_client.get(ticket_url(ticket)).content.decode()
-    bubble = _bubble(html, auto)
-    assert 'class="comment comment--auto"' in bubble
-    assert "Automatic reply" in bubble and "System note" not in bubble
-    assert "delivery-delivered" in bubble
-    assert "System note" in _bubble(html, note)
+    bubble = _bubble(agent_client.get(ticket_url(ticket)).content.decode(), auto)
+    assert re.search(r'<span class="auto-label">Automatic reply</span>', bubble)
