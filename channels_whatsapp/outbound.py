@@ -189,7 +189,8 @@ def comment_send(*, comment_id: int) -> str:
             recorded = not comment.channel_message_id
             if recorded:
                 comment.channel_message_id = result["wamids"][0]
-                comment.save(update_fields=["channel_message_id"])
+                comment.channel_sent_at = timezone.now()  # our send time: when the Cloud API accepted it
+                comment.save(update_fields=["channel_message_id", "channel_sent_at"])
             delivery.delivery_advance(comment=comment, status=DeliveryStatus.SENT)
             if recorded:  # a wamid recorded before (a revived timeout) took its events live
                 from channels_whatsapp import pending_updates

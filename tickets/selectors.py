@@ -5,11 +5,25 @@ from math import ceil
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connections
-from django.db.models import BooleanField, Case, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.utils.functional import cached_property
 
 from tickets import events, hooks
-from tickets.models import Attachment, Comment, Contact, Event, Group, Ticket, TicketStatus, TicketTag
+from tickets.models import Attachment, AuthorRole, Comment, Contact, Event, Group, Ticket, TicketStatus, TicketTag
 from tickets.permissions import is_agent, restrict_contacts, restrict_tickets
 
 UNSOLVED = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.HOLD)
@@ -225,7 +239,8 @@ def ticket_get(*, user, ticket_id: int) -> Ticket | None:
 
 def ticket_comments(*, ticket: Ticket, public_only: bool = False, viewer=None) -> QuerySet[Comment]:
     """With a `viewer`, each comment carries `in_reply_to_visible`: whether the viewer may see the ticket of the
-    message it quotes (the `can_view_ticket` rules, as a subquery), so a page shows a quote's text only then."""
+    message it quotes (the `can_view_ticket` rules, as a subquery), so a page shows a quote's text only then, and
+    `rule_title`: the title of the trigger or automation that sent it as an automatic reply (else None)."""
     qs = (
         Comment.objects.filter(ticket=ticket)
         .select_related("author_user", "author_contact", "in_reply_to")
@@ -241,7 +256,18 @@ def ticket_comments(*, ticket: Ticket, public_only: bool = False, viewer=None) -
                 default=Value(False),
                 output_field=BooleanField(),
             )
-        qs = qs.annotate(in_reply_to_visible=visible)
+        sent_by_rule = (
+            Event.objects.filter(ticket_id=ticket.pk, type=events.NOTIFICATION_SENT)
+            .annotate(sent_comment_id=KeyTextTransform("comment_id", "data"))
+            .filter(sent_comment_id=Cast(OuterRef("pk"), CharField()))
+            .order_by("id")
+            .annotate(rule_title=KeyTextTransform("title", "data"))
+            .values("rule_title")[:1]
+        )
+        rule_title = Case(
+            When(author_role=AuthorRole.SYSTEM, public=True, then=Subquery(sent_by_rule)), output_field=CharField()
+        )
+        qs = qs.annotate(in_reply_to_visible=visible, rule_title=rule_title)
     return qs.filter(public=True) if public_only else qs
 
 

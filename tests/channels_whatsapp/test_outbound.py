@@ -12,7 +12,7 @@ from channels_whatsapp.models import OutboundSend, WhatsAppAccount, WhatsAppConv
 from tests.channels_whatsapp import graph_server
 from tests.factories import TicketFactory, WhatsAppContactFactory
 from tickets import services as ticket_services
-from tickets.models import Event
+from tickets.models import Comment, Event
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +48,7 @@ def test_reply_inside_window_is_posted_with_exact_body_and_bearer(
         comment = reply(wa_ticket, agent)
     (request,) = graph.posts("/messages")
     assert request.path == f"/v23.0/{account.phone_number_id}/messages"
+    assert Comment.objects.get(pk=comment.pk).channel_sent_at is not None  # our send time: when Graph accepted it
     assert request.headers["Authorization"] == "Bearer EAAG-secret-token"
     assert request.json() == {
         "messaging_product": "whatsapp",

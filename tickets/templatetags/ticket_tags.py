@@ -1,11 +1,12 @@
 """Presentation helpers of the agent pages: event sentences, delivery ticks, the WhatsApp window."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import template
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from tickets import events
 from tickets.hooks import channel_info
@@ -176,12 +177,45 @@ def delivery_symbol(status: str) -> str:
 
 @register.filter
 def comment_kind(comment) -> str:
-    """customer | agent | note | system: which bubble the conversation draws."""
+    """customer | agent | auto | note | system: which bubble the conversation draws. A public comment without an
+    author is a rule's automatic reply, sent to the customer like an agent's; a private one is a system note."""
     if comment.author_role == AuthorRole.END_USER:
         return "customer"
     if comment.author_role == AuthorRole.SYSTEM:
-        return "system"
+        return "auto" if comment.public else "system"
     return "agent" if comment.public else "note"
+
+
+# A message that reached us later than this after its sender sent it says so on its bubble.
+LATE_AFTER = timedelta(minutes=2)
+
+
+@register.filter
+def comment_sent_at(comment) -> datetime:
+    """The sender's own send time: WhatsApp's `timestamp` for a customer's message, the time the Cloud API accepted
+    ours; the time it was written for everything else (a queued message, a note)."""
+    return comment.channel_sent_at or comment.created_at
+
+
+def _delay_text(delay: timedelta) -> str:
+    minutes = int(delay.total_seconds() // 60)
+    if minutes < 60:
+        return _("%(count)d min") % {"count": minutes}
+    hours = minutes // 60
+    if hours < 48:
+        return _("%(count)d h") % {"count": hours}
+    return _("%(count)d d") % {"count": hours // 24}
+
+
+@register.filter
+def received_late(comment) -> str:
+    """'received 30 h later' for a customer's message that reached us more than LATE_AFTER after it was sent."""
+    if comment.author_role != AuthorRole.END_USER or comment.channel_sent_at is None:
+        return ""
+    delay = comment.created_at - comment.channel_sent_at
+    if delay <= LATE_AFTER:
+        return ""
+    return _("received %(delay)s later") % {"delay": _delay_text(delay)}
 
 
 @register.filter
