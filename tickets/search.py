@@ -26,6 +26,7 @@ CONFIGS = ("german", "english")
 MIN_PHONE_DIGITS = 4
 PHONE_SEPARATORS = (" ", "+", "-", "(", ")", "/", ".")
 MAX_QUERY_LENGTH = 200
+MAX_WORDS = 10
 
 
 def vector(*fields: str) -> SearchVector:
@@ -38,11 +39,16 @@ def vector(*fields: str) -> SearchVector:
 
 
 def query(q: str) -> SearchQuery:
-    """Every word of `q` must occur (stemmed in either language); punctuation is plain text, never syntax."""
+    """Every word of `q` must occur, stemmed in either language, or begin a word ("ref" finds "refund"). The text
+    is never query syntax: the prefix form is built from word characters only, each quoted."""
     combined = None
     for config in CONFIGS:
         part = SearchQuery(q, config=config, search_type="plain")
         combined = part if combined is None else combined | part
+    words = re.findall(r"\w+", q)[:MAX_WORDS]
+    if words:
+        prefixes = " & ".join(f"'{word}':*" for word in words)
+        combined |= SearchQuery(prefixes, config=CONFIGS[0], search_type="raw")
     return combined
 
 
@@ -129,9 +135,13 @@ def _postgres_search(queryset: QuerySet[Ticket], q: str) -> QuerySet[Ticket]:
 
 
 def _substring_search(queryset: QuerySet[Ticket], q: str) -> QuerySet[Ticket]:
-    in_messages = Exists(Comment.objects.filter(ticket=OuterRef("pk"), body__icontains=q))
     in_requester = Q(requester__in=_requester_ids(q, None))
-    match = Q(subject__icontains=q) | in_requester | in_messages
+    # Each word somewhere in the ticket (subject, requester or a message), as the full-text search asks.
+    match = Q()
+    for word in q.split()[:MAX_WORDS]:
+        in_messages = Exists(Comment.objects.filter(ticket=OuterRef("pk"), body__icontains=word))
+        match &= Q(subject__icontains=word) | Q(requester__in=_requester_ids(word, None)) | in_messages
+    match = match | Q(subject__icontains=q) | in_requester
     if (ticket_id := _ticket_id(q)) is not None:
         match |= Q(pk=ticket_id)
     return queryset.filter(match).annotate(

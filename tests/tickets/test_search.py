@@ -47,6 +47,12 @@ def test_api_q_matches_each_field(agent_api, corpus, field, q):
     assert found(agent_api, q) == [corpus[field].pk]
 
 
+def test_api_q_finds_words_by_their_beginning(agent_api, corpus):
+    assert found(agent_api, "zebraf") == [corpus["subject"].pk]
+    assert found(agent_api, "xylo") == [corpus["body"].pk]
+    assert found(agent_api, "Quent Okon") == [corpus["name"].pk]
+
+
 def test_api_q_best_match_first(agent_api):
     in_body = CommentFactory(body="a word about walrus somewhere").ticket
     in_subject = TicketFactory(subject="Walrus walrus")
