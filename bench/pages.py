@@ -1,4 +1,4 @@
-"""Agent pages at scale: ticket list (with its data), ticket page and API list at 1k, 10k and 100k tickets.
+"""Agent pages at scale: ticket list (with its data), ticket page, API list and search at 1k, 10k and 100k tickets.
 
     .venv/bin/python bench/pages.py                 # 1k, 10k, 100k; appends to docs/BENCHMARKS.md
     .venv/bin/python bench/pages.py --sizes 1000 --quick
@@ -101,6 +101,10 @@ def measure_here(repeat: int) -> dict:
             "ticket page": f"/tickets/{busiest or newest}/",
             "API list": "/api/tickets/",
             "API list, status=open": "/api/tickets/?status=open",
+            # Full-text search (tickets/search.py): a word in many tickets, and two words in few.
+            "API search, common word": "/api/tickets/?q=carrier",
+            "API search, two rare words": "/api/tickets/?q=broken+mug",
+            "list search box": "/?view=open&q=carrier",
         }
         for label, url in pages.items():
             headers = {"HX-Request": "true", "HX-Target": "ticket-results"} if "htmx" in label else {}
@@ -120,6 +124,7 @@ def measure_here(repeat: int) -> dict:
                 "queries": queries,
                 "p50_ms": 1000 * loadgen.percentile(times, 50),
                 "p90_ms": 1000 * loadgen.percentile(times, 90),
+                "p95_ms": 1000 * loadgen.percentile(times, 95),
                 "sql_ms": 1000 * loadgen.percentile(sql_times, 50),
                 "slowest_sql": sorted(ctx.captured_queries, key=lambda q: -float(q["time"]))[0]["sql"][:300]
                 if ctx.captured_queries
@@ -143,6 +148,28 @@ def measure(size: int, repeat: int, before: bool = False) -> dict:
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-4000:])
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+SEARCH_BASELINE = "API list"
+
+
+def search_section(results: dict[int, dict], sizes: list[int], repeat: int) -> str:
+    """p95 of the search requests as a multiple of the plain API list's p95, both measured in this run."""
+    rows = []
+    for size in sizes:
+        pages = results[size]["pages"]
+        for label, page in pages.items():
+            if "search" not in label:
+                continue
+            user = label[label.rindex("[") :]
+            base = pages[f"{SEARCH_BASELINE} {user}"]["p95_ms"]
+            rows.append([f"{size // 1000}k", label, page["queries"], page["p95_ms"], base, page["p95_ms"] / base])
+            print(f"    {size}: {label:<40} p95 {page['p95_ms']:7.1f} ms = {page['p95_ms'] / base:.2f} x baseline")
+    headers = ["tickets", "search [user]", "queries", "p95 ms", f"p95 ms {SEARCH_BASELINE}", "x baseline"]
+    return (
+        f"\nFull-text search (`?q=`), p95 of {repeat} requests, as a multiple of the plain `{SEARCH_BASELINE}`"
+        " of the same user in the same run:\n\n" + reporting.table(headers, rows)
+    )
 
 
 def plot(results: dict[int, dict], path: Path, helpdesk: dict[int, dict] | None = None) -> None:
@@ -248,6 +275,7 @@ def main() -> None:
         for size in sorted(before):
             bheaders += [f"before {size // 1000}k", f"after {size // 1000}k"]
         report.add(reporting.table(bheaders, brows))
+    report.add(search_section(results, args.sizes, args.repeat))
     helpdesk_series = None
     if not args.no_helpdesk and not args.quick:
         from bench import helpdesk

@@ -22,7 +22,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils.functional import cached_property
 
-from tickets import events, hooks
+from tickets import events, hooks, search
 from tickets.models import Attachment, AuthorRole, Comment, Contact, Event, Group, Ticket, TicketStatus, TicketTag
 from tickets.permissions import is_agent, restrict_contacts, restrict_tickets
 
@@ -51,6 +51,8 @@ SORTS = {
     "-created": ("created_at", "id"),
     "priority": ("-priority_rank", "-updated_at", "-id"),
     "id": ("-id",),
+    # Only with a search (`q`): best match first.
+    "relevance": ("-search_rank", "-updated_at", "-id"),
 }
 
 
@@ -66,6 +68,13 @@ def _view_q(slug: str, user) -> Q:
 
 def tickets_visible(*, user) -> QuerySet[Ticket]:
     return restrict_tickets(Ticket.objects.all(), user)
+
+
+def tickets_search(*, user, q: str, queryset: QuerySet[Ticket] | None = None) -> QuerySet[Ticket]:
+    """The tickets `user` may see that match the words `q`, best match first (`search_rank`, higher is better).
+    `queryset` narrows the set further (the list's view and filters); visibility is applied either way."""
+    base = restrict_tickets(Ticket.objects.all() if queryset is None else queryset, user)
+    return search.search(base, q).order_by(*SORTS["relevance"])
 
 
 def _view_base(view: str | None, user) -> QuerySet[Ticket]:
@@ -107,11 +116,10 @@ def ticket_list(
         qs = qs.filter(requester_id=requester_id)
     if tag:
         qs = qs.filter(tag_rows__name=tag.lower())
-    if q:
-        query = Q(subject__icontains=q) | Q(requester__name__icontains=q)
-        if q.lstrip("#").isdigit():
-            query |= Q(pk=int(q.lstrip("#")))
-        qs = qs.filter(query)
+    if q and q.strip():
+        qs = tickets_search(user=user, q=q, queryset=qs)
+    elif sort == "relevance":
+        sort = "updated"
     if sort == "priority" or sort == "-priority":
         from django.db.models import Case, IntegerField, Value, When
 

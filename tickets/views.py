@@ -44,9 +44,11 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     view = request.GET.get("view", DEFAULT_VIEW)
     if view not in selectors.TICKET_VIEW_SLUGS:
         view = DEFAULT_VIEW
-    sort = request.GET.get("sort", "updated")
+    # A search lists the best match first unless a column sort was asked for.
+    default_sort = "relevance" if (request.GET.get("q") or "").strip() else "updated"
+    sort = request.GET.get("sort") or default_sort
     if sort not in selectors.SORTS:
-        sort = "updated"
+        sort = default_sort
     agents = list(selectors.agents_for_assignment())
     groups = list(selectors.groups_all())
     filter_form = TicketFilterForm(request.GET, agents=agents, groups=groups)

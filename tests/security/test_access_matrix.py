@@ -154,6 +154,7 @@ MATRIX = [
     row("simulator", "phone", "page", "get", "/simulator/", [LOGIN, 403, 403, 200]),  # admins only
     # API (token).
     row("ticket-api", "list", "api", "get", "/api/tickets/", [401, 200, 200, 200]),
+    row("ticket-api", "search", "api", "get", "/api/tickets/?q=matrix", [401, 200, 200, 200]),
     row("ticket-api", "detail", "api", "get", f"/api/tickets/{T}/", [401, 200, 404, 200]),
     row("ticket-api", "patch", "api", "patch", f"/api/tickets/{T}/", [401, 200, 404, 200], {"priority": "high"}),
     row("comments-api", "list", "api", "get", f"/api/tickets/{T}/comments/", [401, 200, 404, 200]),
@@ -273,6 +274,20 @@ def test_ticket_list_page_and_api_list_show_exactly_the_visible_tickets(client, 
         return
     visible = role != "agent_outside_group"
     assert (world.ticket.subject in page.content.decode()) is visible
+    assert (world.ticket.pk in [t["id"] for t in api.json()["results"]]) is visible
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("q", ["matrix", "hello", "5511999990000"])  # subject, message body, requester phone
+def test_ticket_search_page_and_api_find_only_visible_tickets(client, world, role, q):
+    page = page_client(client, world, role).get("/", {"view": "open", "q": q})
+    api = api_client(world, role).get("/api/tickets/", {"q": q})
+    if role == "anonymous":
+        expect(page, LOGIN)
+        assert api.status_code == 401
+        return
+    visible = role != "agent_outside_group"
+    assert (world.ticket.pk in [t.pk for t in page.context["page"].object_list]) is visible
     assert (world.ticket.pk in [t["id"] for t in api.json()["results"]]) is visible
 
 

@@ -32,10 +32,18 @@ class TicketFilter(filters.FilterSet):
     assignee_id = IdFilter(field_name="assignee_id")
     requester_id = IdFilter(field_name="requester_id")
     group_id = IdFilter(field_name="group_id")
+    q = filters.CharFilter(
+        method="search",
+        help_text="Full-text search in subject, requester name/phone/e-mail and message bodies; best match first.",
+    )
 
     class Meta:
         model = Ticket
-        fields = ["status", "via", "priority", "assignee_id", "requester_id", "group_id"]
+        fields = ["status", "via", "priority", "assignee_id", "requester_id", "group_id", "q"]
+
+    def search(self, queryset, name, value):
+        # The search and its ranking belong to the selector; the other filters have already narrowed `queryset`.
+        return selectors.tickets_search(user=self.request.user, q=value, queryset=queryset)
 
 
 class EventFilter(filters.FilterSet):

@@ -38,7 +38,10 @@ def visible_ticket_or_404(request: Request, ticket_id) -> Ticket:
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List tickets", description="Tickets the caller may see, most recently updated first."),
+    list=extend_schema(
+        summary="List tickets",
+        description="Tickets the caller may see, most recently updated first; with `q`, best match first.",
+    ),
     retrieve=extend_schema(summary="Show a ticket"),
 )
 class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
