@@ -35,3 +35,10 @@ def test_favicon_ico_is_served(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 301
     assert response["Location"].endswith(".svg")
+
+
+def test_admin_index_names_the_whatsapp_models_properly(admin_client):
+    html = admin_client.get("/admin/").content.decode()
+    assert "WhatsApp conversations" in html
+    assert "WhatsApp message templates" in html
+    assert "Whats app" not in html
