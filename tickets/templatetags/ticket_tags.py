@@ -216,6 +216,23 @@ def _short_left(expires_at: datetime | None) -> str:
 
 
 @register.filter
+def time_left(expires_at: datetime | None) -> str:
+    """ "3 h 12 min", "45 min", "less than a minute": the same wording as the composer's live countdown
+    (`formatLeft` in static/js/composer-util.js), so the header and the composer never disagree."""
+    if not isinstance(expires_at, datetime):
+        return ""
+    minutes = int((expires_at - timezone.now()).total_seconds() // 60)
+    if minutes < 1:
+        return _("less than a minute")
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return _("%(minutes)s min") % {"minutes": rest}
+    if not rest:
+        return _("%(hours)s h") % {"hours": hours}
+    return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": rest}
+
+
+@register.filter
 def delivery_symbol(status: str) -> str:
     return DELIVERY_SYMBOLS.get(status, "")
 
