@@ -25,7 +25,8 @@ class WhatsAppAccount(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
-        verbose_name = "WhatsApp account"
+        verbose_name = _("WhatsApp account")
+        verbose_name_plural = _("WhatsApp accounts")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.display_phone_number or self.phone_number_id})"
@@ -56,7 +57,8 @@ class WebhookDelivery(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        verbose_name_plural = "webhook deliveries"
+        verbose_name = _("WhatsApp webhook delivery")
+        verbose_name_plural = _("WhatsApp webhook deliveries")
         constraints = [
             models.UniqueConstraint(fields=["body_sha256", "received_day"], name="webhook_body_once_per_day"),
         ]
@@ -73,6 +75,8 @@ class WhatsAppConversation(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="whatsapp_conversations")
 
     class Meta:
+        verbose_name = _("WhatsApp conversation")
+        verbose_name_plural = _("WhatsApp conversations")
         indexes = [models.Index(fields=["account", "contact", "-ticket"], name="wa_conversation_latest")]
 
     def __str__(self) -> str:
@@ -88,6 +92,8 @@ class StatusReceipt(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("WhatsApp status receipt")
+        verbose_name_plural = _("WhatsApp status receipts")
         constraints = [models.UniqueConstraint(fields=["wamid", "status"], name="status_receipt_unique")]
 
     def __str__(self) -> str:
@@ -115,6 +121,8 @@ class OutboundSend(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("WhatsApp outbound send")
+        verbose_name_plural = _("WhatsApp outbound sends")
         constraints = [
             models.CheckConstraint(condition=Q(attempts__lte=20), name="outbound_send_attempts_bounded"),
         ]
@@ -129,6 +137,10 @@ class InboundReceipt(models.Model):
     wamid = models.CharField(max_length=200, unique=True)
     message_type = models.CharField(max_length=30, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("WhatsApp inbound receipt")
+        verbose_name_plural = _("WhatsApp inbound receipts")
 
     def __str__(self) -> str:
         return self.wamid
@@ -146,6 +158,8 @@ class AccountChange(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        verbose_name = _("WhatsApp account change")
+        verbose_name_plural = _("WhatsApp account changes")
 
     def __str__(self) -> str:
         return f"Change of {self.account_id} at {self.created_at:%Y-%m-%d %H:%M}"
@@ -207,6 +221,8 @@ class MessageTemplate(models.Model):
 
     class Meta:
         ordering = ["name", "language", "id"]
+        verbose_name = _("WhatsApp message template")
+        verbose_name_plural = _("WhatsApp message templates")
         constraints = [
             models.UniqueConstraint(fields=["account", "name", "language"], name="message_template_unique"),
         ]

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tickets import hooks, selectors, services
@@ -38,6 +39,8 @@ class OptInForm(forms.Form):
         choices=[("true", "Opted in"), ("false", "Opted out")],
         coerce=lambda value: value == "true",
         widget=forms.RadioSelect,
+        # No initial choice: one careless Save must not record a refusal (or a consent) nobody gave.
+        error_messages={"required": _("Choose whether the customer opted in or opted out.")},
     )
     note = forms.CharField(
         label="How was it given?",
@@ -90,10 +93,9 @@ def render_contact_page(
         {"template": name, "context": {**context, **extra.get(name, {})}}
         for name, context in hooks.contact_panels(contact, request.user)
     ]
-    initial = {"whatsapp_opt_in": "true" if contact.whatsapp_opt_in else "false"}
     context = {
         "contact": contact,
-        "opt_in_form": opt_in_form or OptInForm(initial=initial),
+        "opt_in_form": opt_in_form or OptInForm(),
         "page": page,
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "panels": panels,

@@ -104,6 +104,9 @@ class TicketUpdateForm(forms.Form):
         initial="public",
     )
     attachments = MultipleFileField(required=False)
+    # The "Submit as <status>" split button (Zendesk's): the button pressed sets the status in the same POST,
+    # over the status select; empty for the plain Submit, which keeps the select's value.
+    submit_as = forms.ChoiceField(choices=(), required=False)
 
     def __init__(self, data=None, files=None, *, ticket: Ticket, agents: list, groups: list[Group], **kwargs: Any):
         initial = {
@@ -119,6 +122,7 @@ class TicketUpdateForm(forms.Form):
         self.ticket = ticket
         statuses = [s for s in TicketStatus if s in AGENT_STATUSES or s == ticket.status]
         self.fields["status"].choices = [(s.value, s.label) for s in statuses]
+        self.fields["submit_as"].choices = _blank("", [(s.value, s.label) for s in statuses])
 
         agent_qs = selectors.agents_for_assignment()
         if ticket.assignee is not None and ticket.assignee not in agents:
@@ -133,6 +137,16 @@ class TicketUpdateForm(forms.Form):
         self.fields["assignee"].choices = _blank("-", [(u.pk, user_label(u)) for u in agents])
         for name in PROPERTY_FIELDS:
             self.fields[name].widget.attrs.setdefault("class", "input")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("submit_as"):
+            data["status"] = data["submit_as"]
+            self.errors.pop("status", None)
+        return data
+
+    def submit_as_choices(self) -> list[tuple[str, str]]:
+        return [(value, label) for value, label in self.fields["status"].choices]
 
     def property_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in PROPERTY_FIELDS]

@@ -41,7 +41,7 @@
     }).then(answer);
   }
 
-  /* "3 h 12 min", "45 min", "less than a minute". */
+  /* "3 h 12 min", "45 min", "less than a minute": the wording of the `time_left` filter (tickets/templatetags). */
   function formatLeft(ms) {
     var minutes = Math.floor(ms / 60000);
     if (minutes < 1) return "less than a minute";

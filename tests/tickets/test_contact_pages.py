@@ -237,3 +237,20 @@ def test_detail_query_count_does_not_grow_with_tickets(agent_client, agent):
         return len(queries.captured_queries)
 
     assert page_queries(2) == page_queries(15)
+
+
+@pytest.mark.parametrize("opted_in", [False, True])
+def test_opt_in_form_has_no_preselected_choice(agent_client, agent, opted_in):
+    contact = WhatsAppContactFactory(created_by=agent, whatsapp_opt_in=opted_in)
+    html = agent_client.get(contact_url(contact)).content.decode()
+    assert 'name="whatsapp_opt_in"' in html
+    assert "checked" not in html
+
+
+def test_opt_in_without_a_choice_is_a_form_error_and_records_nothing(agent_client, agent):
+    contact = WhatsAppContactFactory(created_by=agent, whatsapp_opt_in=True)
+    response = agent_client.post(opt_in_url(contact), {"note": "saved by mistake"})
+    assert response.status_code == 400
+    assert "Choose whether the customer opted in or opted out." in response.content.decode()
+    contact.refresh_from_db()
+    assert contact.whatsapp_opt_in is True and contact.whatsapp_opt_in_source != "agent (saved by mistake)"

@@ -55,7 +55,7 @@ def test_event_log_sentences(agent_client, agent, conversation):
     events.delivery_status(comment=comment, status="delivered", previous="sent")
     events.record(ticket=conversation, type="custom.thing", data={"answer": 42})
     html = agent_client.get(ticket_url(conversation)).content.decode()
-    assert "Alice Agent changed status from open to pending" in html
+    assert "Alice Agent changed status from Open to Pending" in html
     assert "Comment added (public reply)" in html
     assert "Comment added (internal note)" in html
     assert "Comment added (customer message)" in html
@@ -85,8 +85,34 @@ def test_event_log_delivery_tab(agent_client, agent, conversation):
             "field.changed",
             {"field": "priority", "from": None, "to": "high"},
             None,
-            "Priority changed from (none) to high",
+            "Priority changed from (none) to High",
         ),
+        (
+            "field.changed",
+            {"field": "status", "from": "open", "to": "hold"},
+            None,
+            "Status changed from Open to On-hold",
+        ),
+        (
+            "field.changed",
+            {"field": "type", "from": "question", "to": "task"},
+            "x",
+            "Ann Lee changed type from Question to Task",
+        ),
+        (
+            "notification.sent",
+            {"recipient": "requester_id", "channel": "whatsapp", "rule": "trigger", "rule_id": 1},
+            None,
+            "Notification sent to the requester (WhatsApp)",
+        ),
+        (
+            "notification.sent",
+            {"recipient": "assignee_id", "channel": "email", "to": "a@example.com"},
+            None,
+            "Notification sent to the assignee (e-mail)",
+        ),
+        ("notification.sent", {"recipient": "42", "channel": "email"}, None, "Notification sent to agent #42 (e-mail)"),
+        ("notification.sent", {}, None, "Notification sent"),
         (
             "field.changed",
             {"field": "tags", "from": ["a"], "to": ["a", "b"]},

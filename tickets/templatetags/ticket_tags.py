@@ -7,14 +7,38 @@ from django import template
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tickets import events
 from tickets.hooks import channel_info
-from tickets.models import AuthorRole, DeliveryStatus, Event, TicketStatus, Via
+from tickets.models import AuthorRole, DeliveryStatus, Event, TicketPriority, TicketStatus, TicketType, Via
 
 register = template.Library()
 
-FIELD_LABELS = {"group_id": "group", "assignee_id": "assignee"}
+FIELD_LABELS = {
+    "status": gettext_lazy("status"),
+    "priority": gettext_lazy("priority"),
+    "type": gettext_lazy("type"),
+    "tags": gettext_lazy("tags"),
+    "subject": gettext_lazy("subject"),
+    "group_id": gettext_lazy("group"),
+    "assignee_id": gettext_lazy("assignee"),
+    "requester_id": gettext_lazy("requester"),
+}
+# Stored values -> the labels the pages show ("hold" -> "On-hold").
+VALUE_LABELS = {
+    "status": dict(TicketStatus.choices),
+    "priority": dict(TicketPriority.choices),
+    "type": dict(TicketType.choices),
+}
+# Who a rule's notification went to (`recipient` of a notification.sent row) and by which channel.
+RECIPIENT_LABELS = {
+    "requester_id": gettext_lazy("the requester"),
+    "assignee_id": gettext_lazy("the assignee"),
+    "current_user": gettext_lazy("the current user"),
+    "group_id": gettext_lazy("the ticket's group"),
+}
+CHANNEL_LABELS = {"whatsapp": gettext_lazy("WhatsApp"), "email": gettext_lazy("e-mail")}
 DELIVERY_SYMBOLS = {
     DeliveryStatus.QUEUED: "\u23f1",  # stopwatch
     DeliveryStatus.SENT: "\u2713",
@@ -42,7 +66,7 @@ def _value(field: str, value: Any, names: dict) -> str:
         return names.get("groups", {}).get(value, f"group #{value}")
     if isinstance(value, list | tuple):
         return " ".join(str(v) for v in value)
-    return str(value)  # values as stored, lower case, as Zendesk's audit sentences write them
+    return str(VALUE_LABELS.get(field, {}).get(value, value))
 
 
 def _titled(data: dict, *keys: str) -> str:
@@ -57,6 +81,23 @@ def _generic(event: Event) -> str:
     return f"{event.type} ({details})" if details else event.type
 
 
+def _notification(data: dict, names: dict) -> str:
+    recipient = str(data.get("recipient") or "")
+    if recipient in RECIPIENT_LABELS:
+        to = str(RECIPIENT_LABELS[recipient])
+    elif recipient.isdigit():
+        to = names.get("users", {}).get(int(recipient)) or _("agent #%(id)s") % {"id": recipient}
+    else:
+        to = ""
+    channel = data.get("channel")
+    via = str(CHANNEL_LABELS.get(channel, channel or ""))
+    if to and via:
+        return _("Notification sent to %(to)s (%(via)s)") % {"to": to, "via": via}
+    if to:
+        return _("Notification sent to %(to)s") % {"to": to}
+    return _("Notification sent (%(via)s)") % {"via": via} if via else _("Notification sent")
+
+
 def describe_event(event: Event, names: dict | None = None) -> str:
     """One readable sentence for an audit row; an unknown type reads as its name plus its data."""
     names = names or {}
@@ -65,11 +106,16 @@ def describe_event(event: Event, names: dict | None = None) -> str:
     kind = event.type
     if kind == events.FIELD_CHANGED and "field" in data:
         field = data["field"]
-        label = FIELD_LABELS.get(field, field)
+        label = str(FIELD_LABELS.get(field, field.removesuffix("_id").replace("_", " ")))
         old, new = _value(field, data.get("from"), names), _value(field, data.get("to"), names)
         if actor:
-            return f"{actor} changed {label} from {old} to {new}"
-        return f"{label.capitalize()} changed from {old} to {new}"
+            return _("%(actor)s changed %(field)s from %(old)s to %(new)s") % {
+                "actor": actor,
+                "field": label,
+                "old": old,
+                "new": new,
+            }
+        return _("%(field)s changed from %(old)s to %(new)s") % {"field": label.capitalize(), "old": old, "new": new}
     if kind == events.TICKET_CREATED:
         via = dict(Via.choices).get(data.get("via"), data.get("via") or "")
         text = f"Ticket created via {via}" if via else "Ticket created"
@@ -110,8 +156,7 @@ def describe_event(event: Event, names: dict | None = None) -> str:
         what = _titled(data, "kind", "what", "reason")
         return f"Sensitive data redacted ({what})" if what else "Sensitive data redacted"
     if kind == events.NOTIFICATION_SENT:
-        to = _titled(data, "to", "recipient", "channel")
-        return f"Notification sent to {to}" if to else "Notification sent"
+        return _notification(data, names)
     if kind == events.MESSAGE_REACTION:
         emoji = _titled(data, "emoji", "reaction")
         return f"Customer reacted {emoji}" if emoji else "Customer removed a reaction"
@@ -168,6 +213,23 @@ def _short_left(expires_at: datetime | None) -> str:
     if seconds <= 0:
         return ""
     return f"{int(seconds // 3600)}h" if seconds >= 3600 else f"{max(1, int(seconds // 60))}m"
+
+
+@register.filter
+def time_left(expires_at: datetime | None) -> str:
+    """ "3 h 12 min", "45 min", "less than a minute": the same wording as the composer's live countdown
+    (`formatLeft` in static/js/composer-util.js), so the header and the composer never disagree."""
+    if not isinstance(expires_at, datetime):
+        return ""
+    minutes = int((expires_at - timezone.now()).total_seconds() // 60)
+    if minutes < 1:
+        return _("less than a minute")
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return _("%(minutes)s min") % {"minutes": rest}
+    if not rest:
+        return _("%(hours)s h") % {"hours": hours}
+    return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": rest}
 
 
 @register.filter
