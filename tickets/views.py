@@ -183,6 +183,13 @@ def notification_dismiss(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"dismissed": dismissed})
 
 
+@login_required
+@require_POST
+def notification_dismiss_all(request: HttpRequest) -> JsonResponse:
+    """ "Dismiss all": every open notification of the agent, in every tab."""
+    return JsonResponse({"dismissed": delivery.notification_dismiss_all(user=request.user)})
+
+
 @csrf_exempt
 @require_POST
 def realtime_relay(request: HttpRequest) -> HttpResponse:
