@@ -4,7 +4,6 @@ import hmac
 import json
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -95,7 +94,7 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
             except DomainError as error:
                 form.add_domain_error(error)
             else:
-                messages.success(request, f"Ticket #{ticket.pk} updated.")
+                # No "Ticket #N updated." toast: the agent sees their own change on the page it returns to.
                 return redirect(reverse("tickets:ticket", args=[ticket.pk]))
         status = 400
     else:
