@@ -37,8 +37,7 @@
   }
 
   function time(group) {
-    var when = new Date(group.frame.occurred_at);
-    return isNaN(when.getTime()) ? 0 : when.getTime();
+    return group.at || 0;
   }
 
   function ordered() {
@@ -172,7 +171,11 @@
     if (!Object.prototype.hasOwnProperty.call(group.comments, commentKey)) group.count += 1;
     group.comments[commentKey] = code;
     group.resolved = false;
-    if (!group.frame || new Date(frame.occurred_at) >= new Date(group.frame.occurred_at)) group.frame = frame;
+    // The banner tells the failure that arrived last (stored ones are replayed oldest first); one without a
+    // readable time has just arrived.
+    var at = new Date(frame.occurred_at).getTime();
+    group.frame = frame;
+    group.at = Math.max(group.at || 0, isNaN(at) ? Date.now() : at);
     render();
   }
 
