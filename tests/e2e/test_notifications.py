@@ -91,10 +91,9 @@ def test_six_failures_never_cover_the_composer_and_collapse_into_the_bell(
     assert_nothing_covered(
         page, page.get_by_label("Message"), page.get_by_role("button", name="Submit"), page.locator(".event-log")
     )
-    if size == "desktop":
-        shots.mkdir(parents=True, exist_ok=True)
-        page.evaluate("window.scrollTo(0, 0)")
-        page.screenshot(path=str(shots / "notifications-ticket-page.png"))
+    shots.mkdir(parents=True, exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(shots / f"notifications-ticket-page-{size}.png"))
 
     page.locator("#banner-area .banner-more").click()
     items = page.locator("#notification-items .notification-item")
