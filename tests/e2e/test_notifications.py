@@ -117,7 +117,7 @@ def test_six_failures_never_cover_the_composer_and_collapse_into_the_bell(
     expect(delivery_banners(page)).to_have_count(0)
 
 
-def test_the_list_filters_stay_clear_and_a_second_failure_on_a_ticket_raises_its_count(page, asgi_server, account):
+def test_list_filters_and_contact_form_stay_clear_and_a_second_failure_raises_the_count(page, asgi_server, account):
     page.set_viewport_size(VIEWPORTS["desktop"])
     agent = UserFactory(username="alice", password=PASSWORD)
     tickets, _ = six_failures(account, agent)
@@ -125,6 +125,10 @@ def test_the_list_filters_stay_clear_and_a_second_failure_on_a_ticket_raises_its
     open_connected(page, f"{asgi_server.url}/")
     expect(delivery_banners(page)).to_have_count(3, timeout=LIVE_TIMEOUT_MS)
     assert_nothing_covered(page, page.get_by_role("button", name="Apply"), page.get_by_role("link", name="Reset"))
+    page.goto(f"{asgi_server.url}/contacts/{tickets[5].requester_id}/")
+    expect(delivery_banners(page)).to_have_count(3, timeout=5000)
+    assert_nothing_covered(page, page.get_by_role("button", name="Save opt-in"))
+    open_connected(page, f"{asgi_server.url}/")
 
     again = agent_reply(ticket=tickets[0], author=agent, wamid="wamid.AGAIN")
     fail_in_worker(again, code="131047", title="Re-engagement message")
