@@ -8,6 +8,13 @@
   var MAX_VISIBLE = 3;
   var groups = {}; // ticket id -> {ticketId, comments: {comment id: code}, frame, resolved, count}
 
+  /* The words come from the page (Django's translations, in #delivery-banners' data-text-* attributes). */
+  function t(key, fallback, n) {
+    var strip = document.getElementById("delivery-banners");
+    var text = (strip && strip.dataset[key]) || fallback;
+    return n === undefined ? text : text.replace("{n}", function () { return String(n); }); // no $-patterns
+  }
+
   function el(tag, className, text) {
     var node = document.createElement(tag);
     if (className) node.className = className;
@@ -47,7 +54,7 @@
   }
 
   function ticketLink(group) {
-    var link = el("a", "banner-link", "Ticket #" + group.ticketId);
+    var link = el("a", "banner-link", t("textTicket", "Ticket #{n}", group.ticketId));
     link.href = sameOriginUrl(group.frame.ticket_url) || "/tickets/" + encodeURIComponent(group.ticketId) + "/";
     return link;
   }
@@ -70,13 +77,14 @@
     node.dataset.count = String(group.count);
     node.dataset.code = code;
     var content = el("div", "banner-content");
-    content.appendChild(el("p", "banner-title", group.resolved ? "Delivered later" : "Message not delivered"));
+    var title = group.resolved ? t("textResolved", "Delivered later") : t("textFailed", "Message not delivered");
+    content.appendChild(el("p", "banner-title", title));
     content.appendChild(
       el(
         "p",
         "banner-text",
         group.resolved
-          ? "A later message to this customer was delivered."
+          ? t("textResolvedDetail", "A later message to this customer was delivered.")
           : window.SupportDeskReasons.reasonFor(frame.error)
       )
     );
@@ -88,7 +96,7 @@
       stamp.dateTime = frame.occurred_at;
       meta.appendChild(stamp);
     }
-    if (code) meta.appendChild(el("span", "banner-code", " \u00b7 code " + code));
+    if (code) meta.appendChild(el("span", "banner-code", " \u00b7 " + t("textCode", "code {n}", code)));
     if (group.count > 1) {
       meta.appendChild(document.createTextNode(" \u00b7 "));
       meta.appendChild(el("span", "banner-count", "\u00d7" + group.count));
@@ -96,7 +104,7 @@
     content.appendChild(meta);
     var close = el("button", "banner-close", "\u00d7");
     close.type = "button";
-    close.setAttribute("aria-label", "Dismiss notification");
+    close.setAttribute("aria-label", t("textDismiss", "Dismiss notification"));
     close.addEventListener("click", function () { dismiss(group); });
     node.appendChild(content);
     node.appendChild(close);
@@ -107,7 +115,7 @@
     var item = el("li", "notification-item" + (group.resolved ? " is-resolved" : ""));
     item.dataset.ticketId = String(group.ticketId);
     item.appendChild(ticketLink(group));
-    var text = group.resolved ? "Delivered later" : window.SupportDeskReasons.reasonFor(group.frame.error);
+    var text = group.resolved ? t("textResolved", "Delivered later") : window.SupportDeskReasons.reasonFor(group.frame.error);
     if (group.count > 1) text += " (\u00d7" + group.count + ")";
     item.appendChild(el("span", "notification-reason", text));
     return item;
@@ -137,7 +145,7 @@
       var shown = visible(all);
       shown.forEach(function (group) { strip.appendChild(banner(group)); });
       if (all.length > shown.length) {
-        var more = el("button", "banner-more", all.length - shown.length + " more");
+        var more = el("button", "banner-more", t("textMore", "{n} more", all.length - shown.length));
         more.type = "button";
         more.setAttribute("aria-controls", "notification-list");
         more.addEventListener("click", function () { setOpen(true); });
