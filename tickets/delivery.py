@@ -44,7 +44,33 @@ def delivery_advance(*, comment: Comment, status: str) -> bool:
         [realtime.ticket_group(comment.ticket_id)],
         realtime.delivery_status_frame(ticket_id=comment.ticket_id, comment_id=comment.pk, status=status),
     )
+    if status in (DeliveryStatus.DELIVERED, DeliveryStatus.READ):
+        notifications_resolve(comment=comment)
     return True
+
+
+@transaction.atomic
+def notifications_resolve(*, comment: Comment) -> int:
+    """`comment` reached the customer: the open failure notifications of earlier messages on its ticket are
+    resolved (stored, and a frame to each agent concerned and to the ticket's open pages). Returns how many."""
+    earlier = Notification.objects.filter(
+        ticket_id=comment.ticket_id,
+        type=events.DELIVERY_FAILED,
+        resolved_at__isnull=True,
+        comment__created_at__lte=comment.created_at,
+    ).exclude(comment_id=comment.pk)
+    rows = list(earlier.select_for_update().values_list("pk", "user_id", "comment_id"))
+    if not rows:
+        return 0
+    Notification.objects.filter(pk__in=[pk for pk, _, _ in rows]).update(resolved_at=timezone.now())
+    frame = realtime.notifications_resolved_frame(
+        ticket_id=comment.ticket_id,
+        comment_ids=list({comment_id for _, _, comment_id in rows if comment_id is not None}),
+        resolved_by=comment.pk,
+    )
+    groups = [realtime.agent_group(user_id) for user_id in dict.fromkeys(u for _, u, _ in rows)]
+    realtime.broadcast_on_commit([*groups, realtime.ticket_group(comment.ticket_id)], frame)
+    return len(rows)
 
 
 @transaction.atomic
@@ -109,6 +135,7 @@ def _notify_failure(*, comment: Comment, occurred_at) -> None:
                 "error_detail": comment.delivery_error_detail,
                 "created_at": occurred_at,  # on an update; a new row takes auto_now_add's "now"
                 "dismissed_at": None,
+                "resolved_at": None,
             },
         )
         groups.insert(0, realtime.agent_group(recipient.pk))
@@ -134,3 +161,13 @@ def notification_dismiss(*, user, comment_id: int | None = None, notification_id
     else:
         return 0
     return qs.update(dismissed_at=timezone.now())
+
+
+@transaction.atomic
+def notification_dismiss_all(*, user) -> int:
+    """Dismiss every open notification of the user ("Dismiss all"); the user's other tabs are told. Returns how
+    many."""
+    dismissed = Notification.objects.filter(user=user, dismissed_at__isnull=True).update(dismissed_at=timezone.now())
+    if dismissed:
+        realtime.broadcast_on_commit([realtime.agent_group(user.pk)], realtime.notifications_dismissed_frame())
+    return dismissed

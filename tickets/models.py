@@ -289,6 +289,8 @@ class Notification(models.Model):
     error_detail = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     dismissed_at = models.DateTimeField(null=True, blank=True)
+    # A later message to the same customer was delivered: the failure no longer needs the agent.
+    resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -56,6 +56,21 @@ def delivery_status_frame(*, ticket_id: int, comment_id: int, status: str) -> di
     return {"type": "delivery.status", "ticket_id": ticket_id, "comment_id": comment_id, "status": status}
 
 
+def notifications_resolved_frame(*, ticket_id: int, comment_ids: list[int], resolved_by: int) -> dict:
+    """A later message on the ticket was delivered: the failure banners of these messages are resolved."""
+    return {
+        "type": "notification.resolved",
+        "ticket_id": ticket_id,
+        "comment_ids": sorted(comment_ids),
+        "resolved_by": resolved_by,
+    }
+
+
+def notifications_dismissed_frame(*, comment_ids: list[int] | None = None) -> dict:
+    """The agent dismissed notifications (all of them when `comment_ids` is None) in one tab: the others follow."""
+    return {"type": "notification.dismissed", "comment_ids": None if comment_ids is None else sorted(comment_ids)}
+
+
 def send_to_groups(groups: list[str], frame: dict) -> None:
     """group_send to each group. A channel-layer outage must not break the write that caused it: the stored
     notifications fill the gap when the layer is back."""

@@ -318,7 +318,9 @@ def groups_all() -> QuerySet[Group]:
 def open_notifications(*, user, limit: int = 20):
     from tickets.models import Notification
 
-    return Notification.objects.filter(user=user, dismissed_at__isnull=True).order_by("-created_at", "-id")[:limit]
+    return Notification.objects.filter(user=user, dismissed_at__isnull=True, resolved_at__isnull=True).order_by(
+        "-created_at", "-id"
+    )[:limit]
 
 
 def open_notification_frames(*, user, limit: int = 20) -> list[dict]:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/fragments/", views.ticket_fragments, name="ticket-fragments"),
     path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
     path("notifications/dismiss/", views.notification_dismiss, name="notification-dismiss"),
+    path("notifications/dismiss-all/", views.notification_dismiss_all, name="notification-dismiss-all"),
     path("internal/realtime/", views.realtime_relay, name="realtime-relay"),
     path("contacts/", contact_views.contact_list, name="contacts"),
     path("contacts/<int:contact_id>/", contact_views.contact_detail, name="contact"),

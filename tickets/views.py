@@ -4,7 +4,6 @@ import hmac
 import json
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -97,7 +96,7 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
             except DomainError as error:
                 form.add_domain_error(error)
             else:
-                messages.success(request, f"Ticket #{ticket.pk} updated.")
+                # No "Ticket #N updated." toast: the agent sees their own change on the page it returns to.
                 return redirect(reverse("tickets:ticket", args=[ticket.pk]))
         status = 400
     else:
@@ -183,6 +182,13 @@ def notification_dismiss(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"error": "Give comment_id or notification_id."}, status=400)
     dismissed = delivery.notification_dismiss(user=request.user, comment_id=comment_id, notification_id=notification_id)
     return JsonResponse({"dismissed": dismissed})
+
+
+@login_required
+@require_POST
+def notification_dismiss_all(request: HttpRequest) -> JsonResponse:
+    """ "Dismiss all": every open notification of the agent, in every tab."""
+    return JsonResponse({"dismissed": delivery.notification_dismiss_all(user=request.user)})
 
 
 @csrf_exempt

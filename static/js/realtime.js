@@ -1,4 +1,4 @@
-/* Live agent events over /ws/agent/: delivery-failure banners on every page, and, on a ticket page, the parts a
+/* Live agent events over /ws/agent/: delivery-failure notifications on every page (notifications.js), and, on a ticket page, the parts a
    frame concerns (FRAGMENTS below) re-rendered by the server in one request and swapped in place. Text from the
    frames is only ever set with textContent. */
 (function () {
@@ -7,83 +7,10 @@
   if (!("WebSocket" in window)) return;
   var MAX_DELAY_MS = 30000;
   var delay = 1000;
-  var shown = {}; // comment id -> banner, so a frame that arrives twice shows one banner
 
   function ticketId() {
     var id = parseInt(document.body.dataset.ticketId || "", 10);
     return isNaN(id) ? null : id;
-  }
-
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-
-  /* Only an http(s) URL of this site becomes a link: never javascript:, data: or another host. */
-  function sameOriginUrl(value) {
-    if (!value) return "";
-    try {
-      var url = new URL(String(value || ""), window.location.href);
-      return url.origin === window.location.origin ? url.href : "";
-    } catch (e) {
-      return "";
-    }
-  }
-
-  function dismissOnServer(commentId) {
-    var body = new URLSearchParams();
-    body.set("comment_id", String(commentId));
-    return fetch("/notifications/dismiss/", {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "X-CSRFToken": window.SupportDesk.csrfToken() },
-      body: body,
-    });
-  }
-
-  function showFailure(frame) {
-    var key = String(frame.comment_id);
-    var code = String((frame.error && frame.error.code) || "");
-    var existing = shown[key];
-    if (existing && existing.parentNode) {
-      if (existing.dataset.code === code) return; // the same failure again (agent and ticket group, replay)
-      existing.parentNode.removeChild(existing); // the message failed again, for another reason: show that one
-    }
-    var area = document.getElementById("banner-area");
-    if (!area) return;
-    var banner = el("div", "banner banner-failed banner-delivery");
-    banner.setAttribute("role", "alert");
-    banner.dataset.commentId = key;
-    banner.dataset.ticketId = String(frame.ticket_id);
-    banner.dataset.code = code;
-    var content = el("div", "banner-content");
-    content.appendChild(el("p", "banner-title", "Message not delivered"));
-    content.appendChild(el("p", "banner-text", window.SupportDeskReasons.reasonFor(frame.error)));
-    var meta = el("p", "banner-meta");
-    var link = el("a", "banner-link", "Ticket #" + frame.ticket_id);
-    link.href = sameOriginUrl(frame.ticket_url) || "/tickets/" + encodeURIComponent(frame.ticket_id) + "/";
-    meta.appendChild(link);
-    var when = new Date(frame.occurred_at);
-    if (!isNaN(when.getTime())) {
-      var time = el("time", "banner-time", " \u00b7 " + when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
-      time.dateTime = frame.occurred_at;
-      meta.appendChild(time);
-    }
-    if (frame.error && frame.error.code) meta.appendChild(el("span", "banner-code", " \u00b7 code " + frame.error.code));
-    content.appendChild(meta);
-    var close = el("button", "banner-close", "\u00d7");
-    close.type = "button";
-    close.setAttribute("aria-label", "Dismiss notification");
-    close.addEventListener("click", function () {
-      dismissOnServer(frame.comment_id);
-      if (banner.parentNode) banner.parentNode.removeChild(banner);
-    });
-    banner.appendChild(content);
-    banner.appendChild(close);
-    area.appendChild(banner);
-    shown[key] = banner;
   }
 
   /* Which parts of the ticket page a frame concerns, by frame type: the page asks the server for exactly those,
@@ -98,8 +25,15 @@
   };
 
   /* What a frame does beyond the ticket page's parts, on any page. */
+  function notifications(name) {
+    return function (frame) {
+      if (window.SupportDeskNotifications) window.SupportDeskNotifications[name](frame);
+    };
+  }
   var EFFECTS = {
-    "delivery.failed": showFailure,
+    "delivery.failed": notifications("failed"),
+    "notification.resolved": notifications("resolved"),
+    "notification.dismissed": notifications("dismissed"),
   };
 
   var pendingParts = {};

@@ -310,6 +310,26 @@ def test_anonymous_cannot_dismiss_notifications(client, world):
     assert not Notification.objects.filter(dismissed_at__isnull=False).exists()
 
 
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "anonymous"])
+def test_dismiss_all_dismisses_only_the_callers_notifications(client, world, role):
+    caller = page_client(client, world, role)
+    response = caller.post("/notifications/dismiss-all/")
+    assert response.status_code == 200
+    assert response.json() == {"dismissed": 1}
+    assert list(Notification.objects.filter(dismissed_at__isnull=False)) == [world.notifications[role]]
+
+
+def test_anonymous_cannot_dismiss_all_notifications(client, world):
+    expect(client.post("/notifications/dismiss-all/"), LOGIN)
+    assert not Notification.objects.filter(dismissed_at__isnull=False).exists()
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "anonymous"])
+def test_dismiss_all_takes_only_a_post(client, world, role):
+    assert page_client(client, world, role).get("/notifications/dismiss-all/").status_code == 405
+    assert not Notification.objects.filter(dismissed_at__isnull=False).exists()
+
+
 def test_business_rule_pages_change_nothing_for_agents(client, world):
     """The rules page's toggles are admin-only, like the API (404 for the rule, 403 for the action)."""
     api = token_client(world.users["admin"])
