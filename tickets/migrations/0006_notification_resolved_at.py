@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0004_product_admins_group"),
+        ("tickets", "0005_full_text_search_indexes"),
     ]
 
     operations = [
