@@ -1,11 +1,13 @@
 """Fixtures for the security suite: signed webhooks, a connected number, real API tokens, whole-database dumps."""
 
 import json
+import logging
 from collections.abc import Callable
 
 import pytest
 from django.apps import apps
 from django.core.files.storage import default_storage
+from django.db import connection
 from django.db.models.fields.files import FieldFile
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -82,3 +84,14 @@ def dump_attachment_files() -> str:
         with default_storage.open(attachment.file.name, "rb") as handle:
             lines.append(f"{attachment.file.name}: {handle.read().decode('latin-1')}")
     return "\n".join(lines)
+
+
+@pytest.fixture
+def sql_logged(caplog):
+    """Every log record at DEBUG, including each SQL statement with its parameters."""
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="django.db.backends")
+    previous = connection.force_debug_cursor
+    connection.force_debug_cursor = True
+    yield caplog
+    connection.force_debug_cursor = previous
