@@ -6,6 +6,7 @@ from django.urls import reverse
 from macros.models import Macro
 from tests.factories import ContactFactory, TicketFactory, group_with
 from tests.macros.macro_factories import MacroFactory
+from tests.tickets.view_helpers import form_data, ticket_url
 from tickets.models import Comment, Event, Ticket, TicketTag
 
 pytestmark = pytest.mark.django_db
@@ -14,28 +15,8 @@ AVAILABLE = reverse("macros:available")
 PREVIEW = reverse("macros:preview")
 
 
-def ticket_url(ticket) -> str:
-    return reverse("tickets:ticket", args=[ticket.pk])
-
-
 def submit_url(ticket) -> str:
     return reverse("macros:ticket-submit", args=[ticket.pk])
-
-
-def form_data(ticket, **overrides) -> dict:
-    ticket.refresh_from_db()
-    data = {
-        "status": ticket.status,
-        "priority": ticket.priority or "",
-        "type": ticket.type or "",
-        "group": ticket.group_id or "",
-        "assignee": ticket.assignee_id or "",
-        "tags": " ".join(ticket.tag_rows.values_list("name", flat=True)),
-        "body": "",
-        "mode": "public",
-    }
-    data.update(overrides)
-    return data
 
 
 @pytest.fixture
