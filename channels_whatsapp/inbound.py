@@ -27,6 +27,7 @@ from channels_whatsapp.models import (
 )
 from tickets import channel_writes, redaction
 from tickets import services as ticket_services
+from tickets.contacts import contact_opt_in_set
 from tickets.models import Comment, Contact, Ticket, TicketStatus, Via
 
 logger = logging.getLogger(__name__)
@@ -171,7 +172,7 @@ def _opt_in_keyword(*, contact: Contact, comment: Comment, text: str) -> None:
         opt_in, note = True, f"The customer opted in to WhatsApp messages ({word})."
     else:
         return
-    ticket_services.contact_opt_in_set(contact=contact, opted_in=opt_in, source=f"whatsapp keyword {word}")
+    contact_opt_in_set(contact=contact, opted_in=opt_in, source=f"whatsapp keyword {word}")
     ticket_services.system_note_add(ticket=comment.ticket, body=note, data={"opt_in": opt_in, "keyword": word})
 
 

@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from tickets import hooks, selectors, services
+from tickets import hooks, selectors
+from tickets.contacts import contact_opt_in_set
 from tickets.errors import DomainError
 from tickets.models import Contact
 
@@ -120,7 +121,7 @@ def contact_opt_in(request: HttpRequest, contact_id: int) -> HttpResponse:
             messages.info(request, f"No change: {contact.name} was already opted {'in' if wanted else 'out'}.")
             return redirect(reverse("tickets:contact", args=[contact.pk]))
         try:
-            services.contact_opt_in_set(contact=contact, opted_in=wanted, source=form.source(), actor=request.user)
+            contact_opt_in_set(contact=contact, opted_in=wanted, source=form.source(), actor=request.user)
         except DomainError as error:
             form.add_error(None, error.message)
         else:

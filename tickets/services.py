@@ -13,7 +13,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from tickets import contacts, events, realtime, redaction
+from tickets import events, realtime, redaction
 from tickets.errors import DomainError
 from tickets.hooks import TicketChange, notify_change, outbound_handler_for, prepare_reply
 from tickets.models import (
@@ -36,15 +36,6 @@ User = get_user_model()
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 REDACTION_TAG = "credit_card_redacted"
 ASSIGNABLE_FIELDS = ("subject", "status", "priority", "type", "assignee", "group")
-
-
-# --- Contacts -------------------------------------------------------------------------------------------
-
-
-# Contact writes live in tickets.contacts; these names stay importable from here for existing callers.
-contact_create = contacts.contact_create
-contact_update = contacts.contact_update
-contact_opt_in_set = contacts.contact_opt_in_set
 
 
 # --- Tickets --------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from tests.factories import ContactFactory, GroupFactory, TicketFactory, UserFactory
 from tickets import events, services
+from tickets.contacts import contact_create
 from tickets.models import Attachment, Comment, Contact, Event, Group, Ticket, TicketStatus, TicketTag, Via
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,7 @@ def group(admin_user):
 
 @pytest.fixture
 def contact():
-    return services.contact_create(name="Maria Silva", email="maria@example.com", wa_id="5511987650001")
+    return contact_create(name="Maria Silva", email="maria@example.com", wa_id="5511987650001")
 
 
 @pytest.fixture

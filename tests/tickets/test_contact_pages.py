@@ -156,9 +156,9 @@ def test_opt_in_records_actor_source_and_time_then_redirects(agent_client, agent
 
 def test_opt_out_records_a_new_time_and_default_source(agent_client, agent, other_agent):
     contact = WhatsAppContactFactory(created_by=agent)
-    from tickets import services
+    from tickets.contacts import contact_update
 
-    services.contact_update(contact=contact, actor=other_agent, whatsapp_opt_in=True)
+    contact_update(contact=contact, actor=other_agent, whatsapp_opt_in=True)
     first_time = Contact.objects.get(pk=contact.pk).whatsapp_opt_in_at
 
     agent_client.post(opt_in_url(contact), {"whatsapp_opt_in": "false"})
@@ -171,9 +171,9 @@ def test_opt_out_records_a_new_time_and_default_source(agent_client, agent, othe
 
 def test_unchanged_opt_in_keeps_the_record(agent_client, other_agent, agent):
     contact = WhatsAppContactFactory(created_by=agent)
-    from tickets import services
+    from tickets.contacts import contact_update
 
-    services.contact_update(contact=contact, actor=other_agent, whatsapp_opt_in=True)
+    contact_update(contact=contact, actor=other_agent, whatsapp_opt_in=True)
     before = Contact.objects.get(pk=contact.pk)
     response = agent_client.post(opt_in_url(contact), {"whatsapp_opt_in": "true"}, follow=True)
     assert "was already opted in" in response.content.decode()

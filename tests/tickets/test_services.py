@@ -4,6 +4,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.factories import ContactFactory, GroupFactory, TicketFactory, UserFactory
 from tickets import hooks, services
+from tickets.contacts import contact_create, contact_update
 from tickets.errors import DomainError
 from tickets.models import Comment, Event, Ticket, TicketStatus
 
@@ -262,14 +263,14 @@ def test_attachments_are_stored_and_size_checked(agent, monkeypatch):
 
 
 def test_contact_wa_id_is_unique():
-    services.contact_create(name="Ana", wa_id="5511999990000")
+    contact_create(name="Ana", wa_id="5511999990000")
     with pytest.raises(DomainError):
-        services.contact_create(name="Ana 2", wa_id="5511999990000")
+        contact_create(name="Ana 2", wa_id="5511999990000")
 
 
 def test_contact_opt_in_records_who_and_when(agent):
-    contact = services.contact_create(name="Ana", wa_id="5511999990001")
-    services.contact_update(contact=contact, actor=agent, whatsapp_opt_in=True)
+    contact = contact_create(name="Ana", wa_id="5511999990001")
+    contact_update(contact=contact, actor=agent, whatsapp_opt_in=True)
     contact.refresh_from_db()
     assert contact.whatsapp_opt_in and contact.whatsapp_opt_in_by == agent and contact.whatsapp_opt_in_at
     assert contact.whatsapp_opt_in_source == "agent"

@@ -31,6 +31,7 @@ from tickets.models import (
     TicketStatus,
     TicketTag,
 )
+from tickets.tags import normalize_tags
 
 
 class TicketTagForm(forms.ModelForm):
@@ -40,7 +41,7 @@ class TicketTagForm(forms.ModelForm):
 
     def clean_name(self) -> str:
         try:
-            tags = services.normalize_tags([self.cleaned_data["name"]])
+            tags = normalize_tags([self.cleaned_data["name"]])
         except DomainError as exc:
             raise forms.ValidationError(exc.message) from exc
         if len(tags) != 1:

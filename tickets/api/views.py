@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from tickets import selectors, services
 from tickets.api import serializers as s
 from tickets.api.filters import ContactFilter, EventFilter, TicketFilter
+from tickets.contacts import contact_create, contact_update
 from tickets.models import Comment, Contact, Event, Ticket
 from tickets.services import NewComment
 
@@ -210,7 +211,7 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def create(self, request: Request) -> Response:
         serializer = s.ContactCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        contact = services.contact_create(created_by=request.user, opt_in_source="api", **serializer.validated_data)
+        contact = contact_create(created_by=request.user, opt_in_source="api", **serializer.validated_data)
         return Response(self.get_serializer(contact).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -223,7 +224,5 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         contact = self.get_object()
         serializer = s.ContactUpdateInputSerializer(contact, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        contact = services.contact_update(
-            contact=contact, actor=request.user, opt_in_source="api", **serializer.validated_data
-        )
+        contact = contact_update(contact=contact, actor=request.user, opt_in_source="api", **serializer.validated_data)
         return Response(self.get_serializer(contact).data)
