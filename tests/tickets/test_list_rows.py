@@ -11,7 +11,7 @@ from tests.factories import CommentFactory, ContactFactory, TicketFactory, UserF
 from tests.tickets.view_helpers import HOME, ticket_url
 from tickets import delivery, services
 from tickets.models import Attachment, Comment, TicketRead, TicketStatus, Via
-from tickets.templatetags.ticket_list_tags import preview_text
+from tickets.templatetags.ticket_list_tags import preview_text, wait_time
 
 pytestmark = pytest.mark.django_db
 
@@ -101,6 +101,13 @@ def test_customer_waiting_since_their_send_time_until_an_agent_replies_in_public
     assert rows(agent_client)[ticket.pk].customer_waiting  # a note answers nobody
     services.comment_add(ticket=ticket, author=agent, body="Here you go", public=True)
     assert not rows(agent_client)[ticket.pk].customer_waiting
+
+
+def test_the_wait_is_told_in_its_largest_unit():
+    now = timezone.now()
+    assert wait_time(now - timedelta(seconds=20)) == "less than a minute"
+    assert wait_time(now - timedelta(hours=3, minutes=59)).replace("\xa0", " ") == "3 hours"
+    assert wait_time(None) == ""
 
 
 def test_a_solved_ticket_keeps_no_one_waiting(agent_client, agent, ticket):

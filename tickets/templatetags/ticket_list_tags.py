@@ -1,6 +1,10 @@
 """Presentation of the ticket list's rows: the last message's one-line preview."""
 
+from datetime import timedelta
+
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -59,3 +63,13 @@ def ticket_preview(ticket, viewer) -> str:
         attachment_name=getattr(ticket, "last_attachment_name", None),
         viewer_id=getattr(viewer, "pk", None),
     )
+
+
+@register.filter
+def wait_time(since) -> str:
+    """How long the customer has waited, in its largest unit alone ("42 minutes", "3 hours", "2 days")."""
+    if not since:
+        return ""
+    if timezone.now() - since < timedelta(minutes=1):
+        return _("less than a minute")
+    return timesince(since, depth=1)
