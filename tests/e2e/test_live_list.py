@@ -8,10 +8,12 @@ and a reconnect that fetches what was missed.
 import os
 import re
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from automations.models import Trigger
@@ -22,7 +24,7 @@ from tests.e2e.banner_helpers import PHONE_NUMBER_ID
 from tests.e2e.conftest import log_in
 from tests.factories import CommentFactory, TicketFactory, UserFactory, WhatsAppContactFactory
 from tickets import delivery, realtime, services
-from tickets.models import Ticket, TicketStatus, Via
+from tickets.models import Ticket, TicketRead, TicketStatus, Via
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -84,8 +86,29 @@ def view_count(page, slug: str) -> str:
 def test_a_new_whatsapp_ticket_appears_in_a_filtered_scrolled_list(
     page, asgi_server, account, agent, viewport, artifacts_dir
 ):
+    colleague = UserFactory(username="bruno", first_name="Bruno")
     for n in range(30):
-        TicketFactory(subject=f"Older WhatsApp question {n}", via=Via.WHATSAPP, status=TicketStatus.OPEN)
+        sent_at = timezone.now() - timedelta(minutes=9 * n + 5)
+        ticket = TicketFactory(
+            subject=f"Older WhatsApp question {n}",
+            via=Via.WHATSAPP,
+            status=TicketStatus.OPEN,
+            last_customer_message_at=sent_at,
+        )
+        customer_note = f"Question {n}: where is my parcel? The tracking page has not moved for days."
+        CommentFactory(
+            ticket=ticket, author_role="end_user", author_user=None, author_contact=ticket.requester, body=customer_note
+        )
+        if n % 3:  # answered: by a colleague or by this agent; one of the answers failed to reach the customer
+            author = colleague if n % 3 == 1 else agent
+            CommentFactory(
+                ticket=ticket,
+                author_user=author,
+                body="It left our warehouse today.",
+                delivery_status="failed" if n == 28 else "read",
+            )
+        if n % 2:
+            TicketRead.objects.create(user=agent, ticket=ticket, last_read_comment_id=10**9, read_at=sent_at)
     TicketFactory(subject="An e-mail the filter hides", via=Via.EMAIL, status=TicketStatus.OPEN)
     # The default welcome auto-reply's delivery (sent, then its status webhooks) would be later bursts of frames,
     # each with its own refresh: without it, the customer's message is exactly one burst.
