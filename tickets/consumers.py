@@ -1,9 +1,9 @@
-"""`/ws/agent/`: live delivery failures, delivery ticks and new messages for a logged-in agent."""
+"""`/ws/agent/`: live delivery failures, delivery ticks, new messages and ticket list changes for a logged-in agent."""
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from tickets import realtime, selectors
+from tickets import list_selectors, realtime, selectors
 from tickets.permissions import is_agent
 
 CLOSE_UNAUTHENTICATED = 4401
@@ -19,6 +19,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             return
         self.user = user
         self.tickets: set[int] = set()
+        self.list_groups: list[str] = []
         await self.channel_layer.group_add(realtime.agent_group(user.pk), self.channel_name)
         await self.accept()
         # After a reconnect (or a broadcast missed while the layer was down), stored notifications fill the gap.
@@ -31,9 +32,13 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_discard(realtime.agent_group(self.user.pk), self.channel_name)
         for ticket_id in self.tickets:
             await self.channel_layer.group_discard(realtime.ticket_group(ticket_id), self.channel_name)
+        await self.list_subscription(subscribe=False)
 
     async def receive_json(self, content, **kwargs):
         if not isinstance(content, dict):
+            return
+        if content.get("type") in ("list.subscribe", "list.unsubscribe"):
+            await self.list_subscription(subscribe=content["type"] == "list.subscribe")
             return
         ticket_id = content.get("ticket_id")
         if not isinstance(ticket_id, int) or isinstance(ticket_id, bool):
@@ -50,3 +55,13 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
 
     async def agent_frame(self, event):
         await self.send_json(event["frame"])
+
+    async def list_subscription(self, *, subscribe: bool) -> None:
+        """A ticket list page: the list groups of exactly what this agent may see now (realtime.list_groups_for)."""
+        for group in self.list_groups:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.list_groups = []
+        if subscribe:
+            self.list_groups = await database_sync_to_async(list_selectors.list_groups)(user=self.user)
+            for group in self.list_groups:
+                await self.channel_layer.group_add(group, self.channel_name)

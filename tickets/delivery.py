@@ -44,6 +44,7 @@ def delivery_advance(*, comment: Comment, status: str) -> bool:
         [realtime.ticket_group(comment.ticket_id)],
         realtime.delivery_status_frame(ticket_id=comment.ticket_id, comment_id=comment.pk, status=status),
     )
+    realtime.ticket_changed_on_commit(comment.ticket)
     if status in (DeliveryStatus.DELIVERED, DeliveryStatus.READ):
         notifications_resolve(comment=comment)
     return True
@@ -105,6 +106,7 @@ def delivery_fail(*, comment: Comment, code: str, title: str, detail: str = "") 
     )
     event = events.delivery_failed(comment=comment, code=comment.delivery_error_code, title=title, detail=detail)
     _notify_failure(comment=comment, occurred_at=event.created_at)
+    realtime.ticket_changed_on_commit(comment.ticket)
     return True
 
 

@@ -301,3 +301,20 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} for {self.user_id} on ticket {self.ticket_id}"
+
+
+class TicketRead(models.Model):
+    """How far one agent has read one ticket: the list shows the ticket unread when a customer message is newer."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="read_marks")
+    # The newest comment on the ticket when the agent last opened it (0: none yet). Comment ids only grow, so
+    # "unread" is one comparison with the ticket's latest customer message id.
+    last_read_comment_id = models.BigIntegerField(default=0)
+    read_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "ticket"], name="ticket_read_once_per_agent")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read ticket {self.ticket_id} up to comment {self.last_read_comment_id}"

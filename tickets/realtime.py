@@ -254,3 +254,59 @@ def comment_updated_frame(*, ticket_id: int, comment_id: int, change: str) -> di
     """A comment already on the page changed (`change`: edited, reaction, revoked, attachment): the open ticket page
     re-renders its conversation."""
     return {"type": "comment.updated", "ticket_id": ticket_id, "comment_id": comment_id, "change": change}
+
+
+# --- Live ticket lists ---------------------------------------------------------------------------------------------
+#
+# A list page joins, on `list.subscribe`, the list groups of what its agent may see (tickets.permissions): admins one
+# group that hears every ticket; an agent the group of each of their ticket groups, the unrouted tickets' group and
+# their own (tickets assigned to them). A change is sent to the groups of the ticket before and after it, so a
+# broadcast costs a handful of group sends however many agents are online, and an agent whose list loses the ticket
+# (moved to another group, reassigned) hears it too. The frame carries ids only: the page asks for what it may see.
+
+
+def list_all_group() -> str:
+    return "list.all"
+
+
+def list_unrouted_group() -> str:
+    return "list.unrouted"
+
+
+def list_team_group(group_id: int) -> str:
+    return f"list.group.{group_id}"
+
+
+def list_agent_group(user_id: int) -> str:
+    return f"list.agent.{user_id}"
+
+
+def list_groups_for(*, admin: bool, user_id: int, group_ids) -> list[str]:
+    """The list groups a list page of this agent joins: exactly the tickets `restrict_tickets` lets them see."""
+    if admin:
+        return [list_all_group()]
+    return [list_unrouted_group(), list_agent_group(user_id), *(list_team_group(g) for g in sorted(group_ids))]
+
+
+def ticket_list_groups(*, group_ids, assignee_ids) -> list[str]:
+    """Who may see a ticket whose group was or is one of `group_ids` and whose assignee was or is one of
+    `assignee_ids` (None: no group / nobody)."""
+    groups = [list_all_group()]
+    for group_id in dict.fromkeys(group_ids):
+        groups.append(list_unrouted_group() if group_id is None else list_team_group(group_id))
+    groups.extend(list_agent_group(a) for a in dict.fromkeys(assignee_ids) if a is not None)
+    return groups
+
+
+def ticket_changed_frame(*, ticket_id: int) -> dict:
+    """A ticket's row or the view counts may have changed: open lists refresh what they show."""
+    return {"type": "ticket.changed", "ticket_id": ticket_id}
+
+
+def ticket_changed_on_commit(ticket, *, former_group_ids=(), former_assignee_ids=()) -> None:
+    """Tell the lists of everyone who may see `ticket`, and of those who could before a move (its former groups
+    and assignees), that it changed."""
+    groups = ticket_list_groups(
+        group_ids=[ticket.group_id, *former_group_ids], assignee_ids=[ticket.assignee_id, *former_assignee_ids]
+    )
+    broadcast_on_commit(groups, ticket_changed_frame(ticket_id=ticket.pk))

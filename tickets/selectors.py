@@ -22,7 +22,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils.functional import cached_property
 
-from tickets import events, hooks, search
+from tickets import events, hooks, list_selectors, search
 from tickets.models import Attachment, AuthorRole, Comment, Contact, Event, Group, Ticket, TicketStatus, TicketTag
 from tickets.permissions import is_agent, restrict_contacts, restrict_tickets
 
@@ -98,7 +98,10 @@ def ticket_list(
     tag: str | None = None,
     q: str | None = None,
     sort: str = "updated",
+    row_state: bool = False,
 ) -> QuerySet[Ticket]:
+    """`row_state`: each row also says its last message and markers (list_selectors.with_row_state), in the same
+    query."""
     qs = _view_base(view, user)
     if view:
         qs = qs.filter(_view_q(view, user))
@@ -134,6 +137,8 @@ def ticket_list(
             )
         )
         sort = "priority"
+    if row_state:
+        qs = list_selectors.with_row_state(qs, user=user)
     return (
         qs.select_related("requester", "assignee", "group", *hooks.ticket_related())
         .prefetch_related(Prefetch("tag_rows", queryset=TicketTag.objects.order_by("name")))

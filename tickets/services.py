@@ -111,6 +111,7 @@ def ticket_create(
     added = None
     if comment is not None and comment.body.strip():
         added = _add_agent_comment(ticket=ticket, author=actor, new=comment, via=via)
+    realtime.ticket_changed_on_commit(ticket)
     notify_change(TicketChange(ticket=ticket, actor=actor, update_type="create", comment=added, source=source or via))
     return ticket
 
@@ -144,6 +145,11 @@ def ticket_update(
     ticket.added_comment = added  # the caller's own comment, whatever listeners add after it
     if applied or added:
         ticket.save()
+        realtime.ticket_changed_on_commit(
+            ticket,
+            former_group_ids=[applied["group_id"][0]] if "group_id" in applied else [],
+            former_assignee_ids=[applied["assignee_id"][0]] if "assignee_id" in applied else [],
+        )
         if run_listeners:
             notify_change(
                 TicketChange(
@@ -404,6 +410,7 @@ def end_user_message_add(
     if redactions:
         redaction_recorded(comment=comment, count=redactions)
     _announce_comment(comment)
+    realtime.ticket_changed_on_commit(ticket)
     notify_change(
         TicketChange(
             ticket=ticket,

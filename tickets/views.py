@@ -12,7 +12,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tickets import delivery, realtime, selectors, services
+from tickets import delivery, reads, realtime, selectors, services
 from tickets.errors import DomainError
 from tickets.forms import TicketFilterForm, TicketUpdateForm, user_label
 from tickets.templatetags.ticket_tags import INLINE_IMAGE_TYPES
@@ -51,7 +51,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     agents = list(selectors.agents_for_assignment())
     groups = list(selectors.groups_all())
     filter_form = TicketFilterForm(request.GET, agents=agents, groups=groups)
-    tickets = selectors.ticket_list(user=request.user, view=view, sort=sort, **filter_form.filters())
+    tickets = selectors.ticket_list(user=request.user, view=view, sort=sort, row_state=True, **filter_form.filters())
     page = selectors.CappedPaginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = selectors.ticket_view_counts(user=request.user)
     context = {
@@ -62,6 +62,8 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "sort": sort,
         "sort_links": _sort_links(sort),
+        # The results alone (a filter change, a live refresh): the view counts come along as an out-of-band swap.
+        "counts_oob": _htmx_target(request) == "ticket-results",
     }
     return _render(request, "tickets/ticket_list.html", {"ticket-results": "tickets/_ticket_results.html"}, context)
 
@@ -102,6 +104,7 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     else:
         form = TicketUpdateForm(ticket=ticket, agents=agents, groups=groups)
         status = 200
+        reads.ticket_read_mark(user=request.user, ticket=ticket)
     context = {
         "ticket": ticket,
         "form": form,
@@ -142,6 +145,7 @@ def ticket_fragments(request: HttpRequest, ticket_id: int) -> HttpResponse:
         raise Http404("No such ticket.")
     context: dict = {"ticket": ticket, "parts": parts, "oob": True}
     if "conversation" in parts:
+        reads.ticket_read_mark(user=request.user, ticket=ticket)  # the new messages are in front of the agent
         context["comments"] = selectors.ticket_comments(ticket=ticket, viewer=request.user)
     if "events" in parts:
         agents, groups = list(selectors.agents_for_assignment()), list(selectors.groups_all())

@@ -30,10 +30,16 @@
       if (window.SupportDeskNotifications) window.SupportDeskNotifications[name](frame);
     };
   }
+  function ticketList(name) {
+    return function (frame) {
+      if (window.SupportDeskTicketList) window.SupportDeskTicketList[name](frame);
+    };
+  }
   var EFFECTS = {
     "delivery.failed": notifications("failed"),
     "notification.resolved": notifications("resolved"),
     "notification.dismissed": notifications("dismissed"),
+    "ticket.changed": ticketList("changed"), // a list row or view count may have changed (ticket-list.js)
   };
 
   var pendingParts = {};
@@ -95,6 +101,7 @@
         socket.send(JSON.stringify({ type: "ticket.subscribe", ticket_id: id }));
         if (reconnecting) refreshFragments(["conversation", "events", "window"]); // frames sent while we were away are lost
       }
+      if (window.SupportDeskTicketList) window.SupportDeskTicketList.connected(socket, reconnecting); // list pages
       reconnecting = true;
     });
     socket.addEventListener("message", function (event) {

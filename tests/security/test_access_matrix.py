@@ -140,6 +140,15 @@ MATRIX = [
         {"status": "open", "body": "a note", "mode": "internal", "tags": ""},
     ),
     row("attachment", "download", "page", "get", "/attachments/{attachment}/", [LOGIN, 200, 404, 200]),
+    row("ticket-list", "view", "page", "get", "/?view=open", [LOGIN, 200, 200, 200]),
+    row(
+        "ticket-fragments",
+        "conversation",
+        "page",
+        "get",
+        f"/tickets/{T}/fragments/?part=conversation",
+        [LOGIN, 200, 404, 200],
+    ),
     row("composer", "state", "page", "get", f"/whatsapp/tickets/{T}/composer/", [LOGIN, 200, 404, 200]),
     row("macro", "preview-page", "page", "get", f"/macros/preview/?ticket={T}&macro={{macro}}", [LOGIN, 200, 404, 200]),
     row("admin-site", "index", "page", "get", "/admin/", [ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200]),
@@ -457,3 +466,52 @@ async def test_websocket_ticket_subscribe_follows_the_same_rule(role, variant):
         assert got is None  # the connection is closed
     else:
         assert got is EXPECTED_VISIBLE.get((role, variant), True)
+
+
+# --- WebSocket: live ticket lists (list.subscribe -> ticket.changed) ------------------------------------------------
+
+
+async def hears_list_changes(user, ticket) -> bool | None:
+    """Subscribe as a list page and change the ticket through the real service: True if its `ticket.changed`
+    arrives, None if not even connected."""
+    from tickets import services
+
+    communicator, connected = await ws_connect(user)
+    if not connected:
+        return None
+    while not await communicator.receive_nothing(timeout=0.1):  # stored notifications sent on connect
+        await communicator.receive_json_from()
+    await communicator.send_json_to({"type": "list.subscribe"})
+    await communicator.receive_nothing(timeout=0.1)  # let the subscription land
+    await database_sync_to_async(services.ticket_update)(ticket=ticket, changes={"priority": "urgent"})
+    got = not await communicator.receive_nothing(timeout=0.3)
+    if got:
+        assert await communicator.receive_json_from() == {"type": "ticket.changed", "ticket_id": ticket.pk}
+    await communicator.disconnect()
+    return got
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("role", ROLES)
+async def test_websocket_list_subscribe_follows_the_same_rule(role, variant):
+    """Who may read a ticket's row hears its changes; everyone else gets no frame (not even its id)."""
+    world = await database_sync_to_async(build_world)()
+    ticket = await database_sync_to_async(variant_ticket)(world, variant)
+    user = None if role == "anonymous" else world.users[role]
+    got = await hears_list_changes(user, ticket)
+    if role == "anonymous":
+        assert got is None  # the connection is closed
+    else:
+        assert got is EXPECTED_VISIBLE.get((role, variant), True)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("role", ["agent_in_group", "agent_outside_group", "admin"])
+def test_the_list_a_frame_refreshes_shows_only_visible_rows(client, world, role, variant):
+    """The live refresh's request (the results plus the view counts) lists the ticket only to who may see it."""
+    ticket = variant_ticket(world, variant)
+    client.force_login(world.users[role])
+    response = client.get("/", {"view": "open"}, headers={"HX-Request": "true", "HX-Target": "ticket-results"})
+    listed = f'data-ticket-id="{ticket.pk}"' in response.content.decode()
+    assert listed is EXPECTED_VISIBLE.get((role, variant), True)

@@ -76,5 +76,7 @@ def test_query_count_is_pinned_and_does_not_grow_with_comments(client, agent, dj
             client.get(fragments_url(ticket, "conversation"))
 
 
-QUERIES_BOTH = 9  # the same, plus agents and groups (names in the event log) and the events
-QUERIES_CONVERSATION = 6  # session, user, ticket + tags, comments + attachments
+QUERIES_BOTH = 11  # the same, plus agents and groups (names in the event log) and the events
+# session, user, ticket + tags, the read mark (newest comment id, upsert: the list's unread marker), comments +
+# attachments
+QUERIES_CONVERSATION = 8
