@@ -6,7 +6,7 @@ class ChannelsWhatsappConfig(AppConfig):
     verbose_name = "WhatsApp"
 
     def ready(self) -> None:
-        from channels_whatsapp import accounts, contacts, outbound, views
+        from channels_whatsapp import accounts, contacts, failure_reasons, outbound, retries, views
         from channels_whatsapp import demo as whatsapp_demo
         from tickets import hooks
 
@@ -17,3 +17,7 @@ class ChannelsWhatsappConfig(AppConfig):
         hooks.register_seeder("whatsapp", whatsapp_demo.seed)
         hooks.register_contact_panel(views.CONTACT_PANEL, views.contact_panel_context)
         hooks.register_contact_merge_listener(contacts.contact_merged)
+        hooks.register_failure_words(hooks.FailureWords(failure_reasons.reason_for, failure_reasons.for_browser))
+        hooks.register_failed_message_actions(
+            "whatsapp", retries.FAILED_ACTIONS_TEMPLATE, retries.failed_actions_context
+        )

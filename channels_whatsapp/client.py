@@ -12,6 +12,17 @@ logger = logging.getLogger(__name__)
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 # Codes Meta documents as temporary: throughput and pair rate limits, unknown/service errors.
 TRANSIENT_CODES = {"1", "2", "4", "80007", "130429", "131000", "131016", "131056", "133004"}
+# What `_request` raises when the network, not Meta, failed: nothing (connect) or maybe something (timeout) arrived.
+NETWORK_CODES = {"connect_error", "network_error", "timeout"}
+
+
+def is_transient_failure(code: str) -> bool:
+    """A failure that may well not happen again (network, timeout, Meta's 5xx, rate limits): the one definition of
+    what an agent may send again as it is (the failed bubble's "Retry")."""
+    code = str(code)
+    if code in TRANSIENT_CODES or code in NETWORK_CODES or code == "429":
+        return True
+    return len(code) == 3 and code.startswith("5") and code.isdigit()  # an HTTP 5xx without a Graph error body
 
 
 class GraphError(Exception):

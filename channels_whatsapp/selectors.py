@@ -27,6 +27,11 @@ def conversation_for_ticket(ticket_id: int) -> WhatsAppConversation | None:
 _BINDING_RELATED = ("ticket", "ticket__whatsapp__contact", "author_contact", "whatsapp_send")
 
 
+def comment_on_ticket(*, ticket_id: int, comment_id: int) -> Comment | None:
+    """A message of a ticket the caller was already allowed to see (the ticket comes from `ticket_get`)."""
+    return Comment.objects.filter(pk=comment_id, ticket_id=ticket_id).first()
+
+
 def comment_id_by_wamid(wamid: str) -> int | None:
     if not wamid:
         return None

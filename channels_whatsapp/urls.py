@@ -9,6 +9,7 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/composer/templates/", views.composer_templates, name="composer-templates"),
     path("tickets/<int:ticket_id>/composer/check/", views.composer_check, name="composer-check"),
     path("tickets/<int:ticket_id>/composer/shorthand/", views.composer_shorthand, name="composer-shorthand"),
+    path("tickets/<int:ticket_id>/comments/<int:comment_id>/retry/", views.comment_retry, name="comment-retry"),
 ]
 urlpatterns += [
     path("accounts/<int:account_id>/templates/", views.account_templates, name="account-templates"),

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from channels_whatsapp import message_templates, selectors, template_replies
+from channels_whatsapp import message_templates, retries, selectors, template_replies
 from tickets import contact_views
 from tickets import selectors as ticket_selectors
 from tickets.errors import DomainError
@@ -108,6 +108,21 @@ def composer_shorthand(request, ticket_id: int):
         return JsonResponse({"error": error.message}, status=400)
     check = template_replies.composer_check(ticket=ticket, body=text, now=timezone.now())
     return JsonResponse({"shorthand": text, "rendered": check["rendered"], "check": check})
+
+
+@login_required
+@require_POST
+def comment_retry(request, ticket_id: int, comment_id: int):
+    """The failed bubble's "Retry": the same message queued again (400 with the reason when it may not be)."""
+    ticket = ticket_selectors.ticket_get(user=request.user, ticket_id=ticket_id)
+    comment = selectors.comment_on_ticket(ticket_id=ticket.pk, comment_id=comment_id) if ticket is not None else None
+    if comment is None:
+        raise Http404("No such message.")
+    try:
+        retried = retries.comment_retry(ticket=ticket, comment=comment, actor=request.user)
+    except DomainError as error:
+        return JsonResponse({"error": error.message}, status=400)
+    return JsonResponse({"comment_id": retried.pk, "status": retried.delivery_status})
 
 
 # --- Account-level template picking and proactive outreach (the contact page) ---------------------------------

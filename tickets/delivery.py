@@ -53,13 +53,14 @@ def delivery_advance(*, comment: Comment, status: str) -> bool:
 @transaction.atomic
 def notifications_resolve(*, comment: Comment) -> int:
     """`comment` reached the customer: the open failure notifications of earlier messages on its ticket are
-    resolved (stored, and a frame to each agent concerned and to the ticket's open pages). Returns how many."""
+    resolved (stored, and a frame to each agent concerned and to the ticket's open pages), and its own, when it had
+    failed before (sent again by a retry, or a timeout that was accepted after all). Returns how many."""
     earlier = Notification.objects.filter(
         ticket_id=comment.ticket_id,
         type=events.DELIVERY_FAILED,
         resolved_at__isnull=True,
         comment__created_at__lte=comment.created_at,
-    ).exclude(comment_id=comment.pk)
+    )
     rows = list(earlier.select_for_update().values_list("pk", "user_id", "comment_id"))
     if not rows:
         return 0
@@ -72,6 +73,35 @@ def notifications_resolve(*, comment: Comment) -> int:
     groups = [realtime.agent_group(user_id) for user_id in dict.fromkeys(u for _, u, _ in rows)]
     realtime.broadcast_on_commit([*groups, realtime.ticket_group(comment.ticket_id)], frame)
     return len(rows)
+
+
+@transaction.atomic
+def delivery_requeue(*, comment: Comment, actor) -> bool:
+    """A failed message is sent again (an agent's retry): `failed` -> `queued`, by a conditional UPDATE, so of two
+    requests at once only one wins (False for the other, and for a message that is not failed). Its failure
+    notification stays open until the message is delivered (`notifications_resolve`)."""
+    previous_code = comment.delivery_error_code
+    now = timezone.now()
+    updated = Comment.objects.filter(pk=comment.pk, delivery_status=DeliveryStatus.FAILED).update(
+        delivery_status=DeliveryStatus.QUEUED,
+        delivery_error_code="",
+        delivery_error_title="",
+        delivery_error_detail="",
+        delivery_updated_at=now,
+    )
+    if not updated:
+        return False
+    comment.delivery_status = DeliveryStatus.QUEUED
+    comment.delivery_error_code = comment.delivery_error_title = comment.delivery_error_detail = ""
+    comment.delivery_updated_at = now
+    events.delivery_retried(comment=comment, actor=actor, code=previous_code)
+    realtime.broadcast_on_commit(
+        [realtime.ticket_group(comment.ticket_id)],
+        realtime.delivery_status_frame(
+            ticket_id=comment.ticket_id, comment_id=comment.pk, status=DeliveryStatus.QUEUED
+        ),
+    )
+    return True
 
 
 @transaction.atomic

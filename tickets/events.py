@@ -9,6 +9,7 @@ COMMENT_ADDED = "comment.added"
 FIELD_CHANGED = "field.changed"
 DELIVERY_STATUS = "delivery.status"
 DELIVERY_FAILED = "delivery.failed"
+DELIVERY_RETRIED = "delivery.retried"
 MACRO_APPLIED = "macro.applied"
 TRIGGER_FIRED = "trigger.fired"
 AUTOMATION_FIRED = "automation.fired"
@@ -20,7 +21,7 @@ MESSAGE_REVOKED = "message.revoked"
 CONTACT_REPAIRED = "contact.repaired"
 CONTACT_MERGED = "contact.merged"
 
-DELIVERY_TYPES = (DELIVERY_STATUS, DELIVERY_FAILED)
+DELIVERY_TYPES = (DELIVERY_STATUS, DELIVERY_FAILED, DELIVERY_RETRIED)
 
 
 def record(*, ticket: Ticket, type: str, actor=None, data: dict[str, Any] | None = None) -> Event:
@@ -74,6 +75,13 @@ def delivery_failed(*, comment: Comment, code: str, title: str, detail: str) -> 
         ticket=comment.ticket,
         type=DELIVERY_FAILED,
         data={"comment_id": comment.pk, "code": code, "title": title, "detail": detail},
+    )
+
+
+def delivery_retried(*, comment: Comment, actor, code: str) -> Event:
+    """An agent sent a failed message again (the same comment, queued anew); `code` is the failure it had."""
+    return record(
+        ticket=comment.ticket, type=DELIVERY_RETRIED, actor=actor, data={"comment_id": comment.pk, "code": code}
     )
 
 

@@ -151,3 +151,52 @@ def register_seeder(name: str, seeder: Seeder) -> None:
 
 def registered_seeders() -> list[tuple[str, Seeder]]:
     return list(_seeders)
+
+
+# --- Failed messages: their plain words and the channel's next steps -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class FailureWords:
+    """A channel's plain words for why a message was not delivered: `reason(code, title, detail)` for the pages
+    (the failed bubble), `for_browser()` the same table as JSON for the banners' script, so both say the same."""
+
+    reason: Callable[[str, str, str], str]
+    for_browser: Callable[[], dict]
+
+
+_failure_words: list[FailureWords] = []
+
+
+def register_failure_words(words: FailureWords) -> None:
+    _failure_words[:] = [words]
+
+
+def failure_reason(code: str, title: str, detail: str) -> str:
+    """The plain words for a failure; without a registered channel, its title and detail as they are."""
+    if _failure_words:
+        return _failure_words[0].reason(code, title, detail)
+    return ": ".join(part for part in (title, detail) if part) or code
+
+
+def failure_words_for_browser() -> dict:
+    return _failure_words[0].for_browser() if _failure_words else {}
+
+
+FailedMessageActions = Callable[["Ticket", "Comment"], dict | None]
+_failed_message_actions: dict[str, tuple[str, FailedMessageActions]] = {}
+
+
+def register_failed_message_actions(via: str, template_name: str, context: FailedMessageActions) -> None:
+    """What an agent can do about a failed message on a `via` ticket: `template_name` rendered under the failed
+    bubble with `context(ticket, comment)` (None: nothing to offer)."""
+    _failed_message_actions[via] = (template_name, context)
+
+
+def failed_message_actions(ticket: "Ticket", comment: "Comment") -> tuple[str, dict] | None:
+    registered = _failed_message_actions.get(ticket.via)
+    if registered is None:
+        return None
+    template_name, context = registered
+    found = context(ticket, comment)
+    return (template_name, found) if found is not None else None

@@ -89,6 +89,14 @@
     openButton.hidden = false;
     openButton.addEventListener("click", function () { picker.open(openButton); });
 
+    // A failed bubble's "Send as template" (failed-actions.js): a public reply, the composer in view, the picker
+    // open for this ticket's customer; focus returns to the bubble's button when the picker is closed.
+    document.addEventListener("supportdesk:send-as-template", function (event) {
+      setMode("public");
+      root.scrollIntoView({ block: "center" });
+      picker.open((event.detail && event.detail.opener) || openButton);
+    });
+
     composer.confirmClosedWindow(form, textarea, state, windowState.render);
 
     // A new customer message reopens the window: realtime.js swaps a fresh #ticket-window (the "window" part of

@@ -130,7 +130,11 @@ def test_failed_status_webhook_raises_banner_on_open_pages(page, asgi_server, ac
     expect(delivery_banners(ticket_tab)).to_have_count(1)
     tick = ticket_tab.locator(f'.delivery[data-comment-id="{reply.pk}"]')
     expect(tick).to_have_class(re.compile("delivery-failed"))
-    expect(tick).to_contain_text("131047")
+    failure = ticket_tab.locator(f"#comment-{reply.pk} .delivery-failure")
+    expect(failure.locator(".delivery-failure-code")).to_contain_text("131047")
+    expect(failure.locator(".delivery-failure-reason")).to_have_text(
+        banner.locator(".banner-text").text_content()  # the bubble and the banner say the same
+    )
     assert_not_reloaded(ticket_tab)
 
     reply.refresh_from_db()

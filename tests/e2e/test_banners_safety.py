@@ -82,7 +82,9 @@ def test_hostile_error_text_is_shown_as_text(page, asgi_server, account):
     assert_inert(page)
 
     page.goto(f"{asgi_server.url}/tickets/{ticket.pk}/")  # and the ticket page's tick and event log
-    expect(page.locator(f'.delivery[data-comment-id="{reply.pk}"]')).to_contain_text(HOSTILE_TITLE)
+    failure = page.locator(f"#comment-{reply.pk} .delivery-failure")
+    expect(failure.locator(".delivery-failure-reason")).to_contain_text(HOSTILE_TITLE)
+    expect(failure.locator(".delivery-failure-code")).to_contain_text(HOSTILE_CODE)
     page.wait_for_timeout(300)
     expect(page.locator("main img[src='x']")).to_have_count(0)
     assert page.evaluate("window.__pwned === undefined")

@@ -19,7 +19,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.core.files.base import ContentFile
 from rest_framework.test import APIClient
 
-from channels_whatsapp.models import MessageTemplate, WhatsAppAccount, WhatsAppConversation
+from channels_whatsapp.models import MessageTemplate, OutboundSend, WhatsAppAccount, WhatsAppConversation
 from config.routing import websocket_urlpatterns
 from macros.models import Macro, MacroAvailability
 from tests.factories import AdminFactory, ContactFactory, GroupFactory, TicketFactory, UserFactory
@@ -61,6 +61,7 @@ class World:
     account: WhatsAppAccount
     template: MessageTemplate
     notifications: dict
+    failed: Comment | None = None  # a template reply whose send met a 503: "Retry" may queue it again
 
 
 def build_world() -> World:
@@ -92,7 +93,18 @@ def build_world() -> World:
         role: Notification.objects.create(user=user, ticket=ticket, comment=comment, error_code="131047")
         for role, user in users.items()
     }
-    return World(users, group, other_group, ticket, attachment, macro, account, template, notifications)
+    failed = Comment.objects.create(
+        ticket=ticket,
+        author_role="agent",
+        author_user=admin,
+        body="Hi",
+        public=True,
+        template={"name": "order_update", "language": "en_US"},
+        delivery_status="failed",
+        delivery_error_code="503",
+    )
+    OutboundSend.objects.create(comment=failed, account=account, state=OutboundSend.State.FAILED)
+    return World(users, group, other_group, ticket, attachment, macro, account, template, notifications, failed)
 
 
 @pytest.fixture
@@ -150,6 +162,23 @@ MATRIX = [
         [LOGIN, 200, 404, 200],
     ),
     row("composer", "state", "page", "get", f"/whatsapp/tickets/{T}/composer/", [LOGIN, 200, 404, 200]),
+    # The failed bubble's "Retry": whoever may write on the ticket; a GET changes nothing for anyone.
+    row(
+        "failed-message",
+        "retry",
+        "page",
+        "post",
+        f"/whatsapp/tickets/{T}/comments/{{failed}}/retry/",
+        [LOGIN, 200, 404, 200],
+    ),
+    row(
+        "failed-message",
+        "retry-get",
+        "page",
+        "get",
+        f"/whatsapp/tickets/{T}/comments/{{failed}}/retry/",
+        [LOGIN, 405, 405, 405],
+    ),
     row("macro", "preview-page", "page", "get", f"/macros/preview/?ticket={T}&macro={{macro}}", [LOGIN, 200, 404, 200]),
     row("admin-site", "index", "page", "get", "/admin/", [ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200]),
     row(
@@ -240,6 +269,7 @@ def _url(template: str, world: World) -> str:
         macro=world.macro.pk,
         account=world.account.pk,
         template=world.template.pk,
+        failed=world.failed.pk,
     )
 
 

@@ -171,7 +171,7 @@ def test_delivery_ticks(agent_client, agent, status, symbol, text):
     assert symbol in tick.group(0) and text in tick.group(0)
 
 
-def test_failed_delivery_shows_code_and_title(agent_client, agent):
+def test_failed_delivery_shows_plain_words_and_the_code(agent_client, agent):
     ticket = TicketFactory(assignee=agent, via=Via.WHATSAPP)
     comment = Comment.objects.create(
         ticket=ticket,
@@ -185,8 +185,9 @@ def test_failed_delivery_shows_code_and_title(agent_client, agent):
     )
     html = agent_client.get(ticket_url(ticket)).content.decode()
     assert f'<span class="delivery delivery-failed" data-comment-id="{comment.pk}"' in html
-    assert 'title="Failed: 131047 Re-engagement message"' in html
-    assert '<span class="delivery-text">Failed: 131047 Re-engagement message</span>' in html
+    assert 'title="Not delivered (131047)"' in html
+    assert "More than 24 hours since the customer&#x27;s last message: only a template can reach them now." in html
+    assert '<p class="delivery-failure-code">code 131047 · Re-engagement message</p>' in html
     assert '<span class="badge badge-template"' in html and ">template</span>" in html
 
 

@@ -136,6 +136,13 @@ def describe_event(event: Event, names: dict | None = None) -> str:
         reason = " ".join(part for part in (str(data.get("code") or ""), str(data.get("title") or "")) if part)
         text = f"Delivery failed: {reason}" if reason else "Delivery failed"
         return f"{text}. {data['detail']}" if data.get("detail") else text
+    if kind == events.DELIVERY_RETRIED:
+        code = str(data.get("code") or "")
+        return (
+            _("Failed message sent again (it had failed with %(code)s)") % {"code": code}
+            if code
+            else _("Failed message sent again")
+        )
     if kind == events.DELIVERY_STATUS:
         status, previous = data.get("status"), data.get("previous")
         if previous:
