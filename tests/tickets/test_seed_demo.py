@@ -193,5 +193,7 @@ def test_seeding_uses_bulk_inserts():
         seed(tickets=2000)
 
     assert Ticket.objects.count() == 2000
-    # SQLite caps a statement at 999 parameters, so it needs the most statements (about 250); PostgreSQL ~40.
-    assert len(queries) < 400, len(queries)
+    # SQLite caps a statement at 999 parameters, so it needs the most statements (about 440 with the simulator
+    # phone's history); PostgreSQL about 170. Row-by-row inserts would be well over 18,000.
+    limit = 600 if connection.vendor == "sqlite" else 250
+    assert len(queries) < limit, len(queries)
