@@ -128,9 +128,16 @@ def _compiled(expression, connection_) -> tuple[str, list]:
 
 def _message_ticket_ids(sq: SearchQuery) -> RawSQL:
     """Tickets with a message matching `sq`: one index scan of the per-ticket message documents (migration 0007)
-    instead of one heap row per matching message."""
+    instead of one heap row per matching message.
+
+    Collected into an array first: as a plain subquery PostgreSQL costed a sequential scan of all documents within
+    a hair of the GIN bitmap scan and often took it, at 2-4 x the time; the array's subquery is planned on its own,
+    where the index wins (docs/BENCHMARKS.md, full-text search)."""
     sql, params = _compiled(sq, connection)
-    return RawSQL(f"SELECT ticket_id FROM {MESSAGE_DOCUMENTS} WHERE document @@ ({sql})", params)  # noqa: S608, S611 - a constant and compiled SQL
+    return RawSQL(  # noqa: S611 - a constant and compiled SQL
+        f"SELECT unnest(ARRAY(SELECT ticket_id FROM {MESSAGE_DOCUMENTS} WHERE document @@ ({sql})))",  # noqa: S608
+        params,
+    )
 
 
 def _with_message_match(ticket_ids: list[int], sq: SearchQuery) -> list[int]:
