@@ -120,6 +120,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tickets", "0006_notification_resolved_at")]
+    dependencies = [("tickets", "0007_ticket_read_marks")]
 
     operations = [migrations.RunPython(create, drop)]
