@@ -85,6 +85,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 elif _db["ENGINE"] in ("django.db.backends.postgresql", "django.contrib.gis.db.backends.postgis"):
     _db["ENGINE"] = "django.db.backends.postgresql"
     _db.setdefault("OPTIONS", {})
+    # Short queries only: PostgreSQL's JIT compiler costs seconds on a large full-text search and never pays back here.
+    _db["OPTIONS"].setdefault("options", "-c jit=off")
     if env.bool("DATABASE_POOL", default=True):
         _db["OPTIONS"]["pool"] = {"min_size": 1, "max_size": env.int("DATABASE_POOL_MAX", default=10), "timeout": 10}
         _db["CONN_MAX_AGE"] = 0
