@@ -3,7 +3,7 @@
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from tickets import realtime, selectors
+from tickets import presence, realtime, selectors
 from tickets.permissions import is_agent
 
 CLOSE_UNAUTHENTICATED = 4401
@@ -19,6 +19,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             return
         self.user = user
         self.tickets: set[int] = set()
+        self.presence = presence.PresenceSession(channel=self.channel_name, user=user, send=self.send_json)
         await self.channel_layer.group_add(realtime.agent_group(user.pk), self.channel_name)
         await self.accept()
         # After a reconnect (or a broadcast missed while the layer was down), stored notifications fill the gap.
@@ -31,6 +32,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_discard(realtime.agent_group(self.user.pk), self.channel_name)
         for ticket_id in self.tickets:
             await self.channel_layer.group_discard(realtime.ticket_group(ticket_id), self.channel_name)
+        await self.presence.close()
 
     async def receive_json(self, content, **kwargs):
         if not isinstance(content, dict):
@@ -44,9 +46,16 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
                 return  # refused silently: no hint whether the ticket exists
             self.tickets.add(ticket_id)
             await self.channel_layer.group_add(realtime.ticket_group(ticket_id), self.channel_name)
+            await self.presence.join(ticket_id)
         elif content.get("type") == "ticket.unsubscribe" and ticket_id in self.tickets:
             self.tickets.discard(ticket_id)
             await self.channel_layer.group_discard(realtime.ticket_group(ticket_id), self.channel_name)
+            await self.presence.leave(ticket_id)
+        elif content.get("type") == "ticket.typing" and ticket_id in self.tickets:
+            await self.presence.typing(ticket_id, content)
 
     async def agent_frame(self, event):
         await self.send_json(event["frame"])
+
+    async def agent_presence(self, event):
+        await self.presence.deliver(event["frame"])  # without the agent themselves; nothing when nothing changed

@@ -254,3 +254,23 @@ def comment_updated_frame(*, ticket_id: int, comment_id: int, change: str) -> di
     """A comment already on the page changed (`change`: edited, reaction, revoked, attachment): the open ticket page
     re-renders its conversation."""
     return {"type": "comment.updated", "ticket_id": ticket_id, "comment_id": comment_id, "change": change}
+
+
+# --- Agent collision: who else has a ticket open (the state is kept by tickets/presence.py) ------------------------
+
+
+def presence_frame(*, ticket_id: int, viewers: list[dict]) -> dict:
+    """The agents who have the ticket open: `[{"id", "name", "initials", "typing", "internal"}]`, names only."""
+    return {"type": "presence", "ticket_id": ticket_id, "viewers": viewers}
+
+
+async def presence_send(ticket_id: int, frame: dict) -> None:
+    """Sent by the consumers themselves (a join, a leave, typing, a heartbeat), so always in the web process and never
+    relayed. Each socket drops its own agent from the list (`AgentConsumer.agent_presence`)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        await layer.group_send(ticket_group(ticket_id), {"type": "agent.presence", "frame": frame})
+    except Exception:
+        logger.warning("Could not send presence on ticket %s", ticket_id, exc_info=True)
