@@ -3,22 +3,16 @@ WebsocketCommunicator and the real auth middleware stack, on the configured chan
 
 import pytest
 from channels.db import database_sync_to_async
-from django.core.cache import cache
+from channels.testing import WebsocketCommunicator
 
 from tests.factories import GroupFactory, TicketFactory, UserFactory
-from tests.tickets.test_consumers import connect
+from tests.tickets.presence_helpers import presence_isolated  # noqa: F401  (autouse)
+from tests.tickets.test_consumers import application, session_cookie_for
 from tickets import presence
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 QUIET = 0.3  # how long "nothing arrives" is watched for
-
-
-@pytest.fixture(autouse=True)
-def _no_presence_left_over():
-    cache.clear()  # ticket ids repeat between tests; a crashed test's entries must not show in the next
-    yield
-    cache.clear()
 
 
 @database_sync_to_async
@@ -32,6 +26,16 @@ def team(*names):
 @database_sync_to_async
 def ticket_of(group):
     return TicketFactory(group=group)
+
+
+async def connect(user):
+    """As tests/tickets/test_consumers.py's, with room for a busy database or a cold Redis."""
+    cookie = (await session_cookie_for(user)).encode()
+    communicator = WebsocketCommunicator(
+        application, "/ws/agent/", headers=[(b"origin", b"http://localhost"), (b"cookie", cookie)]
+    )
+    connected, code = await communicator.connect(timeout=5)
+    return communicator, connected, code
 
 
 async def open_ticket(user, ticket):
