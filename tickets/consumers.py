@@ -3,7 +3,7 @@
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from tickets import list_selectors, realtime, selectors
+from tickets import list_selectors, presence, realtime, selectors
 from tickets.permissions import is_agent
 
 CLOSE_UNAUTHENTICATED = 4401
@@ -20,6 +20,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         self.user = user
         self.tickets: set[int] = set()
         self.list_groups: list[str] = []
+        self.presence = presence.PresenceSession(channel=self.channel_name, user=user, send=self.send_json)
         await self.channel_layer.group_add(realtime.agent_group(user.pk), self.channel_name)
         await self.accept()
         # After a reconnect (or a broadcast missed while the layer was down), stored notifications fill the gap.
@@ -33,6 +34,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         for ticket_id in self.tickets:
             await self.channel_layer.group_discard(realtime.ticket_group(ticket_id), self.channel_name)
         await self.list_subscription(subscribe=False)
+        await self.presence.close()
 
     async def receive_json(self, content, **kwargs):
         if not isinstance(content, dict):
@@ -49,9 +51,13 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
                 return  # refused silently: no hint whether the ticket exists
             self.tickets.add(ticket_id)
             await self.channel_layer.group_add(realtime.ticket_group(ticket_id), self.channel_name)
+            await self.presence.join(ticket_id)
         elif content.get("type") == "ticket.unsubscribe" and ticket_id in self.tickets:
             self.tickets.discard(ticket_id)
             await self.channel_layer.group_discard(realtime.ticket_group(ticket_id), self.channel_name)
+            await self.presence.leave(ticket_id)
+        elif content.get("type") == "ticket.typing" and ticket_id in self.tickets:
+            await self.presence.typing(ticket_id, content)
 
     async def agent_frame(self, event):
         await self.send_json(event["frame"])
@@ -65,3 +71,6 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             self.list_groups = await database_sync_to_async(list_selectors.list_groups)(user=self.user)
             for group in self.list_groups:
                 await self.channel_layer.group_add(group, self.channel_name)
+
+    async def agent_presence(self, event):
+        await self.presence.deliver(event["frame"])  # without the agent themselves; nothing when nothing changed

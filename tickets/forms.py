@@ -25,6 +25,7 @@ DOMAIN_FIELD_TO_FORM_FIELD = {
 # Agents move a ticket between these; "new" is only ever the current state and "closed" is set by automations.
 PROPERTY_FIELDS = ("status", "priority", "type", "group", "assignee", "tags")
 AGENT_STATUSES = (TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.HOLD, TicketStatus.SOLVED)
+MAX_ID = 2**63 - 1  # a bigint primary key: anything above would fail in the database, not in the form
 
 
 def user_label(user) -> str:
@@ -107,6 +108,10 @@ class TicketUpdateForm(forms.Form):
     # The "Submit as <status>" split button (Zendesk's): the button pressed sets the status in the same POST,
     # over the status select; empty for the plain Submit, which keeps the select's value.
     submit_as = forms.ChoiceField(choices=(), required=False)
+    # Agent collision (tickets/collision.py): the newest message the agent had on screen, and the reply they chose to
+    # talk over with "Submit anyway".
+    seen_comment_id = forms.IntegerField(required=False, min_value=0, max_value=MAX_ID, widget=forms.HiddenInput)
+    confirmed_comment_id = forms.IntegerField(required=False, min_value=0, max_value=MAX_ID, widget=forms.HiddenInput)
 
     def __init__(self, data=None, files=None, *, ticket: Ticket, agents: list, groups: list[Group], **kwargs: Any):
         initial = {
@@ -174,6 +179,22 @@ class TicketUpdateForm(forms.Form):
         if not body.strip() and not files:
             return None
         return NewComment(body=body, public=self.cleaned_data["mode"] == "public", attachments=files)
+
+    def collision_check(self) -> dict[str, Any]:
+        """The keyword arguments of `collision.reply_collision` this submit asks for."""
+        comment = self.new_comment()
+        return {
+            "public_reply": comment is not None and comment.public,
+            "seen_comment_id": self.cleaned_data.get("seen_comment_id"),
+            "confirmed_comment_id": self.cleaned_data.get("confirmed_comment_id"),
+        }
+
+    def hold_for_confirmation(self) -> None:
+        """Re-rendered after a collision, the form submits again what was asked: "Submit as Solved" keeps Solved."""
+        data = self.data.copy()
+        data["status"] = self.cleaned_data["status"]
+        data.pop("submit_as", None)
+        self.data = data
 
     def add_domain_error(self, error: DomainError) -> None:
         for key, messages in error.errors.items():

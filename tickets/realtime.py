@@ -310,3 +310,23 @@ def ticket_changed_on_commit(ticket, *, former_group_ids=(), former_assignee_ids
         group_ids=[ticket.group_id, *former_group_ids], assignee_ids=[ticket.assignee_id, *former_assignee_ids]
     )
     broadcast_on_commit(groups, ticket_changed_frame(ticket_id=ticket.pk))
+
+
+# --- Agent collision: who else has a ticket open (the state is kept by tickets/presence.py) ------------------------
+
+
+def presence_frame(*, ticket_id: int, viewers: list[dict]) -> dict:
+    """The agents who have the ticket open: `[{"id", "name", "initials", "typing", "internal"}]`, names only."""
+    return {"type": "presence", "ticket_id": ticket_id, "viewers": viewers}
+
+
+async def presence_send(ticket_id: int, frame: dict) -> None:
+    """Sent by the consumers themselves (a join, a leave, typing, a heartbeat), so always in the web process and never
+    relayed. Each socket drops its own agent from the list (`AgentConsumer.agent_presence`)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        await layer.group_send(ticket_group(ticket_id), {"type": "agent.presence", "frame": frame})
+    except Exception:
+        logger.warning("Could not send presence on ticket %s", ticket_id, exc_info=True)

@@ -12,7 +12,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tickets import delivery, reads, realtime, selectors, services
+from tickets import collision, delivery, reads, realtime, selectors, services
 from tickets.errors import DomainError
 from tickets.forms import TicketFilterForm, TicketUpdateForm, user_label
 from tickets.templatetags.ticket_tags import INLINE_IMAGE_TYPES
@@ -88,9 +88,13 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
         raise Http404("No such ticket.")
     agents = list(selectors.agents_for_assignment())
     groups = list(selectors.groups_all())
+    held = None  # a reply someone else sent while the agent was writing (tickets/collision.py)
     if request.method == "POST":
         form = TicketUpdateForm(request.POST, request.FILES, ticket=ticket, agents=agents, groups=groups)
-        if form.is_valid():
+        if (
+            form.is_valid()
+            and (held := collision.reply_collision(ticket=ticket, actor=request.user, **form.collision_check())) is None
+        ):
             try:
                 services.ticket_update(
                     ticket=ticket, actor=request.user, changes=form.changes(), comment=form.new_comment()
@@ -101,11 +105,15 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
                 # No "Ticket #N updated." toast: the agent sees their own change on the page it returns to.
                 return redirect(reverse("tickets:ticket", args=[ticket.pk]))
         status = 400
+        if held is not None:  # nothing saved: the agent reads that reply and confirms ("Submit anyway")
+            form.hold_for_confirmation()
+            status = 409
     else:
         form = TicketUpdateForm(ticket=ticket, agents=agents, groups=groups)
         status = 200
         reads.ticket_read_mark(user=request.user, ticket=ticket)
     context = {
+        "collision": held,
         "ticket": ticket,
         "form": form,
         "comments": selectors.ticket_comments(ticket=ticket, viewer=request.user),

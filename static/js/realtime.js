@@ -68,6 +68,7 @@
   }
 
   function onFrame(frame) {
+    announce(frame);
     var effect = lookup(EFFECTS, frame.type);
     if (effect) effect(frame);
     var parts = lookup(FRAGMENTS, frame.type);
@@ -89,10 +90,25 @@
     if (window.scrollX !== kept.x || window.scrollY !== kept.y) window.scrollTo(kept.x, kept.y);
   });
 
+  /* For the page scripts that speak on the same socket (presence.js): every frame as a "realtime:frame" event on
+     document, and `window.SupportDeskRealtime.send(message)`, false while the socket is not open. */
+  var openSocket = null;
+  function announce(frame) {
+    document.dispatchEvent(new CustomEvent("realtime:frame", { detail: frame }));
+  }
+  window.SupportDeskRealtime = {
+    send: function (message) {
+      if (!openSocket || openSocket.readyState !== WebSocket.OPEN) return false;
+      openSocket.send(JSON.stringify(message));
+      return true;
+    },
+  };
+
   var reconnecting = false;
   function connect() {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + window.location.host + "/ws/agent/");
+    openSocket = socket;
     socket.addEventListener("open", function () {
       delay = 1000;
       document.body.dataset.live = "connected";
