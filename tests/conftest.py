@@ -3,10 +3,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
+from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers
 from rest_framework.test import APIClient
 
 from tests.factories import AdminFactory, UserFactory
 from tickets import realtime
+
+
+@pytest.fixture(autouse=True)
+def fresh_redis_channel_layer() -> Iterator[None]:
+    """Every test gets its own Redis channel layer. channels_redis keeps per-process asyncio locks; a socket that a
+    finished test's event loop left waiting on one leaves it locked and bound to that loop, and every later test
+    that receives on the shared layer fails ("bound to a different event loop"). The in-memory layer is kept."""
+    yield
+    layer = channel_layers.backends.get(DEFAULT_CHANNEL_LAYER)
+    if layer is not None and hasattr(layer, "receive_clean_locks"):  # channels_redis
+        channel_layers.backends.pop(DEFAULT_CHANNEL_LAYER, None)
 
 
 @pytest.fixture
