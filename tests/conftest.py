@@ -1,6 +1,7 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers
@@ -8,6 +9,30 @@ from rest_framework.test import APIClient
 
 from tests.factories import AdminFactory, UserFactory
 from tickets import realtime
+
+SQLITE = "django.db.backends.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(request, django_db_modify_db_settings_parallel_suffix) -> None:
+    """On SQLite, a run with browser tests gets a file test database (in var/), as `make run` uses a file.
+
+    Django's default SQLite test database is a shared-cache in-memory one. Its connections share one cache with
+    table-level locks, and a write meeting another connection's lock fails at once with "database table is locked"
+    (SQLITE_LOCKED), which no busy timeout waits out. The browser tests' servers answer requests from several
+    threads at once (a banner's eight dismiss requests, say), each with its own connection, so they would fail
+    where the product, on a WAL file with a busy timeout, waits its turn. The other tests keep the faster memory.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != SQLITE or database.get("TEST", {}).get("NAME"):
+        return
+    if not any(item.get_closest_marker("browser") for item in request.session.items):
+        return
+    worker = getattr(request.config, "workerinput", {}).get("workerid", "main")
+    name = Path(settings.BASE_DIR) / "var" / f"test-browser-{worker}.sqlite3"
+    database.setdefault("TEST", {})["NAME"] = str(name)
 
 
 @pytest.fixture(autouse=True)

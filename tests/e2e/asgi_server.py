@@ -8,7 +8,7 @@ pytest-django's `live_server` is WSGI only, so `/ws/agent/` cannot be reached th
     def test_something(page, asgi_server, login):
         login(page, asgi_server, user, "password")
 
-Being in the test process, it shares the test database (SQLite's shared-cache in-memory test DB, or the real
+Being in the test process, it shares the test database (on SQLite a file, see tests/conftest.py; or the real
 PostgreSQL test DB) and the channel layer: the in-memory layer when REDIS_URL is unset, real Redis otherwise.
 The simulator's Graph API and its webhooks are wired to this server, with no delay between status webhooks.
 """

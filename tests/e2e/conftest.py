@@ -72,7 +72,8 @@ def browser() -> Iterator:
 
 @pytest.fixture
 def page(browser) -> Iterator:
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-US")
+    """A page at a laptop's 1366x850; tests that cover a phone's 390x844 too set it themselves."""
+    context = browser.new_context(viewport={"width": 1366, "height": 850}, locale="en-US")
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page

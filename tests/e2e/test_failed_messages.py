@@ -145,7 +145,11 @@ def test_a_failed_message_is_red_with_plain_words(
         page.screenshot(path=str(shots / "ticket-page.png"))
 
 
-def test_send_as_template_from_a_failed_bubble_reaches_the_customer(page, live_server, settings, monkeypatch, agent):
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1366x850", "390x844"])
+def test_send_as_template_from_a_failed_bubble_reaches_the_customer(
+    page, live_server, settings, monkeypatch, agent, viewport
+):
+    page.set_viewport_size(viewport)
     wire(live_server.url, settings, monkeypatch, templates=True)
     ticket = customer_writes("Any news about order 4521?", hours_ago=30)
     Contact.objects.filter(wa_id=WA).update(whatsapp_opt_in=True)
@@ -184,9 +188,11 @@ def phone_texts() -> list[str]:
     return list(SimMessage.objects.filter(wa_id=WA, direction="out").values_list("text", flat=True))
 
 
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1366x850", "390x844"])
 def test_retry_after_a_transient_failure_gets_the_message_delivered_live(
-    page, asgi_server, settings, monkeypatch, agent
+    page, asgi_server, settings, monkeypatch, agent, viewport
 ):
+    page.set_viewport_size(viewport)
     wire(asgi_server.url, settings, monkeypatch, templates=False)
     ticket = customer_writes("Any news about order 4521?")
     Ticket.objects.filter(pk=ticket.pk).update(assignee=agent)
@@ -223,6 +229,9 @@ def test_retry_after_a_transient_failure_gets_the_message_delivered_live(
 
 
 def test_the_reply_note_shortcut_toggles_while_typing(page, live_server, agent):
+    """Desktop only (1366x850): Alt+N is a keyboard shortcut, and a phone has no Alt key; at phone size the agent
+    taps the Reply type radios, which the send-as-template test above uses at both sizes."""
+    page.set_viewport_size(DESKTOP)
     contact = Contact.objects.create(name="Carla", email="carla@example.com")
     ticket = Ticket.objects.create(subject="Refund", requester=contact, via=Via.WEB, assignee=agent)
     log_in(page, live_server.url, agent)

@@ -240,7 +240,7 @@ def test_a_burst_is_one_request_and_the_selection_survives_it(page, asgi_server,
     expect(page.locator(f'.ticket-row[data-ticket-id="{tickets[1].pk}"] .col-subject a')).to_be_focused()
 
 
-def test_a_reconnect_fetches_what_was_missed_once(page, asgi_server, agent):
+def test_a_reconnect_fetches_what_was_missed_once(page, asgi_server, agent, viewport):
     TicketFactory(subject="Already there", assignee=agent)
     open_live_list(page, asgi_server, agent, "/?view=mine")
     requests = list_requests(page, asgi_server)

@@ -117,8 +117,11 @@ def test_six_failures_never_cover_the_composer_and_collapse_into_the_bell(
     expect(delivery_banners(page)).to_have_count(0)
 
 
-def test_list_filters_and_contact_form_stay_clear_and_a_second_failure_raises_the_count(page, asgi_server, account):
-    page.set_viewport_size(VIEWPORTS["desktop"])
+@pytest.mark.parametrize("size", VIEWPORTS.keys())
+def test_list_filters_and_contact_form_stay_clear_and_a_second_failure_raises_the_count(
+    page, asgi_server, account, size
+):
+    page.set_viewport_size(VIEWPORTS[size])
     agent = UserFactory(username="alice", password=PASSWORD)
     tickets, _ = six_failures(account, agent)
     log_in(page, asgi_server, agent)
@@ -139,7 +142,9 @@ def test_list_filters_and_contact_form_stay_clear_and_a_second_failure_raises_th
     expect(page.locator("#notification-count")).to_have_text("5")  # five tickets: one banner each
 
 
-def test_a_later_delivered_message_marks_the_banner_resolved(page, asgi_server, account):
+@pytest.mark.parametrize("size", VIEWPORTS.keys())
+def test_a_later_delivered_message_marks_the_banner_resolved(page, asgi_server, account, size):
+    page.set_viewport_size(VIEWPORTS[size])
     agent = UserFactory(username="alice", password=PASSWORD)
     ticket = whatsapp_ticket(account=account, hours_since_customer=1, assignee=agent)
     failed = agent_reply(ticket=ticket, author=agent, wamid="wamid.F")

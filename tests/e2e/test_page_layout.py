@@ -1,4 +1,5 @@
-"""Layout at the sizes agents use: the ticket list fits 1366 px; on a phone the conversation comes first."""
+"""Layout at the sizes agents use: the ticket list fits 1366 px and never pushes a phone's 390 px page sideways; on a
+phone the conversation comes first."""
 
 import pytest
 
@@ -48,6 +49,32 @@ def test_ticket_list_fits_1366_px_with_one_line_subjects(page, live_server, logi
     assert height < line * 1.5, f"the subject wraps: {height}px for a {line}px line"
     assert cell.evaluate("el => el.scrollWidth > el.clientWidth")  # cut with an ellipsis, not wrapped
     page.screenshot(path=str(artifacts_dir / "ticket-list-1366.png"))
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_ticket_list_at_phone_width_scrolls_inside_its_box_not_the_page(page, live_server, login, artifacts_dir):
+    """At 390 px the table may scroll sideways inside its own box; the page does not, and the search box, the views
+    and the first subject stay within the screen."""
+    agent = _agent()
+    for n in range(3):
+        services.ticket_create(
+            requester=ContactFactory(name=f"Maximilian Customer-Requester {n}"),
+            subject=f"{LONG_SUBJECT} ({n})",
+            actor=agent,
+            assignee=agent,
+            priority="urgent",
+            tags=["damaged-in-transit", "refund-requested", "vip"],
+            via=Via.WEB,
+        )
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(page, live_server, agent, PASSWORD)
+    sizes = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert sizes[0] <= sizes[1], f"the page scrolls sideways at 390 px: {sizes}"
+    for locator in (page.get_by_label("Search"), page.locator(".ticket-row .col-subject a").first):
+        box = locator.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + min(box["width"], 40) <= 390, box
+    page.screenshot(path=str(artifacts_dir / "ticket-list-390.png"), full_page=True)
 
 
 @pytest.mark.browser

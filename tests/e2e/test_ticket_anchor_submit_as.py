@@ -65,10 +65,11 @@ def test_page_is_anchored_at_the_newest_message_and_stays_there_after_submit_as(
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_main_button_follows_the_status_select(page, live_server, login):
+@pytest.mark.parametrize("size", [(1366, 850), (390, 844)])
+def test_main_button_follows_the_status_select(page, live_server, login, size):
     agent = UserFactory(username="omar", first_name="Omar", last_name="Agent", password=PASSWORD)
     ticket = _long_ticket(agent)
-    page.set_viewport_size({"width": 1366, "height": 850})
+    page.set_viewport_size({"width": size[0], "height": size[1]})
     login(page, live_server, agent, PASSWORD)
     page.goto(f"{live_server.url}/tickets/{ticket.pk}/")
     page.get_by_label("Status").select_option("hold")
