@@ -59,7 +59,7 @@ def test_event_log_sentences(agent_client, agent, conversation):
     assert "Comment added (public reply)" in html
     assert "Comment added (internal note)" in html
     assert "Comment added (customer message)" in html
-    assert "Delivery failed: 131047 Re-engagement message" in html
+    assert "Not delivered: Re-engagement message (131047)" in html
     assert "Delivery status changed from sent to delivered" in html
     assert "custom.thing (answer=42)" in html
     assert "Ticket created via Web" in html
@@ -70,7 +70,7 @@ def test_event_log_delivery_tab(agent_client, agent, conversation):
     events.delivery_failed(comment=comment, code="131047", title="Re-engagement message", detail="")
     html = agent_client.get(ticket_url(conversation), {"events": "delivery"}).content.decode()
     log = html[html.index('id="event-log"') :]
-    assert "Delivery failed: 131047" in log
+    assert "(131047)" in log
     assert "Comment added" not in log
     fragment = agent_client.get(
         ticket_url(conversation), {"events": "delivery"}, headers={"HX-Request": "true", "HX-Target": "event-log"}
@@ -126,7 +126,7 @@ def test_event_log_delivery_tab(agent_client, agent, conversation):
             "Ticket created via WhatsApp as a follow-up of #7",
         ),
         ("delivery.status", {"status": "sent", "previous": None}, None, "Delivery status: sent"),
-        ("delivery.failed", {}, None, "Delivery failed"),
+        ("delivery.failed", {}, None, "Not delivered"),
         ("macro.applied", {"macro_id": 3}, "x", "Macro applied: #3"),
         ("trigger.fired", {"title": "Auto-reply"}, None, "Trigger fired: Auto-reply"),
         ("automation.fired", {}, None, "Automation fired"),

@@ -133,8 +133,10 @@ def describe_event(event: Event, names: dict | None = None) -> str:
         files = f", {count} attachment{'s' if count != 1 else ''}" if count else ""
         return f"Comment added ({what}{files})"
     if kind == events.DELIVERY_FAILED:
-        reason = " ".join(part for part in (str(data.get("code") or ""), str(data.get("title") or "")) if part)
-        text = f"Delivery failed: {reason}" if reason else "Delivery failed"
+        # Plain words first, as on the bubble and the banner; the code last, for whoever looks it up.
+        title, code = str(data.get("title") or ""), str(data.get("code") or "")
+        reason = f"{title} ({code})" if title and code else title or code
+        text = _("Not delivered: %(reason)s") % {"reason": reason} if reason else _("Not delivered")
         return f"{text}. {data['detail']}" if data.get("detail") else text
     if kind == events.DELIVERY_RETRIED:
         code = str(data.get("code") or "")
