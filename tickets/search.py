@@ -22,6 +22,7 @@ import json
 import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -176,7 +177,10 @@ def _estimated_rows(queryset: QuerySet[Ticket], sq: SearchQuery) -> tuple[float,
     """The planner's row estimates (no execution, one EXPLAIN): documents matching `sq`, all documents, the tickets
     of `queryset`, all tickets."""
     documents_sql, documents_params = _message_documents(sq)
-    base_sql, base_params = queryset.order_by().values("pk").query.sql_with_params()
+    try:
+        base_sql, base_params = queryset.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # a list that is empty by construction (queryset.none()): nothing to walk
+        return 0.0, 1.0, 0.0, 1.0
     parts = (
         documents_sql,
         f"SELECT ticket_id FROM {MESSAGE_DOCUMENTS}",  # noqa: S608 - a constant

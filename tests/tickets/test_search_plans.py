@@ -95,6 +95,11 @@ def test_the_planners_estimates_decide(admin_user, monkeypatch):
     assert min(matching, documents, listed, tickets) >= 0
 
 
+def test_a_list_empty_by_construction_searches_to_nothing(either_way):
+    TicketFactory(subject="Quokka")
+    assert list(search.search(Ticket.objects.none(), "quokka")) == []
+
+
 @postgres_only
 def test_phone_fragments_use_the_trigram_indexes(admin_user):
     """The digits expression in tickets.search must equal the indexed one of migration 0009, or every phone-like
