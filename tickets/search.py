@@ -8,7 +8,9 @@ So the words of a query may be spread over a ticket's messages, as in the SQLite
 under German *and* English stemming ("Rechnungen" finds "Rechnung", "invoices" finds "invoice").
 
 A search answers at most MAX_RESULTS tickets, the most recently updated matches, and ranks only those (subject,
-requester, whether a message matched). docs/BENCHMARKS.md (full-text search at 100,000 tickets) has the figures.
+requester, whether a message matched). How they are found depends on how common the words are (`newest_matches`):
+a frequent word is checked ticket by ticket along the recency index until MAX_RESULTS matched, a rare one is
+collected from the GIN indexes. docs/BENCHMARKS.md (full-text search at 100,000 tickets) has the figures.
 
 The expressions below must stay identical to the ones in the migrations, or PostgreSQL stops using the indexes
 (tests/tickets/test_search.py checks the plan).
@@ -16,11 +18,14 @@ The expressions below must stay identical to the ones in the migrations, or Post
 SQLite, the embedded default, has no such index: it falls back to case-insensitive substring matches.
 """
 
+import json
 import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     Exists,
     F,
@@ -33,7 +38,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Expression, RawSQL
 from django.db.models.functions import Coalesce, Replace
 
 from tickets.models import Comment, Contact, Ticket
@@ -50,6 +55,11 @@ MESSAGE_MATCH = 0.1
 # 1,000 too). One more than the list's count cap, so a longer result still reads "1,000+".
 MAX_RESULTS = 1001
 MESSAGE_DOCUMENTS = "tickets_search_messages"
+# Walk the tickets by recency (checking each) when the planner expects MAX_RESULTS matches within this many tickets
+# along the index; else collect the matches from the GIN indexes. A walk costs ~5 us per ticket it passes, collecting
+# ~10 us per match; the planner overestimates what an agent sees (by ~2.5 x at 100k), hence the margin. Measured at
+# 100k tickets: docs/BENCHMARKS.md (full-text search).
+WALK_MAX_ROWS = 10_000
 
 
 def vector(*fields: str) -> SearchVector:
@@ -99,13 +109,14 @@ def _requester_ids(q: str, search_query) -> QuerySet[Contact]:
     by_words = by_words.order_by().values("pk")
     if not (digits := _digits(q)):
         return by_words
-    # No index helps a substring of digits; only phone-like queries pay for this scan of the contacts.
+    # On PostgreSQL trigram indexes answer these substrings (migration 0009); SQLite scans the contacts.
     by_phone = _contacts().filter(Q(phone_digits__contains=digits) | Q(wa_id__contains=digits)).order_by().values("pk")
     return by_words.union(by_phone)
 
 
 def _phone_digits():
-    """The phone number without the separators people type ("+49 170-123" -> "49170123")."""
+    """The phone number without the separators people type ("+49 170-123" -> "49170123"). Indexed as it is here
+    (migration 0009): change both or neither."""
     expression = F("phone")
     for separator in PHONE_SEPARATORS:
         expression = Replace(expression, Value(separator), Value(""))
@@ -126,20 +137,6 @@ def _compiled(expression, connection_) -> tuple[str, list]:
     return sql, list(params)
 
 
-def _message_ticket_ids(sq: SearchQuery) -> RawSQL:
-    """Tickets with a message matching `sq`: one index scan of the per-ticket message documents (migration 0007)
-    instead of one heap row per matching message.
-
-    Collected into an array first: as a plain subquery PostgreSQL costed a sequential scan of all documents within
-    a hair of the GIN bitmap scan and often took it, at 2-4 x the time; the array's subquery is planned on its own,
-    where the index wins (docs/BENCHMARKS.md, full-text search)."""
-    sql, params = _compiled(sq, connection)
-    return RawSQL(  # noqa: S611 - a constant and compiled SQL
-        f"SELECT unnest(ARRAY(SELECT ticket_id FROM {MESSAGE_DOCUMENTS} WHERE document @@ ({sql})))",  # noqa: S608
-        params,
-    )
-
-
 def _with_message_match(ticket_ids: list[int], sq: SearchQuery) -> list[int]:
     """Which of `ticket_ids` matched in their messages: one primary-key probe each into the message documents."""
     sql, params = _compiled(sq, connection)
@@ -151,23 +148,109 @@ def _with_message_match(ticket_ids: list[int], sq: SearchQuery) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+class _MatchesInMessages(Expression):
+    """Whether the ticket's message document matches: one primary-key probe, evaluated per ticket only when the
+    subject and requester did not match already. A scalar subquery, so PostgreSQL cannot turn it into a hash of
+    every matching document (which is what EXISTS became: the cost of collecting all matches, per walk)."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, ticket_id, search_query):
+        super().__init__()
+        self.ticket_id, self.search_query = ticket_id, search_query
+
+    def get_source_expressions(self):
+        return [self.ticket_id, self.search_query]
+
+    def set_source_expressions(self, exprs):
+        self.ticket_id, self.search_query = exprs
+
+    def as_sql(self, compiler, connection_):
+        id_sql, id_params = compiler.compile(self.ticket_id)
+        query_sql, query_params = compiler.compile(self.search_query)
+        sql = f"(SELECT s.document @@ ({query_sql}) FROM {MESSAGE_DOCUMENTS} s WHERE s.ticket_id = {id_sql})"  # noqa: S608 - a constant and compiled SQL
+        return sql, [*query_params, *id_params]
+
+
+def _estimated_rows(queryset: QuerySet[Ticket], sq: SearchQuery) -> tuple[float, float, float, float]:
+    """The planner's row estimates (no execution, one EXPLAIN): documents matching `sq`, all documents, the tickets
+    of `queryset`, all tickets."""
+    documents_sql, documents_params = _message_documents(sq)
+    try:
+        base_sql, base_params = queryset.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # a list that is empty by construction (queryset.none()): nothing to walk
+        return 0.0, 1.0, 0.0, 1.0
+    parts = (
+        documents_sql,
+        f"SELECT ticket_id FROM {MESSAGE_DOCUMENTS}",  # noqa: S608 - a constant
+        f"SELECT * FROM ({base_sql}) AS base",  # noqa: S608 - SQL from the ORM
+        f"SELECT id FROM {Ticket._meta.db_table}",  # noqa: S608 - a constant
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + " UNION ALL ".join(f"({part})" for part in parts),
+                       [*documents_params, *base_params])  # fmt: skip
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    children = plan[0]["Plan"]["Plans"]
+    return tuple(float(child["Plan Rows"]) for child in children)
+
+
+def walks(queryset: QuerySet[Ticket], sq: SearchQuery) -> bool:
+    """Whether the MAX_RESULTS newest matches are expected within WALK_MAX_ROWS tickets along the recency index:
+    (tickets / matching tickets of the list) x MAX_RESULTS, matches taken as spread evenly over time."""
+    matching_documents, documents, listed, tickets = _estimated_rows(queryset, sq)
+    matching_listed = listed * matching_documents / max(documents, 1.0)
+    return MAX_RESULTS * tickets / max(matching_listed, 1.0) <= WALK_MAX_ROWS
+
+
 def newest_matches(queryset: QuerySet[Ticket], q: str) -> QuerySet:
     """PostgreSQL: the ids of the MAX_RESULTS most recently updated tickets of `queryset` matching `q`, newest first.
 
     Only these are ranked: ranking parses each ticket's subject and requester again (~20 us a ticket), and a common
-    word matches half of 100k tickets. They are sorted by an expression, not along the (updated_at, id) index: for
-    a rare word PostgreSQL walked the whole index looking for matches (200 ms at 100k tickets), where collecting the
-    matches first costs what the matches cost."""
+    word matches half of 100k tickets. Two plans, one answer:
+    - a frequent word: walk the (updated_at, id) index, newest first, and check each ticket (subject and requester
+      against the hashed matches of their indexes, the messages by one probe of the ticket's document) until
+      MAX_RESULTS matched; "Bestellung" in half the tickets visits ~2,000 tickets instead of collecting 50,000.
+    - a rare word: collect the matches from the GIN indexes and sort them by an expression, not along the index:
+      walking it for a rare word visits all 100,000 tickets looking for matches.
+    The planner's own estimates decide (`walks`)."""
     sq = query(q)
     by_subject = (
         Ticket.objects.annotate(search_vector=vector(*TICKET_FIELDS)).filter(search_vector=sq).order_by().values("pk")
     )
-    by_requester = Ticket.objects.filter(requester__in=_requester_ids(q, sq)).order_by().values("pk")
-    match = Q(pk__in=by_subject.union(by_requester)) | Q(pk__in=_message_ticket_ids(sq))
-    if (ticket_id := _ticket_id(q)) is not None:
-        match |= Q(pk=ticket_id)
+    requesters = _requester_ids(q, sq)
+    ticket_id = _ticket_id(q)
+    if walks(queryset, sq):
+        match = Q(pk__in=by_subject) | Q(requester__in=requesters) | Q(_MatchesInMessages(F("pk"), sq))
+        if ticket_id is not None:
+            match |= Q(pk=ticket_id)
+        return queryset.filter(match).order_by("-updated_at", "-id").values_list("pk", flat=True)[:MAX_RESULTS]
+    # One set of ids, in an array (planned on its own, estimated small: this path is for few matches), so PostgreSQL
+    # looks the tickets up by primary key; an OR of id sets, or a union estimated at hundreds of rows, scanned every
+    # ticket. The requesters' tickets come from an array for the same reason (the contacts' estimate was 400 for 1).
+    by_requester = Ticket.objects.filter(requester_id__in=_array(requesters)).order_by().values("pk")
+    parts = [by_subject.query.sql_with_params(), by_requester.query.sql_with_params(), _message_documents(sq)]
+    if ticket_id is not None:
+        parts.append(("SELECT %s", [ticket_id]))
+    union = " UNION ".join(f"({sql})" for sql, _ in parts)
+    ids = RawSQL(  # noqa: S611 - SQL and parameters from the ORM
+        f"SELECT unnest(ARRAY({union}))", [param for _, params in parts for param in params]
+    )
     recency = Coalesce("updated_at", "created_at")
-    return queryset.filter(match).order_by(recency.desc(), "-id").values_list("pk", flat=True)[:MAX_RESULTS]
+    return queryset.filter(pk__in=ids).order_by(recency.desc(), "-id").values_list("pk", flat=True)[:MAX_RESULTS]
+
+
+def _message_documents(sq: SearchQuery) -> tuple[str, list]:
+    """The tickets whose message document matches `sq`, from the GIN index: SQL and parameters."""
+    sql, params = _compiled(sq, connection)
+    return f"SELECT ticket_id FROM {MESSAGE_DOCUMENTS} WHERE document @@ ({sql})", params  # noqa: S608 - compiled
+
+
+def _array(ids: QuerySet) -> RawSQL:
+    """`ids` as an array, unnested: a subquery PostgreSQL plans on its own, with the row estimate of an array."""
+    sql, params = ids.query.sql_with_params()
+    return RawSQL(f"SELECT unnest(ARRAY({sql}))", params)  # noqa: S611 - SQL and parameters from the ORM
 
 
 def _postgres_search(queryset: QuerySet[Ticket], q: str) -> QuerySet[Ticket]:

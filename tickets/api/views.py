@@ -41,7 +41,12 @@ def visible_ticket_or_404(request: Request, ticket_id) -> Ticket:
 @extend_schema_view(
     list=extend_schema(
         summary="List tickets",
-        description="Tickets the caller may see, most recently updated first; with `q`, best match first.",
+        description=(
+            "Tickets the caller may see, most recently updated first; with `q`, best match first. `count` stops at"
+            " 1,000 (a larger result still reports 1000, and `next` keeps paging). A search (`q`) answers at most the"
+            " 1,001 most recently updated matching tickets, ranked among themselves, as Zendesk's search stops at"
+            " 1,000 results: narrow the words or add filters to reach older tickets."
+        ),
     ),
     retrieve=extend_schema(summary="Show a ticket"),
 )
