@@ -21,8 +21,8 @@ from tests.security.test_access_matrix import (
     expect,
     page_client,
     variant_ticket,
-    ws_connect,
 )
+from tests.security.test_access_matrix_websocket import ws_connect
 from tests.tickets.presence_helpers import presence_isolated  # noqa: F401  (autouse)
 from tickets.models import Comment
 
