@@ -9,6 +9,7 @@ the local PostgreSQL and Redis (override with BENCH_PG and BENCH_REDIS_URL). Eac
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -84,6 +85,19 @@ def db_exists(name: str) -> bool:
 def db_drop(name: str) -> None:
     with _admin_connection() as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run_json(script: str, args: list[str], *, env: dict[str, str], echo_stderr: bool = False) -> dict:
+    """Run a bench script's in-process mode (`script args`) in a fresh interpreter with `env`: its last stdout line is
+    its JSON result."""
+    out = subprocess.run(
+        [sys.executable, script, *args], cwd=REPO, env=env, capture_output=True, text=True, check=False
+    )
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-4000:])
+    if echo_stderr:
+        print(out.stderr, end="", flush=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def manage(*args: str, env: dict[str, str], quiet: bool = True, timeout: float = 1800) -> str:
