@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
@@ -45,6 +46,8 @@ urlpatterns = [
     path("api/", include(api_router.urls)),
     path("whatsapp/", include("channels_whatsapp.urls")),
     path("healthz/", healthz, name="healthz"),
+    # The JavaScript catalogue (gettext() and friends in static/js), in the active language.
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("macros/", include("macros.urls")),
     path("rules/", include("automations.urls")),
     path("", include("tickets.urls")),
