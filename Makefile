@@ -21,7 +21,7 @@ RUN_ENV = WHATSAPP_GRAPH_URL=$${WHATSAPP_GRAPH_URL:-http://$(HOST):$(PORT)/simul
 	WHATSAPP_SIMULATOR_WEBHOOK_URL=$${WHATSAPP_SIMULATOR_WEBHOOK_URL:-http://$(HOST):$(PORT)/whatsapp/webhook/} \
 	SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)}
 
-.PHONY: venv run test lint fmt migrate seed clean
+.PHONY: venv run test lint fmt migrate seed clean messages
 
 venv: $(VENV)/.installed
 
@@ -91,3 +91,11 @@ bench: bench-deps
 ## 2 daphne + 2 qcluster on PostgreSQL + Redis: banners fan out, nothing is processed twice (docs/operations.md).
 scaleout: bench-deps
 	$(PY) bench/scaleout.py
+
+## Update the translation catalogues from the source, then compile them (needs GNU gettext: apt-get install gettext).
+## Translate the new entries in locale/<lang>/LC_MESSAGES/*.po and run it again; docs/i18n.md has the details.
+MESSAGES_IGNORE := --ignore=.venv --ignore=tests --ignore=bench --ignore=var --ignore=docs --ignore=static/vendor
+messages: venv
+	$(LOCAL) $(PY) manage.py makemessages --all --no-obsolete --add-location=file $(MESSAGES_IGNORE)
+	$(LOCAL) $(PY) manage.py makemessages --all --no-obsolete --add-location=file -d djangojs $(MESSAGES_IGNORE)
+	$(LOCAL) $(PY) manage.py compilemessages --ignore=.venv
