@@ -9,6 +9,7 @@ condition or action.
 """
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import serializers, status, viewsets
@@ -98,20 +99,22 @@ class _RuleViewSet(viewsets.GenericViewSet):
         rule_id = int(self.kwargs[self.lookup_field])
         rule = selectors.rule_get(self.model, rule_id) if rule_id <= MAX_ID else None
         if rule is None:
-            raise NotFound(f"No such {self.kind}.")
+            raise NotFound(_("No such trigger.") if self.kind == "trigger" else _("No such automation."))
         return rule
 
     def _data(self, request: Request, *, existing: BusinessRule | None = None) -> dict:
         """Zendesk's request shapes -> ours: unwrap {"trigger": {...}}, fold top-level all/any into conditions."""
         data = request.data
         if not isinstance(data, dict):
-            raise ValidationError({"non_field_errors": ["Send a JSON object."]})
+            raise ValidationError({"non_field_errors": [_("Send a JSON object.")]})
         if isinstance(data.get(self.kind), dict):
             data = data[self.kind]
         data = dict(data)
         if "all" in data or "any" in data:
             if "conditions" in data:
-                raise ValidationError({"conditions": ["Give conditions, or all and any (Zendesk's form), not both."]})
+                raise ValidationError(
+                    {"conditions": [_("Give conditions, or all and any (Zendesk's form), not both.")]}
+                )
             current = (existing.conditions if existing is not None else None) or {}
             data["conditions"] = {
                 "all": data.pop("all", current.get("all", [])),

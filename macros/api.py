@@ -7,6 +7,7 @@ who may change what (403) and what is valid (`DomainError` -> 400).
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import serializers, status, viewsets
@@ -177,7 +178,7 @@ class MacroViewSet(viewsets.GenericViewSet):
         macro_id = int(self.kwargs[self.lookup_field])
         macro = selectors.macro_visible_get(user=self.request.user, macro_id=macro_id) if macro_id <= MAX_ID else None
         if macro is None:
-            raise NotFound("No such macro.")
+            raise NotFound(_("No such macro."))
         return macro
 
     def list(self, request: Request) -> Response:
@@ -239,9 +240,9 @@ class TicketMacroViewSet(viewsets.GenericViewSet):
             else None
         )
         if ticket is None:
-            raise NotFound("No such ticket.")
+            raise NotFound(_("No such ticket."))
         if macro is None:
-            raise NotFound("No such macro, or it is not available to you.")
+            raise NotFound(_("No such macro, or it is not available to you."))
         return ticket, macro
 
     @extend_schema(
