@@ -112,3 +112,13 @@ def test_a_macro_refusal_names_the_action_in_german(german):
         'Aktion 2 (status): "value" fehlt.',
         "Aktion 3 (comment_value): unbekannter Platzhalter {{ticket.titel}}.",
     ]
+
+
+def test_the_api_documentation_of_rules_speaks_german(german, admin_api):
+    schema = admin_api.get("/api/schema/", {"format": "json"}, HTTP_ACCEPT_LANGUAGE="de").json()
+    create = schema["paths"]["/api/triggers/"]["post"]
+    assert create["summary"] == "Auslöser erstellen"
+    assert create["description"] == (
+        "JSON im Zendesk-Format; ohne position kommt der Auslöser an das Ende. Nur für Administratoren "
+        "(403 für Agenten); 400 nennt die fehlerhafte Bedingung oder Aktion."
+    )
