@@ -7,6 +7,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from automations import rules
 from automations.models import Automation, AutomationFiring, BusinessRule, Trigger
@@ -33,8 +35,8 @@ EXAMPLES = {
 
 class _RuleForm(forms.ModelForm):
     kind = "trigger"
-    conditions = forms.JSONField(widget=JSON_WIDGET)
-    actions = forms.JSONField(widget=JSON_WIDGET)
+    conditions = forms.JSONField(label=gettext_lazy("Conditions"), widget=JSON_WIDGET)
+    actions = forms.JSONField(label=gettext_lazy("Actions"), widget=JSON_WIDGET)
 
     class Meta:
         fields = ["title", "description", "active", "position", "conditions", "actions"]
@@ -42,8 +44,10 @@ class _RuleForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         conditions, actions = EXAMPLES[self.kind]
-        self.fields["conditions"].help_text = "Zendesk's JSON, e.g. " + json.dumps(conditions)
-        self.fields["actions"].help_text = "Zendesk's JSON, e.g. " + json.dumps(actions)
+        self.fields["conditions"].help_text = _("Zendesk's JSON, e.g. %(example)s") % {
+            "example": json.dumps(conditions)
+        }
+        self.fields["actions"].help_text = _("Zendesk's JSON, e.g. %(example)s") % {"example": json.dumps(actions)}
         self.fields["position"].required = False
 
     def clean(self):
@@ -114,11 +118,11 @@ class _RuleAdmin(admin.ModelAdmin):
     def delete_model(self, request: HttpRequest, obj: BusinessRule) -> None:
         rules.rule_delete(rule=obj, actor=request.user)
 
-    @admin.action(description="Activate the selected rules")
+    @admin.action(description=gettext_lazy("Activate the selected rules"))
     def make_active(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._set_active(request, queryset, True)
 
-    @admin.action(description="Deactivate the selected rules")
+    @admin.action(description=gettext_lazy("Deactivate the selected rules"))
     def make_inactive(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._set_active(request, queryset, False)
 
@@ -131,7 +135,11 @@ class _RuleAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{rule}: {error}", messages.ERROR)
             else:
                 changed += 1
-        self.message_user(request, f"{changed} rule(s) {'activated' if active else 'deactivated'}.")
+        if active:
+            message = ngettext("%(count)d rule(s) activated.", "%(count)d rule(s) activated.", changed)
+        else:
+            message = ngettext("%(count)d rule(s) deactivated.", "%(count)d rule(s) deactivated.", changed)
+        self.message_user(request, message % {"count": changed})
 
 
 @admin.register(Trigger)

@@ -9,6 +9,9 @@ condition or action.
 """
 
 from django.db.models import QuerySet
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import serializers, status, viewsets
@@ -29,12 +32,12 @@ class ConditionSerializer(serializers.Serializer):
 
     field = serializers.CharField(help_text="status, priority, update_type, current_tags, hours_since_created, ...")
     operator = serializers.CharField(help_text="is, is_not, less_than, greater_than, includes, changed, ...")
-    value = serializers.JSONField(help_text='e.g. "solved", "vip urgent", 96, "current_user"')
+    value = serializers.JSONField(help_text=gettext_lazy('e.g. "solved", "vip urgent", 96, "current_user"'))
 
 
 class ConditionsSerializer(serializers.Serializer):
-    all = ConditionSerializer(many=True, help_text="Every one must hold.")
-    any = ConditionSerializer(many=True, help_text="At least one must hold (when not empty).")
+    all = ConditionSerializer(many=True, help_text=gettext_lazy("Every one must hold."))
+    any = ConditionSerializer(many=True, help_text=gettext_lazy("At least one must hold (when not empty)."))
 
 
 class RuleOutputSerializer(serializers.Serializer):
@@ -98,20 +101,22 @@ class _RuleViewSet(viewsets.GenericViewSet):
         rule_id = int(self.kwargs[self.lookup_field])
         rule = selectors.rule_get(self.model, rule_id) if rule_id <= MAX_ID else None
         if rule is None:
-            raise NotFound(f"No such {self.kind}.")
+            raise NotFound(_("No such trigger.") if self.kind == "trigger" else _("No such automation."))
         return rule
 
     def _data(self, request: Request, *, existing: BusinessRule | None = None) -> dict:
         """Zendesk's request shapes -> ours: unwrap {"trigger": {...}}, fold top-level all/any into conditions."""
         data = request.data
         if not isinstance(data, dict):
-            raise ValidationError({"non_field_errors": ["Send a JSON object."]})
+            raise ValidationError({"non_field_errors": [_("Send a JSON object.")]})
         if isinstance(data.get(self.kind), dict):
             data = data[self.kind]
         data = dict(data)
         if "all" in data or "any" in data:
             if "conditions" in data:
-                raise ValidationError({"conditions": ["Give conditions, or all and any (Zendesk's form), not both."]})
+                raise ValidationError(
+                    {"conditions": [_("Give conditions, or all and any (Zendesk's form), not both.")]}
+                )
             current = (existing.conditions if existing is not None else None) or {}
             data["conditions"] = {
                 "all": data.pop("all", current.get("all", [])),
@@ -147,30 +152,38 @@ class _RuleViewSet(viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-ACTIVE = OpenApiParameter("active", OpenApiTypes.BOOL, description="Only active (true) or inactive (false) rules.")
-WRITE_NOTE = " Admins only (403 for agents); 400 names the bad condition or action."
+ACTIVE = OpenApiParameter(
+    "active", OpenApiTypes.BOOL, description=gettext_lazy("Only active (true) or inactive (false) rules.")
+)
+WRITE_NOTE = gettext_lazy("Admins only (403 for agents); 400 names the bad condition or action.")
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List triggers", description="In running order (position).", parameters=[ACTIVE]),
-    retrieve=extend_schema(summary="Show a trigger"),
+    list=extend_schema(
+        summary=gettext_lazy("List triggers"),
+        description=gettext_lazy("In running order (position)."),
+        parameters=[ACTIVE],
+    ),
+    retrieve=extend_schema(summary=gettext_lazy("Show a trigger")),
     create=extend_schema(
-        summary="Create a trigger",
-        description="Zendesk's JSON; without a position the trigger goes last." + WRITE_NOTE,
+        summary=gettext_lazy("Create a trigger"),
+        description=format_lazy(
+            "{} {}", gettext_lazy("Zendesk's JSON; without a position the trigger goes last."), WRITE_NOTE
+        ),
         request=TriggerInputSerializer,
         responses={201: TriggerSerializer},
     ),
     partial_update=extend_schema(
-        summary="Update a trigger",
-        description="Changes only the keys sent." + WRITE_NOTE,
+        summary=gettext_lazy("Update a trigger"),
+        description=format_lazy("{} {}", gettext_lazy("Changes only the keys sent."), WRITE_NOTE),
         request=TriggerInputSerializer,
     ),
     update=extend_schema(
-        summary="Update a trigger (PUT, as Zendesk)",
-        description="Same as PATCH: changes only the keys sent." + WRITE_NOTE,
+        summary=gettext_lazy("Update a trigger (PUT, as Zendesk)"),
+        description=format_lazy("{} {}", gettext_lazy("Same as PATCH: changes only the keys sent."), WRITE_NOTE),
         request=TriggerInputSerializer,
     ),
-    destroy=extend_schema(summary="Delete a trigger", description="Admins only."),
+    destroy=extend_schema(summary=gettext_lazy("Delete a trigger"), description=gettext_lazy("Admins only.")),
 )
 class TriggerViewSet(_RuleViewSet):
     kind = "trigger"
@@ -181,28 +194,36 @@ class TriggerViewSet(_RuleViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List automations", description="In running order (position).", parameters=[ACTIVE]),
-    retrieve=extend_schema(summary="Show an automation"),
+    list=extend_schema(
+        summary=gettext_lazy("List automations"),
+        description=gettext_lazy("In running order (position)."),
+        parameters=[ACTIVE],
+    ),
+    retrieve=extend_schema(summary=gettext_lazy("Show an automation")),
     create=extend_schema(
-        summary="Create an automation",
-        description=(
-            "Zendesk's JSON. Needs a time condition under all and a condition or action that stops it matching "
-            "once it has acted (Zendesk's rule)." + WRITE_NOTE
+        summary=gettext_lazy("Create an automation"),
+        description=format_lazy(
+            "{} {}",
+            gettext_lazy(
+                "Zendesk's JSON. Needs a time condition under all and a condition or action that stops it matching "
+                "once it has acted (Zendesk's rule)."
+            ),
+            WRITE_NOTE,
         ),
         request=AutomationInputSerializer,
         responses={201: AutomationSerializer},
     ),
     partial_update=extend_schema(
-        summary="Update an automation",
-        description="Changes only the keys sent." + WRITE_NOTE,
+        summary=gettext_lazy("Update an automation"),
+        description=format_lazy("{} {}", gettext_lazy("Changes only the keys sent."), WRITE_NOTE),
         request=AutomationInputSerializer,
     ),
     update=extend_schema(
-        summary="Update an automation (PUT, as Zendesk)",
-        description="Same as PATCH: changes only the keys sent." + WRITE_NOTE,
+        summary=gettext_lazy("Update an automation (PUT, as Zendesk)"),
+        description=format_lazy("{} {}", gettext_lazy("Same as PATCH: changes only the keys sent."), WRITE_NOTE),
         request=AutomationInputSerializer,
     ),
-    destroy=extend_schema(summary="Delete an automation", description="Admins only."),
+    destroy=extend_schema(summary=gettext_lazy("Delete an automation"), description=gettext_lazy("Admins only.")),
 )
 class AutomationViewSet(_RuleViewSet):
     kind = "automation"

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AutomationsConfig(AppConfig):
     name = "automations"
-    verbose_name = "Business rules"
+    verbose_name = _("Business rules")
 
     def ready(self) -> None:
         from automations import engine, operations

@@ -7,6 +7,7 @@ Both hold Zendesk's own JSON: `conditions` = `{"all": [{field, operator, value}]
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 def empty_conditions() -> dict:
@@ -14,17 +15,24 @@ def empty_conditions() -> dict:
 
 
 class BusinessRule(models.Model):
-    title = models.CharField(max_length=255)
-    description = models.TextField(blank=True)
-    active = models.BooleanField(default=True)
-    position = models.PositiveIntegerField(default=0, help_text="Rules run in this order (lowest first).")
-    conditions = models.JSONField(default=empty_conditions, help_text='{"all": [...], "any": [...]}')
-    actions = models.JSONField(default=list, help_text='[{"field": ..., "value": ...}]')
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    title = models.CharField(_("title"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveIntegerField(
+        _("position"), default=0, help_text=_("Rules run in this order (lowest first).")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    conditions = models.JSONField(_("conditions"), default=empty_conditions, help_text='{"all": [...], "any": [...]}')
+    actions = models.JSONField(_("actions"), default=list, help_text='[{"field": ..., "value": ...}]')
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         abstract = True
@@ -38,6 +46,8 @@ class Trigger(BusinessRule):
     """Runs inside every ticket create and update, in `position` order (Zendesk's trigger cycle)."""
 
     class Meta(BusinessRule.Meta):
+        verbose_name = _("trigger")
+        verbose_name_plural = _("triggers")
         indexes = [models.Index(fields=["active", "position", "id"], name="trigger_active_position")]
 
 
@@ -45,21 +55,33 @@ class Automation(BusinessRule):
     """Runs on a schedule (hourly) over every ticket that is not closed; its conditions are database queries."""
 
     class Meta(BusinessRule.Meta):
+        verbose_name = _("automation")
+        verbose_name_plural = _("automations")
         indexes = [models.Index(fields=["active", "position", "id"], name="automation_active_position")]
 
 
 class AutomationFiring(models.Model):
     """An automation fired on a ticket. It fires again only after the ticket is updated (`updated_at > fired_at`)."""
 
-    automation = models.ForeignKey(Automation, on_delete=models.CASCADE, related_name="firings")
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="automation_firings")
-    fired_at = models.DateTimeField()
+    automation = models.ForeignKey(
+        Automation, on_delete=models.CASCADE, related_name="firings", verbose_name=_("automation")
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="automation_firings", verbose_name=_("ticket")
+    )
+    fired_at = models.DateTimeField(_("fired at"))
 
     class Meta:
+        verbose_name = _("automation firing")
+        verbose_name_plural = _("automation firings")
         ordering = ["-fired_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["automation", "ticket"], name="automation_firing_once_per_ticket"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.automation_id} on ticket {self.ticket_id} at {self.fired_at:%Y-%m-%d %H:%M}"
+        return _("%(automation)s on ticket %(ticket)s at %(time)s") % {
+            "automation": self.automation_id,
+            "ticket": self.ticket_id,
+            "time": f"{self.fired_at:%Y-%m-%d %H:%M}",
+        }

@@ -7,6 +7,9 @@ other notification. Registered in `AutomationsConfig.ready()`.
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from automations.conditions.model import digits
 from macros.actions.fields import register_action
 from macros.actions.model import ActionError, ActionHandler
@@ -17,7 +20,7 @@ TICKET_GROUP = "group_id"
 
 def _clean(value: Any, kind: Any) -> list[Any]:
     if not isinstance(value, list | tuple) or len(value) != 3:
-        raise ActionError(f"{value!r} is not [group, subject, body].")
+        raise ActionError(_("%(value)s is not [group, subject, body].") % {"value": repr(value)})
     target, subject, body = value
     if isinstance(target, str) and target.strip() == TICKET_GROUP:
         target = TICKET_GROUP
@@ -26,17 +29,19 @@ def _clean(value: Any, kind: Any) -> list[Any]:
     elif isinstance(target, str) and digits(target.strip()) and int(target) > 0:
         target = str(int(target))
     else:
-        raise ActionError(f'the group {target!r} is not "group_id" (the ticket\'s group) or a group id.')
+        raise ActionError(
+            _('the group %(group)s is not "group_id" (the ticket\'s group) or a group id.') % {"group": repr(target)}
+        )
     if not isinstance(subject, str) or not isinstance(body, str):
-        raise ActionError("the subject and the body must be texts.")
+        raise ActionError(_("the subject and the body must be texts."))
     if not body.strip():
-        raise ActionError("the notification's body is empty.")
+        raise ActionError(_("the notification's body is empty."))
     return [target, subject, body]
 
 
 def _check(value: list[Any]) -> None:
     if value[0] != TICKET_GROUP and not Group.objects.filter(pk=int(value[0])).exists():
-        raise ActionError(f"group {value[0]} does not exist.")
+        raise ActionError(_("group %(id)s does not exist.") % {"id": value[0]})
 
 
 def _plan(builder: Any, value: list[Any]) -> None:
@@ -61,6 +66,6 @@ def register() -> None:
             check=_check,
             texts=lambda v: [t for t in v[1:] if isinstance(t, str)] if isinstance(v, list | tuple) else [],
             kinds=("trigger", "automation", None),
-            refused="notification_group is for triggers and automations.",
+            refused=gettext_lazy("notification_group is for triggers and automations."),
         )
     )

@@ -14,12 +14,15 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from automations.conditions.evaluate import automation_problems
 from automations.conditions.model import CURRENT_USER, ID_FIELDS, Conditions, ConditionsInvalid
 from automations.conditions.parse import parse_conditions, referenced_ids
 from automations.models import Automation, BusinessRule, Trigger
 from macros import shorthand
+from macros.actions.validate import placed
 from macros.definitions import actions_clean, definition_update, title_clean
 from tickets.errors import DomainError
 from tickets.models import Contact, Group
@@ -27,7 +30,7 @@ from tickets.permissions import is_admin
 from tickets.sentinels import UNSET
 
 KINDS: dict[str, type[BusinessRule]] = {"trigger": Trigger, "automation": Automation}
-SHORTHAND_REFUSED = (
+SHORTHAND_REFUSED = gettext_lazy(
     "triggers and automations may not send WhatsApp template messages (template shorthand &((...))&); "
     "use a macro for templates."
 )
@@ -40,7 +43,7 @@ def kind_of(rule: BusinessRule | type[BusinessRule]) -> str:
 
 def _check_admin(actor) -> None:
     if not is_admin(actor):
-        raise PermissionDenied("Only admins may change business rules.")
+        raise PermissionDenied(_("Only admins may change business rules."))
 
 
 # --- Checking a definition -------------------------------------------------------------------------------------
@@ -75,18 +78,25 @@ def _nul_in(value: Any, path: str) -> list[str]:
 def _check_ids(parsed: Conditions) -> list[str]:
     found = referenced_ids(parsed)
     models = {"users": get_user_model(), "groups": Group, "contacts": Contact}
-    labels = {"users": "user", "groups": "group", "contacts": "contact"}
-    missing: list[str] = []
+    missing: set[tuple[str, int]] = set()
     for kind, ids in found.items():
         if ids:
             existing = set(models[kind].objects.filter(pk__in=ids).values_list("pk", flat=True))
-            missing += [f"{labels[kind]} {i}" for i in sorted(ids - existing)]
+            missing |= {(kind, i) for i in ids - existing}
     problems = []
     for group in ("all", "any"):
         for index, c in enumerate(getattr(parsed, group)):
-            if c.field in ID_FIELDS and f"{labels[ID_FIELDS[c.field]]} {c.value}" in missing:
-                problems.append(f"conditions.{group}[{index}]: {labels[ID_FIELDS[c.field]]} {c.value} does not exist.")
+            if c.field in ID_FIELDS and (ID_FIELDS[c.field], c.value) in missing:
+                problems.append(f"conditions.{group}[{index}]: " + _missing_row(ID_FIELDS[c.field], c.value))
     return problems
+
+
+def _missing_row(kind: str, row_id: int) -> str:
+    if kind == "users":
+        return _("user %(id)s does not exist.") % {"id": row_id}
+    if kind == "groups":
+        return _("group %(id)s does not exist.") % {"id": row_id}
+    return _("contact %(id)s does not exist.") % {"id": row_id}
 
 
 def _current_user_in_actions(actions: Sequence[dict[str, Any]]) -> list[str]:
@@ -97,8 +107,11 @@ def _current_user_in_actions(actions: Sequence[dict[str, Any]]) -> list[str]:
             action["field"] == "notification_user" and value[0] == CURRENT_USER
         ):
             problems.append(
-                f"Action {index} ({action['field']}): current_user is the agent making an update; "
-                "automations run without one."
+                placed(
+                    index,
+                    action["field"],
+                    _("current_user is the agent making an update; automations run without one."),
+                )
             )
     return problems
 
@@ -115,7 +128,7 @@ def definition_clean(
             errors.setdefault(key, []).extend(messages)
 
     try:
-        title = title_clean(title, noun="A business rule")
+        title = title_clean(title, missing=_("A business rule needs a title."))
     except DomainError as error:
         add("title", [error.message])
     description = str(description or "").strip()
@@ -127,7 +140,7 @@ def definition_clean(
     for path in _nul_in(definition, ""):
         add(
             path.split(".", 1)[0].split("[", 1)[0],
-            [f"{path}: contains a character that cannot be stored (NUL or a lone surrogate)."],
+            [f"{path}: " + _("contains a character that cannot be stored (NUL or a lone surrogate).")],
         )
     parsed = None
     try:
@@ -137,12 +150,20 @@ def definition_clean(
     if parsed is not None:
         add("conditions", _check_ids(parsed))
         if not list(parsed):
-            add("conditions", [f"conditions: a {kind} needs at least one condition."])
+            needs = (
+                _("a trigger needs at least one condition.")
+                if kind == "trigger"
+                else _("an automation needs at least one condition.")
+            )
+            add("conditions", [f"conditions: {needs}"])
     cleaned_actions: list[dict[str, Any]] = []
     try:
-        cleaned_actions = actions_clean(
-            actions if actions is not None else [], kind=kind, empty=f"actions: a {kind} needs at least one action."
+        empty = (
+            _("a trigger needs at least one action.")
+            if kind == "trigger"
+            else _("an automation needs at least one action.")
         )
+        cleaned_actions = actions_clean(actions if actions is not None else [], kind=kind, empty=f"actions: {empty}")
     except DomainError as error:
         for key, messages in error.errors.items():
             add(key, messages)
@@ -250,7 +271,7 @@ def rule_move(*, rule: BusinessRule, actor, direction: str) -> BusinessRule:
     """Move a rule one place up or down in running order; positions are renumbered 0, 1, 2... on the way."""
     _check_admin(actor)
     if direction not in ("up", "down"):
-        raise DomainError("Move a rule up or down.", field="direction")
+        raise DomainError(_("Move a rule up or down."), field="direction")
     model = type(rule)
     ordered = list(model.objects.select_for_update().order_by("position", "id"))
     index = next(i for i, r in enumerate(ordered) if r.pk == rule.pk)

@@ -1,11 +1,15 @@
 """Business rules as sentences for people: "When a ticket is created and via is WhatsApp, then notify the requester".
 
 Pure: takes stored definitions and the names of the users, groups and contacts they mention (see
-`selectors.names_for`), reads nothing else.
+`selectors.names_for`), reads nothing else. Every condition and action is one translatable phrase with named
+placeholders, so languages with another word order (German puts the verb elsewhere) can say it whole.
 """
 
 from collections.abc import Mapping
 from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from automations.conditions.fields import FIELDS
 from automations.conditions.model import PRIORITY_ORDER, STATUS_ORDER, digits
@@ -13,104 +17,191 @@ from automations.conditions.model import PRIORITY_ORDER, STATUS_ORDER, digits
 Names = Mapping[str, Mapping[int, str]]
 
 FIELD_LABELS = {
-    "status": "status",
-    "priority": "priority",
-    "type": "type",
-    "via": "channel",
-    "group_id": "group",
-    "assignee_id": "assignee",
-    "requester_id": "requester",
-    "hours_since_created": "hours since created",
-    "hours_since_updated": "hours since the last update",
-    "hours_since_last_customer_message": "hours since the customer's last message",
-    "hours_until_window_closes": "hours until the WhatsApp window closes",
-    "hours_since_open": "hours since open",
-    "hours_since_pending": "hours since pending",
-    "hours_since_hold": "hours since on-hold",
-    "hours_since_solved": "hours since solved",
+    "status": pgettext_lazy("rule field", "status"),
+    "priority": pgettext_lazy("rule field", "priority"),
+    "type": pgettext_lazy("rule field", "type"),
+    "via": pgettext_lazy("rule field", "channel"),
+    "group_id": pgettext_lazy("rule field", "group"),
+    "assignee_id": pgettext_lazy("rule field", "assignee"),
+    "requester_id": pgettext_lazy("rule field", "requester"),
+    "hours_since_created": gettext_lazy("hours since created"),
+    "hours_since_updated": gettext_lazy("hours since the last update"),
+    "hours_since_last_customer_message": gettext_lazy("hours since the customer's last message"),
+    "hours_until_window_closes": gettext_lazy("hours until the WhatsApp window closes"),
+    "hours_since_open": gettext_lazy("hours since open"),
+    "hours_since_pending": gettext_lazy("hours since pending"),
+    "hours_since_hold": gettext_lazy("hours since on-hold"),
+    "hours_since_solved": gettext_lazy("hours since solved"),
+}
+# The values of status, priority and type by their stored names (English shows the stored name itself).
+CHOICE_LABELS = {
+    "status": {
+        "new": pgettext_lazy("ticket status", "new"),
+        "open": pgettext_lazy("ticket status", "open"),
+        "pending": pgettext_lazy("ticket status", "pending"),
+        "hold": pgettext_lazy("ticket status", "hold"),
+        "solved": pgettext_lazy("ticket status", "solved"),
+        "closed": pgettext_lazy("ticket status", "closed"),
+    },
+    "priority": {
+        "low": pgettext_lazy("ticket priority", "low"),
+        "normal": pgettext_lazy("ticket priority", "normal"),
+        "high": pgettext_lazy("ticket priority", "high"),
+        "urgent": pgettext_lazy("ticket priority", "urgent"),
+    },
+    "type": {
+        "question": pgettext_lazy("ticket type", "question"),
+        "incident": pgettext_lazy("ticket type", "incident"),
+        "problem": pgettext_lazy("ticket type", "problem"),
+        "task": pgettext_lazy("ticket type", "task"),
+    },
 }
 VALUE_LABELS = {
     "whatsapp": "WhatsApp",
-    "web": "web",
+    "web": pgettext_lazy("channel", "web"),
     "api": "API",
-    "email": "e-mail",
-    "hold": "on-hold",
-    "end_user": "an end user",
-    "agent": "an agent",
-    "admin": "an admin",
+    "email": pgettext_lazy("channel", "e-mail"),
+    "hold": pgettext_lazy("ticket status", "on-hold"),
 }
-OPERATOR_WORDS = {
-    "is": "is",
-    "is_not": "is not",
-    "less_than": "is less than",
-    "greater_than": "is greater than",
-    "value": "changed to",
-    "value_previous": "changed from",
-    "not_value": "did not change to",
-    "not_value_previous": "did not change from",
+# One whole phrase per operator: %(field)s is the field's label, %(value)s the value.
+OPERATOR_PHRASES = {
+    "is": gettext_lazy("%(field)s is %(value)s"),
+    "is_not": gettext_lazy("%(field)s is not %(value)s"),
+    "less_than": gettext_lazy("%(field)s is less than %(value)s"),
+    "greater_than": gettext_lazy("%(field)s is greater than %(value)s"),
+    "value": gettext_lazy("%(field)s changed to %(value)s"),
+    "value_previous": gettext_lazy("%(field)s changed from %(value)s"),
+    "not_value": gettext_lazy("%(field)s did not change to %(value)s"),
+    "not_value_previous": gettext_lazy("%(field)s did not change from %(value)s"),
 }
+# Who made the update / who the requester is, by role and operator (whole phrases: the role's grammar differs).
+ROLE_PHRASES = {
+    ("role", "is", "end_user"): gettext_lazy("the update is by an end user"),
+    ("role", "is", "agent"): gettext_lazy("the update is by an agent"),
+    ("role", "is", "admin"): gettext_lazy("the update is by an admin"),
+    ("role", "is_not", "end_user"): gettext_lazy("the update is not by an end user"),
+    ("role", "is_not", "agent"): gettext_lazy("the update is not by an agent"),
+    ("role", "is_not", "admin"): gettext_lazy("the update is not by an admin"),
+    ("requester_role", "is", "end_user"): gettext_lazy("the requester is an end user"),
+    ("requester_role", "is", "agent"): gettext_lazy("the requester is an agent"),
+    ("requester_role", "is", "admin"): gettext_lazy("the requester is an admin"),
+    ("requester_role", "is_not", "end_user"): gettext_lazy("the requester is not an end user"),
+    ("requester_role", "is_not", "agent"): gettext_lazy("the requester is not an agent"),
+    ("requester_role", "is_not", "admin"): gettext_lazy("the requester is not an admin"),
+}
+WORD_PHRASES = {
+    ("comment", "includes"): gettext_lazy("the comment contains at least one of the words “%(words)s”"),
+    ("comment", "not_includes"): gettext_lazy("the comment contains none of the words “%(words)s”"),
+    ("comment", "is"): gettext_lazy("the comment contains the phrase “%(words)s”"),
+    ("comment", "is_not"): gettext_lazy("the comment does not contain the phrase “%(words)s”"),
+    ("subject", "includes"): gettext_lazy("the subject contains at least one of the words “%(words)s”"),
+    ("subject", "not_includes"): gettext_lazy("the subject contains none of the words “%(words)s”"),
+    ("subject", "is"): gettext_lazy("the subject contains the phrase “%(words)s”"),
+    ("subject", "is_not"): gettext_lazy("the subject does not contain the phrase “%(words)s”"),
+}
+COMMENT_PHRASES = {
+    ("is", "public"): gettext_lazy("the update has a public comment"),
+    ("is_not", "public"): gettext_lazy("the update has no public comment"),
+    ("is", "note"): gettext_lazy("the update has an internal note"),
+    ("is_not", "note"): gettext_lazy("the update has no internal note"),
+    ("is", "any"): gettext_lazy("the update has a comment"),
+    ("is_not", "any"): gettext_lazy("the update has no comment"),
+}
+WINDOW_PHRASES = {
+    ("is", "open"): gettext_lazy("the WhatsApp window is open"),
+    ("is", "closed"): gettext_lazy("the WhatsApp window is closed"),
+    ("is_not", "open"): gettext_lazy("the WhatsApp window is not open"),
+    ("is_not", "closed"): gettext_lazy("the WhatsApp window is not closed"),
+}
+SET_PHRASES = {
+    "status": gettext_lazy("set status to %(value)s"),
+    "priority": gettext_lazy("set priority to %(value)s"),
+    "type": gettext_lazy("set type to %(value)s"),
+}
+CLEAR_PHRASES = {
+    "status": gettext_lazy("clear the status"),
+    "priority": gettext_lazy("clear the priority"),
+    "type": gettext_lazy("clear the type"),
+}
+
+
+def _choice(field: str, value: Any) -> str:
+    text = str(value)
+    if text in VALUE_LABELS:
+        return str(VALUE_LABELS[text])
+    return str(CHOICE_LABELS.get(field, {}).get(text, text))
 
 
 def _value(field: str, value: Any, names: Names) -> str:
     if value in ("", None):
-        return {"group_id": "no group", "assignee_id": "nobody", "priority": "none", "type": "none"}.get(field, "none")
+        return {
+            "group_id": pgettext("no value", "no group"),
+            "assignee_id": pgettext("no value", "nobody"),
+        }.get(field, pgettext("no value", "none"))
     if value == "current_user":
-        return "the current user"
+        return _("the current user")
     if field == "group_id":
-        return names.get("groups", {}).get(value, f"group {value}")
+        return names.get("groups", {}).get(value) or _("group %(id)s") % {"id": value}
     if field == "assignee_id":
-        return names.get("users", {}).get(value, f"user {value}")
+        return names.get("users", {}).get(value) or _("user %(id)s") % {"id": value}
     if field == "requester_id":
-        return names.get("contacts", {}).get(value, f"contact {value}")
-    return VALUE_LABELS.get(str(value), str(value))
+        return names.get("contacts", {}).get(value) or _("contact %(id)s") % {"id": value}
+    return _choice(field, value)
+
+
+def _list(value: Any) -> str:
+    return ", ".join(str(value).split())
 
 
 def condition_sentence(condition: Mapping[str, Any], names: Names) -> str:
     field, op, value = condition.get("field"), condition.get("operator"), condition.get("value")
-    label = FIELD_LABELS.get(field, field)
+    label = str(FIELD_LABELS.get(field, field))
+    positive = op == "is"
     if field == "update_type":
         created = str(value).lower() == "create"
-        return f"the ticket {'is' if op == 'is' else 'is not'} {'created' if created else 'updated'}"
+        if created:
+            return _("the ticket is created") if positive else _("the ticket is not created")
+        return _("the ticket is updated") if positive else _("the ticket is not updated")
     if field == "current_tags":
-        tags = ", ".join(str(value).split())
-        return f"tags contain {'at least one of' if op == 'includes' else 'none of'}: {tags}"
+        if op == "includes":
+            return _("tags contain at least one of: %(tags)s") % {"tags": _list(value)}
+        return _("tags contain none of: %(tags)s") % {"tags": _list(value)}
     if field in ("comment_includes_word", "subject_includes_word"):
-        where = "the comment" if field.startswith("comment") else "the subject"
-        words = {
-            "includes": "contains at least one of the words",
-            "not_includes": "contains none of the words",
-            "is": "contains the phrase",
-            "is_not": "does not contain the phrase",
-        }[op]
-        return f"{where} {words} “{value}”"
+        where = "comment" if field.startswith("comment") else "subject"
+        return str(WORD_PHRASES[(where, op)]) % {"words": value}
     if field == "comment_is_public":
-        kind = {
-            "true": "a public comment",
-            "requester_can_see_comment": "a public comment",
-            "false": "an internal note",
-        }
-        phrase = kind.get(value, "a comment")
-        return f"the update {'has' if op == 'is' else 'has no'} {phrase}"
-    if field == "role":
-        return f"the update {'is' if op == 'is' else 'is not'} by {VALUE_LABELS.get(value, value)}"
-    if field == "requester_role":
-        return f"the requester {'is' if op == 'is' else 'is not'} {VALUE_LABELS.get(value, value)}"
+        kind = {"true": "public", "requester_can_see_comment": "public", "false": "note"}.get(value, "any")
+        return str(COMMENT_PHRASES[("is" if positive else "is_not", kind)])
+    if field in ("role", "requester_role"):
+        phrase = ROLE_PHRASES.get((field, "is" if positive else "is_not", value))
+        if phrase is not None:
+            return str(phrase)
     if field == "whatsapp_window":
-        return f"the WhatsApp window {'is' if op == 'is' else 'is not'} {value}"
+        phrase = WINDOW_PHRASES.get(("is" if positive else "is_not", value))
+        if phrase is not None:
+            return str(phrase)
     if field == "customer_waiting":
-        waiting = (value == "true") == (op == "is")
-        return "the customer is waiting for a reply" if waiting else "the customer is not waiting for a reply"
+        waiting = (value == "true") == positive
+        return _("the customer is waiting for a reply") if waiting else _("the customer is not waiting for a reply")
     if op == "changed":
-        return f"{label} changed"
+        return _("%(field)s changed") % {"field": label}
     if op == "not_changed":
-        return f"{label} did not change"
-    words = OPERATOR_WORDS.get(op, op)
+        return _("%(field)s did not change") % {"field": label}
     if field in ("status", "priority") and op in ("less_than", "greater_than"):
         order = STATUS_ORDER if field == "status" else PRIORITY_ORDER[1:]
-        return f"{label} is {'before' if op == 'less_than' else 'after'} {_value(field, value, names)} ({' < '.join(order)})"
-    if FIELDS.get(field) is not None and FIELDS[field].time:
-        return f"{label} {words} {value}"
-    return f"{label} {words} {_value(field, value, names)}"
+        params = {
+            "field": label,
+            "value": _value(field, value, names),
+            "order": " < ".join(str(CHOICE_LABELS[field][name]) for name in order),
+        }
+        if op == "less_than":
+            return _("%(field)s is before %(value)s (%(order)s)") % params
+        return _("%(field)s is after %(value)s (%(order)s)") % params
+    shown = value if FIELDS.get(field) is not None and FIELDS[field].time else _value(field, value, names)
+    phrase = OPERATOR_PHRASES.get(op)
+    if phrase is None:
+        return f"{label} {op} {shown}"
+    return str(phrase) % {"field": label, "value": shown}
 
 
 def conditions_sentence(conditions: Mapping[str, Any], names: Names) -> str:
@@ -120,20 +211,26 @@ def conditions_sentence(conditions: Mapping[str, Any], names: Names) -> str:
     if len(any_part) == 1:
         parts.append(any_part[0])
     elif any_part:
-        parts.append("at least one of: " + "; or ".join(any_part))
-    return ", and ".join(parts) if parts else "always"
+        # Translators: the separator between alternative conditions ("a; or b; or c").
+        either = pgettext("rule conditions", "; or ").join(any_part)
+        parts.append(_("at least one of: %(conditions)s") % {"conditions": either})
+    # Translators: the separator between conditions that must all hold ("a, and b, and c").
+    return pgettext("rule conditions", ", and ").join(parts) if parts else _("always")
 
 
 def _recipient(target: str, names: Names) -> str:
+    # The recipient of "notify %(recipient)s ...": some languages decline it differently from a condition's value.
     if target == "requester_id":
-        return "the requester"
+        return pgettext("notification recipient", "the requester")
     if target == "assignee_id":
-        return "the assignee"
+        return pgettext("notification recipient", "the assignee")
     if target == "current_user":
-        return "the current user"
+        return pgettext("notification recipient", "the current user")
     if target == "group_id":
-        return "the ticket's group"
-    return names.get("users", {}).get(int(target), f"user {target}") if digits(str(target)) else str(target)
+        return pgettext("notification recipient", "the ticket's group")
+    if digits(str(target)):
+        return names.get("users", {}).get(int(target)) or _("user %(id)s") % {"id": target}
+    return str(target)
 
 
 def _quote(text: str, limit: int = 120) -> str:
@@ -145,41 +242,50 @@ def action_sentence(action: Mapping[str, Any], names: Names) -> str:
     field, value = action.get("field"), action.get("value")
     if field in ("status", "priority", "type"):
         if value in ("", None):
-            return f"clear the {field}"
-        return f"set {field} to {VALUE_LABELS.get(str(value), value)}"
+            return str(CLEAR_PHRASES[field])
+        return str(SET_PHRASES[field]) % {"value": _choice(field, value)}
     if field == "group_id":
-        return "remove the group" if value in ("", None) else f"set group to {_value('group_id', value, names)}"
+        if value in ("", None):
+            return _("remove the group")
+        return _("set group to %(group)s") % {"group": _value("group_id", value, names)}
     if field == "assignee_id":
         if value in ("", None):
-            return "unassign"
-        return f"assign to {_value('assignee_id', value, names)}"
+            return _("unassign")
+        return _("assign to %(assignee)s") % {"assignee": _value("assignee_id", value, names)}
     if field == "current_tags":
-        return f"add tags {', '.join(str(value).split())}"
+        return _("add tags %(tags)s") % {"tags": _list(value)}
     if field == "remove_tags":
-        return f"remove tags {', '.join(str(value).split())}"
+        return _("remove tags %(tags)s") % {"tags": _list(value)}
     if field == "set_tags":
-        return f"replace the tags with {', '.join(str(value).split()) or 'nothing'}"
+        return _("replace the tags with %(tags)s") % {"tags": _list(value) or pgettext("no tags", "nothing")}
     if field == "subject":
-        return f"set the subject to {_quote(value)}"
+        return _("set the subject to %(subject)s") % {"subject": _quote(value)}
     if field in ("comment_value", "comment_value_html"):
         text = value[1] if isinstance(value, list) and len(value) == 2 else value
-        return f"add a comment {_quote(text)}"
+        return _("add a comment %(text)s") % {"text": _quote(text)}
     if field == "comment_mode_is_public":
-        return "make the comment public" if value else "make the comment an internal note"
+        return _("make the comment public") if value else _("make the comment an internal note")
     if field == "notification_user" and isinstance(value, list) and len(value) == 3:
         target, subject, body = value
-        via = " (on WhatsApp for WhatsApp tickets, else by e-mail)" if target == "requester_id" else " by e-mail"
         what = _quote(body) if target == "requester_id" or not subject else _quote(subject)
-        return f"notify {_recipient(str(target), names)}{via}: {what}"
+        params = {"recipient": _recipient(str(target), names), "text": what}
+        if target == "requester_id":
+            return _("notify %(recipient)s (on WhatsApp for WhatsApp tickets, else by e-mail): %(text)s") % params
+        return _("notify %(recipient)s by e-mail: %(text)s") % params
     if field == "notification_group" and isinstance(value, list) and len(value) == 3:
         target, subject, _body = value
-        group = "the ticket's group" if not digits(str(target)) else _value("group_id", int(target), names)
-        return f"e-mail the members of {group}: {_quote(subject)}"
+        if not digits(str(target)):
+            return _("e-mail the members of the ticket's group: %(subject)s") % {"subject": _quote(subject)}
+        params = {"group": _value("group_id", int(target), names), "subject": _quote(subject)}
+        return _("e-mail the members of %(group)s: %(subject)s") % params
     return f"{field}: {value}"
 
 
 def rule_sentences(rule: Any, *, kind: str, names: Names) -> dict[str, Any]:
     """`{"when": ..., "then": [...]}` for one trigger or automation."""
-    opening = "When" if kind == "trigger" else "Every hour, for tickets where"
     when = conditions_sentence(rule.conditions or {}, names)
-    return {"when": f"{opening} {when}", "then": [action_sentence(a, names) for a in rule.actions or []]}
+    if kind == "trigger":
+        opening = _("When %(conditions)s") % {"conditions": when}
+    else:
+        opening = _("Every hour, for tickets where %(conditions)s") % {"conditions": when}
+    return {"when": opening, "then": [action_sentence(a, names) for a in rule.actions or []]}

@@ -11,6 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from automations import queries, selectors
 from automations.conditions.model import Conditions, ConditionsInvalid
@@ -59,18 +61,29 @@ class RunSummary:
         return sum(a.failed for a in self.automations)
 
     def __str__(self) -> str:
-        head = (
-            f"{len(self.automations)} automation(s): {self.matched} ticket(s) matched, {self.fired} fired, "
-            f"{self.failed} failed in {self.seconds:.2f} s"
-        )
+        # English keeps one form ("automation(s)"); languages with real plurals can use both.
+        head = ngettext(
+            "%(count)d automation(s): %(matched)s ticket(s) matched, %(fired)s fired, %(failed)s failed in %(seconds)s s",
+            "%(count)d automation(s): %(matched)s ticket(s) matched, %(fired)s fired, %(failed)s failed in %(seconds)s s",
+            len(self.automations),
+        ) % {
+            "count": len(self.automations),
+            "matched": self.matched,
+            "fired": self.fired,
+            "failed": self.failed,
+            "seconds": f"{self.seconds:.2f}",
+        }
         lines = [head]
         for a in self.automations:
-            more = " (limit reached: the rest wait for the next run)" if a.capped else ""
+            more = " " + _("(limit reached: the rest wait for the next run)") if a.capped else ""
             if a.deferred:
-                more += f" ({a.deferred} left for the next run: time budget reached)"
-            lines.append(
-                f"  #{a.automation_id} {a.title}: {a.matched} matched, {a.fired} fired, {a.failed} failed{more}"
-            )
+                more += " " + _("(%(count)s left for the next run: time budget reached)") % {"count": a.deferred}
+            counts = _("%(matched)s matched, %(fired)s fired, %(failed)s failed") % {
+                "matched": a.matched,
+                "fired": a.fired,
+                "failed": a.failed,
+            }
+            lines.append(f"  #{a.automation_id} {a.title}: {counts}{more}")
         return "\n".join(lines)
 
 

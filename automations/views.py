@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from automations import rules, selectors, sentences, sweep
@@ -24,14 +25,14 @@ MAX_ID = 2**63 - 1
 
 def _admin_only(request: HttpRequest) -> None:
     if not is_admin(request.user):
-        raise PermissionDenied("Only admins may manage business rules.")
+        raise PermissionDenied(_("Only admins may manage business rules."))
 
 
 def _rule(kind: str, rule_id: int) -> BusinessRule:
     model = KINDS.get(kind)
     rule = selectors.rule_get(model, rule_id) if model is not None and rule_id <= MAX_ID else None
     if rule is None:
-        raise Http404("No such rule.")
+        raise Http404(_("No such rule."))
     return rule
 
 
@@ -76,7 +77,10 @@ def rule_toggle(request: HttpRequest, kind: str, rule_id: int) -> HttpResponse:
     rule = _rule(kind, rule_id)
     active = request.POST.get("active", "").lower() in ("1", "true", "on")
     rule = rules.rule_set_active(rule=rule, actor=request.user, active=active)
-    messages.success(request, f"“{rule.title}” is now {'active' if rule.active else 'inactive'}.")
+    if rule.active:
+        messages.success(request, _("“%(title)s” is now active.") % {"title": rule.title})
+    else:
+        messages.success(request, _("“%(title)s” is now inactive.") % {"title": rule.title})
     return _back(kind, rule)
 
 

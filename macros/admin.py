@@ -7,6 +7,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from macros import services
 from macros.actions.validate import validate_actions
@@ -23,7 +25,8 @@ EXAMPLE = [
 class MacroAdminForm(forms.ModelForm):
     actions = forms.JSONField(
         widget=forms.Textarea(attrs={"rows": 12, "cols": 90, "style": "font-family: monospace"}),
-        help_text="Zendesk's JSON, e.g. " + json.dumps(EXAMPLE),
+        label=gettext_lazy("Actions"),
+        help_text=format_lazy(gettext_lazy("Zendesk's JSON, e.g. {example}"), example=json.dumps(EXAMPLE)),
     )
 
     class Meta:
@@ -70,9 +73,9 @@ class MacroAdmin(admin.ModelAdmin):
     actions = ("make_active", "make_inactive")
     fieldsets = (
         (None, {"fields": ("title", "description", "active", "position")}),
-        ("Who may use it", {"fields": ("availability", "owner", "groups")}),
-        ("Actions", {"fields": ("actions",)}),
-        ("Usage", {"fields": ("usage_count", "last_used_at", "created_by", "created_at", "updated_at")}),
+        (gettext_lazy("Who may use it"), {"fields": ("availability", "owner", "groups")}),
+        (gettext_lazy("Actions"), {"fields": ("actions",)}),
+        (gettext_lazy("Usage"), {"fields": ("usage_count", "last_used_at", "created_by", "created_at", "updated_at")}),
     )
 
     def save_model(self, request: HttpRequest, obj: Macro, form, change: bool) -> None:
@@ -105,11 +108,11 @@ class MacroAdmin(admin.ModelAdmin):
     def delete_model(self, request: HttpRequest, obj: Macro) -> None:
         services.macro_delete(macro=obj, actor=request.user)
 
-    @admin.action(description="Activate the selected macros")
+    @admin.action(description=gettext_lazy("Activate the selected macros"))
     def make_active(self, request: HttpRequest, queryset: QuerySet[Macro]) -> None:
         self._set_active(request, queryset, True)
 
-    @admin.action(description="Deactivate the selected macros")
+    @admin.action(description=gettext_lazy("Deactivate the selected macros"))
     def make_inactive(self, request: HttpRequest, queryset: QuerySet[Macro]) -> None:
         self._set_active(request, queryset, False)
 
@@ -122,4 +125,8 @@ class MacroAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{macro}: {error}", messages.ERROR)
             else:
                 changed += 1
-        self.message_user(request, f"{changed} macro(s) {'activated' if active else 'deactivated'}.")
+        if active:
+            message = ngettext("%(count)d macro(s) activated.", "%(count)d macro(s) activated.", changed)
+        else:
+            message = ngettext("%(count)d macro(s) deactivated.", "%(count)d macro(s) deactivated.", changed)
+        self.message_user(request, message % {"count": changed})

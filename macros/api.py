@@ -7,6 +7,8 @@ who may change what (403) and what is valid (`DomainError` -> 400).
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import serializers, status, viewsets
@@ -34,7 +36,9 @@ class ActionSerializer(serializers.Serializer):
     """Documentation of one action; requests are checked by `macros.actions.validate.validate_actions`."""
 
     field = serializers.CharField(help_text="status, priority, type, group_id, assignee_id, set_tags, ...")
-    value = serializers.JSONField(help_text='A text, number, boolean or list, e.g. "solved" or ["channel:all", "Hi"].')
+    value = serializers.JSONField(
+        help_text=gettext_lazy('A text, number, boolean or list, e.g. "solved" or ["channel:all", "Hi"].')
+    )
 
 
 @extend_schema_serializer(component_name="Macro")
@@ -67,19 +71,20 @@ class _MacroInput(serializers.Serializer):
     availability = serializers.ChoiceField(
         choices=MacroAvailability.choices,
         required=False,
-        help_text="Default: everyone for an admin's macro, personal for an agent's.",
+        help_text=gettext_lazy("Default: everyone for an admin's macro, personal for an agent's."),
     )
     owner_id = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.all(), allow_null=True, required=False, help_text="Personal macros only."
+        queryset=User.objects.all(), allow_null=True, required=False, help_text=gettext_lazy("Personal macros only.")
     )
     group_ids = serializers.ListField(
         child=serializers.PrimaryKeyRelatedField(queryset=Group.objects.all()),
         required=False,
         max_length=100,
-        help_text="Macros limited to groups only.",
+        help_text=gettext_lazy("Macros limited to groups only."),
     )
     actions = serializers.ListField(
-        child=serializers.JSONField(), help_text='Zendesk actions: [{"field": "status", "value": "solved"}, ...].'
+        child=serializers.JSONField(),
+        help_text=gettext_lazy('Zendesk actions: [{"field": "status", "value": "solved"}, ...].'),
     )
     position = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
 
@@ -103,7 +108,9 @@ class MacroUpdateInputSerializer(_MacroInput):
 @extend_schema_serializer(component_name="MacroApplyResult")
 class MacroApplyOutputSerializer(serializers.Serializer):
     ticket = TicketOutputSerializer()
-    comment = CommentOutputSerializer(allow_null=True, help_text="The reply or note the macro added, if any.")
+    comment = CommentOutputSerializer(
+        allow_null=True, help_text=gettext_lazy("The reply or note the macro added, if any.")
+    )
 
 
 class MacroPreviewTagsSerializer(serializers.Serializer):
@@ -128,7 +135,9 @@ class MacroPreviewSerializer(serializers.Serializer):
 
     macro = MacroRefSerializer()
     ticket_id = serializers.IntegerField()
-    fields = serializers.DictField(help_text="Only the fields the macro sets: status, priority, type, subject, ...")
+    fields = serializers.DictField(
+        help_text=gettext_lazy("Only the fields the macro sets: status, priority, type, subject, ...")
+    )
     tags = MacroPreviewTagsSerializer()
     tags_after = serializers.ListField(child=serializers.CharField())
     comment = MacroPreviewCommentSerializer(allow_null=True)
@@ -142,21 +151,23 @@ def _flag(value: str | None) -> bool | None:
 
 
 MACRO_LIST_PARAMETERS = [
-    OpenApiParameter("q", OpenApiTypes.STR, description="Search in title and description."),
+    OpenApiParameter("q", OpenApiTypes.STR, description=gettext_lazy("Search in title and description.")),
     OpenApiParameter("active", OpenApiTypes.BOOL),
     OpenApiParameter("availability", OpenApiTypes.STR, enum=MacroAvailability.values),
-    OpenApiParameter("sort", OpenApiTypes.STR, enum=list(selectors.ORDERINGS), description="Default: position."),
+    OpenApiParameter(
+        "sort", OpenApiTypes.STR, enum=list(selectors.ORDERINGS), description=gettext_lazy("Default: position.")
+    ),
 ]
 
 
 @extend_schema_view(
     list=extend_schema(
-        summary="List macros",
-        description="Admins see every macro; agents the ones they may use and their own personal ones.",
+        summary=gettext_lazy("List macros"),
+        description=gettext_lazy("Admins see every macro; agents the ones they may use and their own personal ones."),
         parameters=MACRO_LIST_PARAMETERS,
     ),
-    retrieve=extend_schema(summary="Show a macro"),
-    destroy=extend_schema(summary="Delete a macro"),
+    retrieve=extend_schema(summary=gettext_lazy("Show a macro")),
+    destroy=extend_schema(summary=gettext_lazy("Delete a macro")),
 )
 class MacroViewSet(viewsets.GenericViewSet):
     serializer_class = MacroOutputSerializer
@@ -177,7 +188,7 @@ class MacroViewSet(viewsets.GenericViewSet):
         macro_id = int(self.kwargs[self.lookup_field])
         macro = selectors.macro_visible_get(user=self.request.user, macro_id=macro_id) if macro_id <= MAX_ID else None
         if macro is None:
-            raise NotFound("No such macro.")
+            raise NotFound(_("No such macro."))
         return macro
 
     def list(self, request: Request) -> Response:
@@ -188,8 +199,10 @@ class MacroViewSet(viewsets.GenericViewSet):
         return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(
-        summary="Create a macro",
-        description="Agents may create personal macros; shared ones (everyone, groups) are for admins (403).",
+        summary=gettext_lazy("Create a macro"),
+        description=gettext_lazy(
+            "Agents may create personal macros; shared ones (everyone, groups) are for admins (403)."
+        ),
         request=MacroCreateInputSerializer,
         responses={201: MacroOutputSerializer},
     )
@@ -201,8 +214,8 @@ class MacroViewSet(viewsets.GenericViewSet):
         return Response(self.get_serializer(macro).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="Update a macro",
-        description="Changes only the keys sent. Agents may change only their own personal macros (403).",
+        summary=gettext_lazy("Update a macro"),
+        description=gettext_lazy("Changes only the keys sent. Agents may change only their own personal macros (403)."),
         request=MacroUpdateInputSerializer,
         responses={200: MacroOutputSerializer},
     )
@@ -219,8 +232,10 @@ class MacroViewSet(viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-TICKET_ID = OpenApiParameter("ticket_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Ticket id.")
-MACRO_ID = OpenApiParameter("macro_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Macro id.")
+TICKET_ID = OpenApiParameter(
+    "ticket_id", OpenApiTypes.INT, OpenApiParameter.PATH, description=gettext_lazy("Ticket id.")
+)
+MACRO_ID = OpenApiParameter("macro_id", OpenApiTypes.INT, OpenApiParameter.PATH, description=gettext_lazy("Macro id."))
 
 
 class TicketMacroViewSet(viewsets.GenericViewSet):
@@ -239,22 +254,22 @@ class TicketMacroViewSet(viewsets.GenericViewSet):
             else None
         )
         if ticket is None:
-            raise NotFound("No such ticket.")
+            raise NotFound(_("No such ticket."))
         if macro is None:
-            raise NotFound("No such macro, or it is not available to you.")
+            raise NotFound(_("No such macro, or it is not available to you."))
         return ticket, macro
 
     @extend_schema(
         methods=["GET"],
-        summary="Preview a macro on a ticket",
-        description="What the macro would set and the rendered comment; changes nothing.",
+        summary=gettext_lazy("Preview a macro on a ticket"),
+        description=gettext_lazy("What the macro would set and the rendered comment; changes nothing."),
         parameters=[TICKET_ID, MACRO_ID],
         responses={200: MacroPreviewSerializer},
     )
     @extend_schema(
         methods=["POST"],
-        summary="Apply a macro",
-        description=(
+        summary=gettext_lazy("Apply a macro"),
+        description=gettext_lazy(
             "Applies the macro at once as the calling agent, in one submit: its field changes and its comment "
             "(the caller is the author). 404 for a ticket the caller may not see or a macro not available to them."
         ),

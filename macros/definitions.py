@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.db.models import Model
+from django.utils.translation import gettext as _
 
 from macros.actions.validate import validate_actions
 from tickets.errors import DomainError
@@ -16,13 +17,13 @@ from tickets.sentinels import UNSET
 M = TypeVar("M", bound=Model)
 
 
-def title_clean(title: Any, *, noun: str) -> str:
-    """One line of at most 255 characters; `noun` names the definition in the message ("A macro needs a title.")."""
+def title_clean(title: Any, *, missing: str) -> str:
+    """One line of at most 255 characters; `missing` is the refusal of an empty title ("A macro needs a title.")."""
     title = " ".join(str(title or "").split())
     if not title:
-        raise DomainError(f"{noun} needs a title.", field="title")
+        raise DomainError(missing, field="title")
     if len(title) > 255:
-        raise DomainError("The title is longer than 255 characters.", field="title")
+        raise DomainError(_("The title is longer than 255 characters."), field="title")
     return title
 
 

@@ -1,5 +1,7 @@
 """Demo macros, shared with every agent: registered with `tickets.hooks.register_seeder`, run by `manage.py seed_demo`."""
 
+from django.utils.translation import ngettext
+
 from macros.models import Macro, MacroAvailability
 
 WHATSAPP_FOLLOW_UP = (
@@ -102,4 +104,6 @@ def seed(core, rng) -> str:
             position=position,
         )
         created += 1
-    return f"Macros: {created} shared macro(s) created"
+    return ngettext(
+        "Macros: %(count)d shared macro(s) created", "Macros: %(count)d shared macro(s) created", created
+    ) % {"count": created}

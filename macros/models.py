@@ -7,24 +7,25 @@ The actions are Zendesk's own JSON (`[{"field": "status", "value": "solved"}, ..
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 CATEGORY_SEPARATOR = "::"
 
 
 class MacroAvailability(models.TextChoices):
-    EVERYONE = "everyone", "All agents"
-    PERSONAL = "personal", "Me only (personal)"
-    GROUPS = "groups", "Agents in groups"
+    EVERYONE = "everyone", _("All agents")
+    PERSONAL = "personal", _("Me only (personal)")
+    GROUPS = "groups", _("Agents in groups")
 
 
 class Macro(models.Model):
     title = models.CharField(
-        max_length=255, help_text='"::" makes categories, as in Zendesk: "Billing::Refund issued".'
+        _("title"), max_length=255, help_text=_('"::" makes categories, as in Zendesk: "Billing::Refund issued".')
     )
-    description = models.TextField(blank=True)
-    active = models.BooleanField(default=True)
+    description = models.TextField(_("description"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
     availability = models.CharField(
-        max_length=10, choices=MacroAvailability.choices, default=MacroAvailability.EVERYONE
+        _("availability"), max_length=10, choices=MacroAvailability.choices, default=MacroAvailability.EVERYONE
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -32,22 +33,36 @@ class Macro(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="personal_macros",
-        help_text="The agent a personal macro belongs to.",
+        verbose_name=_("owner"),
+        help_text=_("The agent a personal macro belongs to."),
     )
     groups = models.ManyToManyField(
-        "tickets.Group", blank=True, related_name="macros", help_text="Who may use a macro limited to groups."
+        "tickets.Group",
+        blank=True,
+        related_name="macros",
+        verbose_name=_("groups"),
+        help_text=_("Who may use a macro limited to groups."),
     )
-    actions = models.JSONField(default=list, blank=True, help_text='Zendesk actions: [{"field": ..., "value": ...}].')
-    position = models.PositiveIntegerField(default=0)
-    usage_count = models.PositiveIntegerField(default=0)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    actions = models.JSONField(
+        _("actions"), default=list, blank=True, help_text=_('Zendesk actions: [{"field": ..., "value": ...}].')
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+    usage_count = models.PositiveIntegerField(_("usage count"), default=0)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("macro")
+        verbose_name_plural = _("macros")
         ordering = ["position", "title", "id"]
         indexes = [models.Index(fields=["active", "availability"], name="macro_active_availability")]
         constraints = [

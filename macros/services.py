@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from macros import selectors
 from macros.actions import plan as action_steps
@@ -34,41 +35,43 @@ SHARED = (MacroAvailability.EVERYONE, MacroAvailability.GROUPS)
 
 def _check_author(actor) -> None:
     if not is_agent(actor):
-        raise PermissionDenied("Only agents may manage macros.")
+        raise PermissionDenied(_("Only agents may manage macros."))
 
 
 def check_access_fields(*, availability: str, owner, groups: Iterable[Group]) -> None:
     """The shape rules of availability, owner and groups (no permission check); the admin form uses them too."""
     if availability not in MacroAvailability.values:
-        raise DomainError(f"'{availability}' is not a valid availability.", field="availability")
+        raise DomainError(
+            _("'%(availability)s' is not a valid availability.") % {"availability": availability}, field="availability"
+        )
     if availability == MacroAvailability.PERSONAL and owner is None:
-        raise DomainError("A personal macro needs an owner.", field="owner_id")
+        raise DomainError(_("A personal macro needs an owner."), field="owner_id")
     if availability != MacroAvailability.PERSONAL and owner is not None:
-        raise DomainError("Only personal macros have an owner.", field="owner_id")
+        raise DomainError(_("Only personal macros have an owner."), field="owner_id")
     if availability == MacroAvailability.GROUPS and not list(groups):
-        raise DomainError("Choose at least one group for a macro limited to groups.", field="group_ids")
+        raise DomainError(_("Choose at least one group for a macro limited to groups."), field="group_ids")
     if availability != MacroAvailability.GROUPS and list(groups):
-        raise DomainError("Only macros limited to groups have groups.", field="group_ids")
+        raise DomainError(_("Only macros limited to groups have groups."), field="group_ids")
 
 
 def _check_may_save(*, actor, availability: str, owner) -> None:
     if is_admin(actor):
         return
     if availability in SHARED:
-        raise PermissionDenied("Only admins may create or change shared macros; agents may keep personal macros.")
+        raise PermissionDenied(_("Only admins may create or change shared macros; agents may keep personal macros."))
     if owner is not None and owner.pk != actor.pk:
-        raise PermissionDenied("Agents may only create personal macros for themselves.")
+        raise PermissionDenied(_("Agents may only create personal macros for themselves."))
 
 
 def _check_may_change(*, actor, macro: Macro) -> None:
     if is_admin(actor):
         return
     if macro.availability != MacroAvailability.PERSONAL or macro.owner_id != actor.pk:
-        raise PermissionDenied("You may only change your own personal macros.")
+        raise PermissionDenied(_("You may only change your own personal macros."))
 
 
 def _clean_actions(actions: Any) -> list[dict[str, Any]]:
-    return actions_clean(actions, kind="macro", empty="A macro needs at least one action.")
+    return actions_clean(actions, kind="macro", empty=_("A macro needs at least one action."))
 
 
 @transaction.atomic
@@ -94,7 +97,7 @@ def macro_create(
     _check_may_save(actor=actor, availability=availability, owner=owner)
     check_access_fields(availability=availability, owner=owner, groups=groups)
     macro = Macro.objects.create(
-        title=title_clean(title, noun="A macro"),
+        title=title_clean(title, missing=_("A macro needs a title.")),
         description=(description or "").strip(),
         active=active,
         availability=availability,
@@ -143,7 +146,7 @@ def macro_update(
         check_access_fields(availability=new_availability, owner=new_owner, groups=new_groups)
         values: dict[str, Any] = {"availability": new_availability, "owner": new_owner}
         if "title" in given:
-            values["title"] = title_clean(given["title"], noun="A macro")
+            values["title"] = title_clean(given["title"], missing=_("A macro needs a title."))
         if "actions" in given:
             values["actions"] = _clean_actions(given["actions"])
         if "description" in given:
@@ -168,7 +171,7 @@ def macro_delete(*, macro: Macro, actor) -> None:
 
 def _check_available(*, macro: Macro, user) -> None:
     if not selectors.macro_is_available(macro=macro, user=user):
-        raise DomainError("This macro is not available to you.", field="macro_id")
+        raise DomainError(_("This macro is not available to you."), field="macro_id")
 
 
 def macro_preview(*, macro: Macro, ticket: Ticket, user) -> dict[str, Any]:
@@ -228,7 +231,7 @@ def _locked_ticket(ticket: Ticket) -> Ticket:
         .get(pk=ticket.pk)
     )
     if ticket.status == TicketStatus.CLOSED:
-        raise DomainError("This ticket is closed and can no longer be changed; create a follow-up instead.")
+        raise DomainError(_("This ticket is closed and can no longer be changed; create a follow-up instead."))
     return ticket
 
 

@@ -56,6 +56,9 @@ import re
 from dataclasses import dataclass, fields
 from urllib.parse import unquote, urlsplit
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 __all__ = [
     "CLOSE",
     "FORBIDDEN",
@@ -96,19 +99,19 @@ RAW_KEYS = frozenset({"body_text", "fallback"})
 
 # Common mistakes, so the error can say what to write instead.
 KEY_HINTS = {
-    "template_name": "use template= (the shorthand key is template, not template_name)",
-    "name": "use template= for the template name",
-    "lang": "use language=",
-    "locale": "use language=",
-    "language_code": "use language=",
-    "body": "use body_text= once per template parameter",
-    "param": "use body_text= once per template parameter",
-    "params": "use body_text= once per template parameter",
-    "parameter": "use body_text= once per template parameter",
-    "body_params": "use body_text= once per template parameter",
-    "header_text": "only header_image and header_document are supported",
-    "header_video": "only header_image and header_document are supported",
-    "button_payload": "only URL buttons (button_index with button_url) are supported",
+    "template_name": gettext_lazy("use template= (the shorthand key is template, not template_name)"),
+    "name": gettext_lazy("use template= for the template name"),
+    "lang": gettext_lazy("use language="),
+    "locale": gettext_lazy("use language="),
+    "language_code": gettext_lazy("use language="),
+    "body": gettext_lazy("use body_text= once per template parameter"),
+    "param": gettext_lazy("use body_text= once per template parameter"),
+    "params": gettext_lazy("use body_text= once per template parameter"),
+    "parameter": gettext_lazy("use body_text= once per template parameter"),
+    "body_params": gettext_lazy("use body_text= once per template parameter"),
+    "header_text": gettext_lazy("only header_image and header_document are supported"),
+    "header_video": gettext_lazy("only header_image and header_document are supported"),
+    "button_payload": gettext_lazy("only URL buttons (button_index with button_url) are supported"),
 }
 
 TEMPLATE_NAME_RE = re.compile(r"[a-z0-9_]+")
@@ -165,19 +168,23 @@ def _check_value(key: str, value: str, position: int | None = None) -> None:
     if hits:
         seq = min(hits)[1]  # the first one in the value: usually where a ]] is missing
         raise ShorthandError(
-            f"The value of {label} contains {seq}, which shorthand values cannot hold "
-            "(there is no escaping; a missing ]] looks like this too).",
+            _(
+                "The value of %(field)s contains %(sequence)s, which shorthand values cannot hold "
+                "(there is no escaping; a missing ]] looks like this too)."
+            )
+            % {"field": label, "sequence": seq},
             key=key,
         )
     if value.endswith("]"):
         raise ShorthandError(
-            f"The value of {label} ends with ], which would merge with the closing ]]; add a space or remove it.",
+            _("The value of %(field)s ends with ], which would merge with the closing ]]; add a space or remove it.")
+            % {"field": label},
             key=key,
         )
 
 
 def _check_url(key: str, value: str) -> None:
-    message = f"{key} must be an http(s) URL, not {_show(value)}."
+    message = _("%(field)s must be an http(s) URL, not %(value)s.") % {"field": key, "value": _show(value)}
     if _WHITESPACE_RE.search(value):
         raise ShorthandError(message, key=key)
     try:
@@ -193,12 +200,12 @@ def _validate(s: Shorthand) -> None:
         value = getattr(s, f.name)
         if f.name == "body_text":
             if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
-                raise ShorthandError("body_text must be a sequence of texts.", key="body_text")
+                raise ShorthandError(_("body_text must be a sequence of texts."), key="body_text")
         elif f.name == "button_index":
             if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-                raise ShorthandError("button_index must be a whole number from 0 to 9.", key="button_index")
+                raise ShorthandError(_("button_index must be a whole number from 0 to 9."), key="button_index")
         elif not isinstance(value, str):
-            raise ShorthandError(f"{f.name} must be text.", key=f.name)
+            raise ShorthandError(_("%(field)s must be text.") % {"field": f.name}, key=f.name)
 
     for key in KEYS:
         if key == "body_text":
@@ -208,28 +215,35 @@ def _validate(s: Shorthand) -> None:
             _check_value(key, getattr(s, key))
 
     if not s.template:
-        raise ShorthandError("The template name is empty; write template=[[your_template_name]].", key="template")
+        raise ShorthandError(_("The template name is empty; write template=[[your_template_name]]."), key="template")
     if len(s.template) > TEMPLATE_NAME_MAX or not TEMPLATE_NAME_RE.fullmatch(s.template):
         raise ShorthandError(
-            f"The template name {_show(s.template)} is not valid: use lower-case letters, digits and underscores "
-            f"(at most {TEMPLATE_NAME_MAX}).",
+            _(
+                "The template name %(name)s is not valid: use lower-case letters, digits and underscores "
+                "(at most %(max)s)."
+            )
+            % {"name": _show(s.template), "max": TEMPLATE_NAME_MAX},
             key="template",
         )
     if not s.language:
         raise ShorthandError(
-            "The language is empty; write language=[[en_US]] or the template's language.", key="language"
+            _("The language is empty; write language=[[en_US]] or the template's language."), key="language"
         )
     if not LANGUAGE_RE.fullmatch(s.language):
         raise ShorthandError(
-            f"The language {_show(s.language)} is not a WhatsApp language code such as en, en_US or pt_BR.",
+            _("The language %(language)s is not a WhatsApp language code such as en, en_US or pt_BR.")
+            % {"language": _show(s.language)},
             key="language",
         )
     if _WHITESPACE_RE.search(s.namespace):
-        raise ShorthandError(f"The namespace {_show(s.namespace)} must not contain spaces.", key="namespace")
+        raise ShorthandError(
+            _("The namespace %(namespace)s must not contain spaces.") % {"namespace": _show(s.namespace)},
+            key="namespace",
+        )
 
     if s.header_image and s.header_document:
         raise ShorthandError(
-            "header_image and header_document cannot both be given: a template has one header.", key="header_image"
+            _("header_image and header_document cannot both be given: a template has one header."), key="header_image"
         )
     if s.header_image:
         _check_url("header_image", s.header_image)
@@ -237,15 +251,15 @@ def _validate(s: Shorthand) -> None:
         _check_url("header_document", s.header_document)
 
     if s.button_index is not None and not 0 <= s.button_index <= 9:
-        raise ShorthandError("button_index must be a whole number from 0 to 9.", key="button_index")
+        raise ShorthandError(_("button_index must be a whole number from 0 to 9."), key="button_index")
     if s.button_index is not None and not s.button_url:
-        raise ShorthandError("button_index needs button_url=[[...]] with the button's URL value.", key="button_url")
+        raise ShorthandError(_("button_index needs button_url=[[...]] with the button's URL value."), key="button_url")
     if s.button_url and s.button_index is None:
         raise ShorthandError(
-            "button_url needs button_index=[[n]] naming the button (0 is the first).", key="button_index"
+            _("button_url needs button_index=[[n]] naming the button (0 is the first)."), key="button_index"
         )
     if _WHITESPACE_RE.search(s.button_url):
-        raise ShorthandError("button_url must not contain spaces or line breaks.", key="button_url")
+        raise ShorthandError(_("button_url must not contain spaces or line breaks."), key="button_url")
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -308,14 +322,14 @@ def contains(text: str) -> bool:
 def _unknown_key(key: str) -> ShorthandError:
     lowered = key.lower()
     if key in KEY_HINTS:
-        hint = KEY_HINTS[key]
+        hint = str(KEY_HINTS[key])
     elif lowered in KEYS:
-        hint = f"keys are lower-case, write {lowered}="
+        hint = _("keys are lower-case, write %(key)s=") % {"key": lowered}
     elif lowered in KEY_HINTS:
-        hint = KEY_HINTS[lowered]
+        hint = str(KEY_HINTS[lowered])
     else:
-        hint = "known keys are " + ", ".join(KEYS)
-    return ShorthandError(f"Unknown shorthand key {_show(key)}: {hint}.", key=key)
+        hint = _("known keys are %(keys)s") % {"keys": ", ".join(KEYS)}
+    return ShorthandError(_("Unknown shorthand key %(key)s: %(hint)s.") % {"key": _show(key), "hint": hint}, key=key)
 
 
 def _scan(text: str) -> list[tuple[str, str]]:
@@ -324,9 +338,9 @@ def _scan(text: str) -> list[tuple[str, str]]:
     if not s.startswith(OPEN):
         if OPEN in s:
             raise ShorthandError(
-                "The shorthand must be the whole message: remove the text before &((, or send it separately."
+                _("The shorthand must be the whole message: remove the text before &((, or send it separately.")
             )
-        raise ShorthandError("This is not template shorthand: it must start with &(( and end with ))&.")
+        raise ShorthandError(_("This is not template shorthand: it must start with &(( and end with ))&."))
     pos = len(OPEN)
     pairs: list[tuple[str, str]] = []
     while True:
@@ -336,35 +350,37 @@ def _scan(text: str) -> list[tuple[str, str]]:
             pos += len(CLOSE)
             break
         if pos >= len(s):
-            raise ShorthandError("The shorthand block is not closed: end it with ))&.")
+            raise ShorthandError(_("The shorthand block is not closed: end it with ))&."))
         match = KEY_RE.match(s, pos)
         if match is None:
             raise ShorthandError(
-                f"Unexpected text {_show(s[pos:], 20)} in the shorthand: expected key=[[value]] or the closing ))&."
+                _("Unexpected text %(text)s in the shorthand: expected key=[[value]] or the closing ))&.")
+                % {"text": _show(s[pos:], 20)}
             )
         key = match.group()
         if key not in KEYS:
             raise _unknown_key(key)
         pos = match.end()
         if not s.startswith("=[[", pos):
-            raise ShorthandError(f"The key {key} must be followed directly by =[[value]].", key=key)
+            raise ShorthandError(_("The key %(key)s must be followed directly by =[[value]].") % {"key": key}, key=key)
         pos += 3
         end = s.find("]]", pos)
         if end < 0:
-            raise ShorthandError(f"The value of {key} is not closed: end it with ]].", key=key)
+            raise ShorthandError(_("The value of %(key)s is not closed: end it with ]].") % {"key": key}, key=key)
         pairs.append((key, s[pos:end]))
         pos = end + 2
         if s.startswith("]", pos):
             raise ShorthandError(
-                f"The value of {key} is followed by a stray ]: a value ends at the first ]] and cannot end with ].",
+                _("The value of %(key)s is followed by a stray ]: a value ends at the first ]] and cannot end with ].")
+                % {"key": key},
                 key=key,
             )
     rest = s[pos:]
     if rest:
         if OPEN in rest:
-            raise ShorthandError("Only one shorthand block is allowed per message.")
+            raise ShorthandError(_("Only one shorthand block is allowed per message."))
         raise ShorthandError(
-            "The shorthand must be the whole message: remove the text after ))&, or send it separately."
+            _("The shorthand must be the whole message: remove the text after ))&, or send it separately.")
         )
     return pairs
 
@@ -383,26 +399,31 @@ def parse(text: str) -> Shorthand:
             _check_value(key, raw, len(body_text))
             continue
         if key in seen:
-            raise ShorthandError(f"{key} is given twice (field {position}); only body_text may repeat.", key=key)
+            raise ShorthandError(
+                _("%(key)s is given twice (field %(position)s); only body_text may repeat.")
+                % {"key": key, "position": position},
+                key=key,
+            )
         value = raw if key in RAW_KEYS else raw.strip()
         _check_value(key, value)
         seen[key] = value
 
     if "template" not in seen:
-        raise ShorthandError("template=[[name]] is missing: the shorthand must name the template.", key="template")
+        raise ShorthandError(_("template=[[name]] is missing: the shorthand must name the template."), key="template")
     if "language" not in seen:
         raise ShorthandError(
-            "language=[[code]] is missing: WhatsApp needs the template's language, e.g. en_US.", key="language"
+            _("language=[[code]] is missing: WhatsApp needs the template's language, e.g. en_US."), key="language"
         )
     for key in ("header_image", "header_document", "button_url", "button_index"):
         if key in seen and not seen[key]:
-            raise ShorthandError(f"{key} is empty.", key=key)
+            raise ShorthandError(_("%(key)s is empty.") % {"key": key}, key=key)
 
     button_index: int | None = None
     if "button_index" in seen:
         if not re.fullmatch(r"[0-9]", seen["button_index"]):
             raise ShorthandError(
-                f"button_index must be a whole number from 0 to 9, not {_show(seen['button_index'])}.",
+                _("button_index must be a whole number from 0 to 9, not %(value)s.")
+                % {"value": _show(seen["button_index"])},
                 key="button_index",
             )
         button_index = int(seen["button_index"])

@@ -10,6 +10,7 @@ import re
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from macros import selectors, services
@@ -63,11 +64,11 @@ def preview(request: HttpRequest) -> JsonResponse:
     """`?ticket=<id>&macro=<id>`: what the macro would set on the ticket (JSON of `services.macro_preview`)."""
     ticket_id, macro_id = _id(request.GET.get("ticket")), _id(request.GET.get("macro"))
     if ticket_id is None or macro_id is None:
-        return JsonResponse({"error": "Give ticket and macro as ids."}, status=400)
+        return JsonResponse({"error": _("Give ticket and macro as ids.")}, status=400)
     ticket = ticket_selectors.ticket_get(user=request.user, ticket_id=ticket_id)
     macro = selectors.macro_available_get(user=request.user, macro_id=macro_id)
     if ticket is None or macro is None:
-        return JsonResponse({"error": "No such ticket or macro."}, status=404)
+        return JsonResponse({"error": _("No such ticket or macro.")}, status=404)
     try:
         data = services.macro_preview(macro=macro, ticket=ticket, user=request.user)
     except DomainError as error:

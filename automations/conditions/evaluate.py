@@ -5,6 +5,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from automations.conditions.fields import FIELDS, plain_value
 from automations.conditions.model import NONE, Condition, Conditions, Facts
 from automations.conditions.time_fields import TIME_FIELDS
@@ -75,7 +77,9 @@ def automation_problems(conditions: Conditions, actions: Sequence[Mapping[str, A
     problems = []
     if not any(FIELDS[c.field].time for c in conditions.all):
         times = ", ".join(TIME_FIELDS)
-        problems.append(f"conditions.all: an automation needs a time condition ({times}).")
+        problems.append(
+            "conditions.all: " + _("an automation needs a time condition (%(fields)s).") % {"fields": times}
+        )
     once = any(FIELDS[c.field].time and c.operator == "is" for c in conditions.all)
     effects = _Effects.of(actions)
     nullified = any(nullified_by(c, effects) for c in conditions.all) or (
@@ -83,8 +87,11 @@ def automation_problems(conditions: Conditions, actions: Sequence[Mapping[str, A
     )
     if not once and not nullified:
         problems.append(
-            "actions: an automation must stop matching once it has acted (Zendesk's rule): add an action that "
-            "makes one of its conditions false (e.g. status is solved -> set status closed, or current_tags "
-            "not_includes a tag -> add that tag), or use a time condition with the operator is."
+            "actions: "
+            + _(
+                "an automation must stop matching once it has acted (Zendesk's rule): add an action that "
+                "makes one of its conditions false (e.g. status is solved -> set status closed, or current_tags "
+                "not_includes a tag -> add that tag), or use a time condition with the operator is."
+            )
         )
     return problems

@@ -8,6 +8,10 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from automations.conditions.model import (
     AUTOMATION,
     CHANGE_OPERATORS,
@@ -34,8 +38,10 @@ from channels_whatsapp.window import window_at
 from tickets.tags import TAG_RULE, split_tags
 
 _WORD_RE = re.compile(r"\w+")
+WORDS_VALUES = gettext_lazy("words separated by spaces (includes/not_includes) or a phrase (is/is_not)")
 
 FIELDS: dict[str, FieldSpec] = {}
+NO_VALUE = gettext_lazy("none")
 # Zendesk's names for the same conditions; stored under our name.
 FIELD_ALIASES = {
     "NEW": "hours_since_created",
@@ -50,26 +56,26 @@ FIELD_ALIASES = {
 }
 # Zendesk conditions SupportDesk does not have, with the reason given to whoever pastes them.
 UNSUPPORTED = {
-    "CLOSED": "closed tickets are never changed, so automations skip them",
-    "assigned_at": "the assignment time is not recorded; use hours_since_updated",
-    "assignee_updated_at": "use hours_since_updated",
-    "due_date": "tickets have no due date",
-    "until_due_date": "tickets have no due date",
-    "organization_id": "there are no organizations",
-    "brand_id": "there are no brands",
-    "ticket_form_id": "there are no ticket forms",
-    "locale_id": "contacts have no locale",
-    "satisfaction_score": "there are no satisfaction ratings",
-    "recipient": "there is no e-mail intake",
-    "current_via_id": "use role (who made the update) or via",
-    "ticket_is_public": "every ticket is public",
-    "description_includes_word": "use comment_includes_word",
-    "reopens": "reopen counts are not kept",
-    "replies": "reply counts are not kept",
-    "agent_stations": "assignment counts are not kept",
-    "group_stations": "group counts are not kept",
-    "in_business_hours": "business hours are not configured",
-    "exact_created_at": "use hours_since_created",
+    "CLOSED": gettext_lazy("closed tickets are never changed, so automations skip them"),
+    "assigned_at": gettext_lazy("the assignment time is not recorded; use hours_since_updated"),
+    "assignee_updated_at": gettext_lazy("use hours_since_updated"),
+    "due_date": gettext_lazy("tickets have no due date"),
+    "until_due_date": gettext_lazy("tickets have no due date"),
+    "organization_id": gettext_lazy("there are no organizations"),
+    "brand_id": gettext_lazy("there are no brands"),
+    "ticket_form_id": gettext_lazy("there are no ticket forms"),
+    "locale_id": gettext_lazy("contacts have no locale"),
+    "satisfaction_score": gettext_lazy("there are no satisfaction ratings"),
+    "recipient": gettext_lazy("there is no e-mail intake"),
+    "current_via_id": gettext_lazy("use role (who made the update) or via"),
+    "ticket_is_public": gettext_lazy("every ticket is public"),
+    "description_includes_word": gettext_lazy("use comment_includes_word"),
+    "reopens": gettext_lazy("reopen counts are not kept"),
+    "replies": gettext_lazy("reply counts are not kept"),
+    "agent_stations": gettext_lazy("assignment counts are not kept"),
+    "group_stations": gettext_lazy("group counts are not kept"),
+    "in_business_hours": gettext_lazy("business hours are not configured"),
+    "exact_created_at": gettext_lazy("use hours_since_created"),
 }
 
 
@@ -83,7 +89,7 @@ def _is_none(value: Any) -> bool:
 
 def _text(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ConditionError(f"{value!r} is not a text.")
+        raise ConditionError(_("%(value)s is not a text.") % {"value": repr(value)})
     return str(value).strip()
 
 
@@ -92,7 +98,7 @@ def _flag(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower()
-    raise ConditionError(f"{value!r} is not true or false.")
+    raise ConditionError(_("%(value)s is not true or false.") % {"value": repr(value)})
 
 
 def plain_value(value: Any) -> Any:
@@ -160,8 +166,11 @@ def _choice_parser(name: str, choices: Sequence[str], *, blank: bool) -> Parser:
         if name == "via" and text in VIA_NAMES:
             text = VIA_NAMES[text]
         if text not in choices:
-            allowed = ", ".join(choices) + (', or "" for none' if blank else "")
-            raise ConditionError(f"{value!r} is not a valid {name} ({allowed}).")
+            allowed = ", ".join(choices)
+            if blank:
+                allowed = _('%(choices)s, or "" for none') % {"choices": allowed}
+            params = {"value": repr(value), "field": name, "allowed": allowed}
+            raise ConditionError(_("%(value)s is not a valid %(field)s (%(allowed)s).") % params)
         return text
 
     return parse
@@ -169,12 +178,15 @@ def _choice_parser(name: str, choices: Sequence[str], *, blank: bool) -> Parser:
 
 def via_id_parser(operator: str, value: Any, kind: Kind) -> str:
     if isinstance(value, bool):
-        raise ConditionError(f"{value!r} is not a via id.")
+        raise ConditionError(_("%(value)s is not a via id.") % {"value": repr(value)})
     if isinstance(value, str) and digits(value.strip()):
         value = int(value.strip())
     if not isinstance(value, int) or value not in VIA_IDS:
         known = ", ".join(f"{number} ({name})" for number, name in VIA_IDS.items())
-        raise ConditionError(f"via_id {value!r} is not a channel SupportDesk has ({known}); or use via by name.")
+        raise ConditionError(
+            _("via_id %(value)s is not a channel SupportDesk has (%(known)s); or use via by name.")
+            % {"value": repr(value), "known": known}
+        )
     return VIA_IDS[value]
 
 
@@ -195,7 +207,7 @@ _register(
         _choice_parser("priority", PRIORITY_ORDER[1:], blank=True),
         lambda c, f: _compare(c, f.priority, f, PRIORITY_ORDER),
         trigger_operators=CHANGE_OPERATORS,
-        values='"" (none), ' + ", ".join(PRIORITY_ORDER[1:]),
+        values=format_lazy('"" ({none}), {values}', none=NO_VALUE, values=", ".join(PRIORITY_ORDER[1:])),
     )
 )
 _register(
@@ -205,7 +217,7 @@ _register(
         _choice_parser("type", TYPES, blank=True),
         lambda c, f: _compare(c, f.type, f),
         trigger_operators=CHANGE_OPERATORS,
-        values='"" (none), ' + ", ".join(TYPES),
+        values=format_lazy('"" ({none}), {values}', none=NO_VALUE, values=", ".join(TYPES)),
     )
 )
 _register(
@@ -230,17 +242,20 @@ def _id_parser(name: str, *, current_user: bool) -> Parser:
             return NONE
         if isinstance(value, str) and value.strip() == CURRENT_USER:
             if not current_user:
-                raise ConditionError(f"{name} cannot be current_user.")
+                raise ConditionError(_("%(field)s cannot be current_user.") % {"field": name})
             if kind == AUTOMATION:
-                raise ConditionError("current_user is the agent making the update; automations run without one.")
+                raise ConditionError(_("current_user is the agent making the update; automations run without one."))
             return CURRENT_USER
         if isinstance(value, bool):
-            raise ConditionError(f"{value!r} is not an id.")
+            raise ConditionError(_("%(value)s is not an id.") % {"value": repr(value)})
         if isinstance(value, str) and digits(value.strip()):
             value = int(value.strip())
         if not isinstance(value, int) or value <= 0 or value > 2**63 - 1:
-            extra = ', "current_user"' if current_user else ""
-            raise ConditionError(f'{value!r} is not an id (a number{extra}, or "" for none).')
+            if current_user:
+                raise ConditionError(
+                    _('%(value)s is not an id (a number, "current_user", or "" for none).') % {"value": repr(value)}
+                )
+            raise ConditionError(_('%(value)s is not an id (a number, or "" for none).') % {"value": repr(value)})
         return value
 
     return parse
@@ -255,7 +270,11 @@ for _name, _current_user in (("group_id", False), ("assignee_id", True), ("reque
             _id_parser(_name, current_user=_current_user),
             (lambda name: lambda c, f: _compare(c, getattr(f, name), f))(_name),
             trigger_operators=CHANGE_OPERATORS,
-            values='an id, "" for none' + (", or current_user" if _current_user else ""),
+            values=(
+                gettext_lazy('an id, "" for none, or current_user')
+                if _current_user
+                else gettext_lazy('an id, "" for none')
+            ),
         )
     )
 
@@ -269,12 +288,12 @@ def _tags_parser(operator: str, value: Any, kind: Kind) -> str:
     elif isinstance(value, str):
         words = value.split()
     else:
-        raise ConditionError(f"{value!r} is not a list of tags (separated by spaces).")
+        raise ConditionError(_("%(value)s is not a list of tags (separated by spaces).") % {"value": repr(value)})
     tags, bad = split_tags(words)
     if bad is not None:
-        raise ConditionError(f"'{bad}' is not a valid tag ({TAG_RULE}).")
+        raise ConditionError(_("'%(tag)s' is not a valid tag (%(rule)s).") % {"tag": bad, "rule": TAG_RULE})
     if not tags:
-        raise ConditionError("give at least one tag.")
+        raise ConditionError(_("give at least one tag."))
     return " ".join(tags)
 
 
@@ -289,7 +308,7 @@ _register(
         ("includes", "not_includes"),
         _tags_parser,
         _tags,
-        values="tags separated by spaces (includes: at least one of them; not_includes: none of them)",
+        values=gettext_lazy("tags separated by spaces (includes: at least one of them; not_includes: none of them)"),
     )
 )
 
@@ -311,7 +330,7 @@ def _phrase_in(haystack: Sequence[str], phrase: Sequence[str]) -> bool:
 def _words_parser(operator: str, value: Any, kind: Kind) -> str:
     text = " ".join(_text(value).split())
     if not words(text):
-        raise ConditionError("give at least one word.")
+        raise ConditionError(_("give at least one word."))
     return text
 
 
@@ -336,7 +355,7 @@ _register(
         _words_parser,
         lambda c, f: text_matches(c.operator, c.value, f.comment_body if f.comment_public is not None else ""),
         kinds=(TRIGGER,),
-        values="words separated by spaces (includes/not_includes) or a phrase (is/is_not)",
+        values=WORDS_VALUES,
     )
 )
 _register(
@@ -346,7 +365,7 @@ _register(
         _words_parser,
         lambda c, f: text_matches(c.operator, c.value, f.subject),
         kinds=(TRIGGER,),
-        values="words separated by spaces (includes/not_includes) or a phrase (is/is_not)",
+        values=WORDS_VALUES,
     )
 )
 
@@ -357,7 +376,7 @@ _register(
 def _update_type_parser(operator: str, value: Any, kind: Kind) -> str:
     text = _text(value).lower()
     if text not in ("create", "change"):
-        raise ConditionError(f"{value!r} is not Create or Change.")
+        raise ConditionError(_("%(value)s is not Create or Change.") % {"value": repr(value)})
     return text.capitalize()
 
 
@@ -373,7 +392,7 @@ _register(
         lambda c, f: _positive(c, (f.update_type or "") == c.value.lower()),
         kinds=(TRIGGER,),
         default_operator="is",
-        values="Create or Change",
+        values=gettext_lazy("Create or Change"),
     )
 )
 
@@ -386,7 +405,10 @@ def _comment_public_parser(operator: str, value: Any, kind: Kind) -> str:
     try:
         return _flag(value)
     except ConditionError:
-        raise ConditionError(f"{value!r} is not one of {', '.join(COMMENT_PUBLIC_VALUES)}.") from None
+        raise ConditionError(
+            _("%(value)s is not one of %(allowed)s.")
+            % {"value": repr(value), "allowed": ", ".join(COMMENT_PUBLIC_VALUES)}
+        ) from None
 
 
 def _comment_public(condition: Condition, facts: Facts) -> bool:
@@ -416,7 +438,9 @@ _register(
 def _role_parser(operator: str, value: Any, kind: Kind) -> str:
     text = _text(value).lower().replace("-", "_")
     if text not in ROLES:
-        raise ConditionError(f"{value!r} is not a role ({', '.join(ROLES)}).")
+        raise ConditionError(
+            _("%(value)s is not a role (%(allowed)s).") % {"value": repr(value), "allowed": ", ".join(ROLES)}
+        )
     return text
 
 
@@ -433,7 +457,7 @@ _register(
         _role_parser,
         lambda c, f: _positive(c, _role_matches(f.current_user_role, c.value)),
         kinds=(TRIGGER,),
-        values="end_user, agent (agents and admins), admin",
+        values=gettext_lazy("end_user, agent (agents and admins), admin"),
     )
 )
 _register(
@@ -442,7 +466,7 @@ _register(
         ("is", "is_not"),
         _role_parser,
         lambda c, f: _positive(c, _role_matches(f.requester_role, c.value)),
-        values="end_user, agent, admin (requesters are contacts: always end_user)",
+        values=gettext_lazy("end_user, agent, admin (requesters are contacts: always end_user)"),
     )
 )
 
@@ -457,7 +481,7 @@ def window_open(facts: Facts) -> bool:
 def _window_parser(operator: str, value: Any, kind: Kind) -> str:
     text = _text(value).lower()
     if text not in ("open", "closed"):
-        raise ConditionError(f"{value!r} is not open or closed.")
+        raise ConditionError(_("%(value)s is not open or closed.") % {"value": repr(value)})
     return text
 
 
@@ -467,7 +491,9 @@ _register(
         ("is", "is_not"),
         _window_parser,
         lambda c, f: _positive(c, window_open(f) == (c.value == "open")),
-        values="open or closed (only a WhatsApp ticket whose customer wrote in the last 24 hours is open)",
+        values=gettext_lazy(
+            "open or closed (only a WhatsApp ticket whose customer wrote in the last 24 hours is open)"
+        ),
     )
 )
 _register(
@@ -476,7 +502,7 @@ _register(
         ("is", "is_not"),
         lambda op, value, kind: _flag(value),
         lambda c, f: _positive(c, f.customer_waiting == (c.value == "true")),
-        values="true or false (true: the latest public message of a person is the customer's)",
+        values=gettext_lazy("true or false (true: the latest public message of a person is the customer's)"),
     )
 )
 

@@ -4,6 +4,8 @@
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from automations.conditions.fields import FIELD_ALIASES, FIELDS, UNSUPPORTED, via_id_parser
 from automations.conditions.model import (
     ID_FIELDS,
@@ -21,22 +23,29 @@ from automations.conditions.model import (
 
 def _unknown_field(name: str, kind: Kind) -> str:
     if name in UNSUPPORTED:
-        return f"field '{name}' is a Zendesk condition SupportDesk does not have: {UNSUPPORTED[name]}."
+        return _("field '%(field)s' is a Zendesk condition SupportDesk does not have: %(reason)s.") % {
+            "field": name,
+            "reason": UNSUPPORTED[name],
+        }
     if name.startswith(("custom_fields_", "user.custom_fields_", "organization.custom_fields_")):
-        return f"field '{name}': there are no custom fields."
+        return _("field '%(field)s': there are no custom fields.") % {"field": name}
     known = ", ".join(n for n, spec in FIELDS.items() if kind in spec.kinds)
-    return f"unknown field '{name}' (known for {kind}s: {known})."
+    if kind == TRIGGER:
+        return _("unknown field '%(field)s' (known for triggers: %(known)s).") % {"field": name, "known": known}
+    return _("unknown field '%(field)s' (known for automations: %(known)s).") % {"field": name, "known": known}
 
 
 def parse_condition(item: Any, *, kind: Kind, group: str = "all") -> Condition:
     if not isinstance(item, dict):
-        raise ConditionError(f'{item!r} is not an object {{"field": ..., "operator": ..., "value": ...}}.')
+        raise ConditionError(
+            _('%(value)s is not an object {"field": ..., "operator": ..., "value": ...}.') % {"value": repr(item)}
+        )
     extra = set(item) - {"field", "operator", "value"}
     if extra:
-        raise ConditionError(f"unexpected key(s) {', '.join(sorted(map(str, extra)))}.")
+        raise ConditionError(_("unexpected key(s) %(keys)s.") % {"keys": ", ".join(sorted(map(str, extra)))})
     raw_name = item.get("field")
     if not isinstance(raw_name, str) or not raw_name.strip():
-        raise ConditionError('"field" is missing.')
+        raise ConditionError(_('"field" is missing.'))
     raw_name = raw_name.strip()
     name = FIELD_ALIASES.get(raw_name, raw_name)
     spec = FIELDS.get(name)
@@ -44,39 +53,50 @@ def parse_condition(item: Any, *, kind: Kind, group: str = "all") -> Condition:
         raise ConditionError(_unknown_field(raw_name, kind))
     if kind not in spec.kinds:
         if spec.time:
-            raise ConditionError(f"'{raw_name}' is a time condition: only automations have them.")
+            raise ConditionError(
+                _("'%(field)s' is a time condition: only automations have them.") % {"field": raw_name}
+            )
         raise ConditionError(
-            f"'{raw_name}' describes an update (who made it, what it said): only triggers have it; "
-            "an automation runs on its own, without an update."
+            _(
+                "'%(field)s' describes an update (who made it, what it said): only triggers have it; "
+                "an automation runs on its own, without an update."
+            )
+            % {"field": raw_name}
         )
     operator = item.get("operator")
     if operator is None or operator == "":
         if spec.default_operator is None:
-            raise ConditionError(f"\"operator\" is missing for field '{raw_name}'.")
+            raise ConditionError(_("\"operator\" is missing for field '%(field)s'.") % {"field": raw_name})
         operator = spec.default_operator
     if not isinstance(operator, str):
-        raise ConditionError(f"{operator!r} is not an operator.")
+        raise ConditionError(_("%(value)s is not an operator.") % {"value": repr(operator)})
     operator = OPERATOR_ALIASES.get(operator.strip(), operator.strip())
     allowed = spec.operators + (spec.trigger_operators if kind == TRIGGER else ())
     if operator not in allowed:
         hint = ""
         if operator.endswith("_business_hours"):
-            hint = " Business hours are not configured in SupportDesk."
+            hint = " " + _("Business hours are not configured in SupportDesk.")
         elif operator in spec.trigger_operators:
-            hint = " Only triggers see what an update changed."
-        raise ConditionError(f"unknown operator '{operator}' for field '{raw_name}' ({', '.join(allowed)}).{hint}")
+            hint = " " + _("Only triggers see what an update changed.")
+        params = {"operator": operator, "field": raw_name, "allowed": ", ".join(allowed)}
+        raise ConditionError(_("unknown operator '%(operator)s' for field '%(field)s' (%(allowed)s).") % params + hint)
     if spec.time and group != "all":
-        raise ConditionError(f"time condition '{raw_name}' must be under all (as in Zendesk), not any.")
+        raise ConditionError(
+            _("time condition '%(field)s' must be under all (as in Zendesk), not any.") % {"field": raw_name}
+        )
     if raw_name == "via_id":
         value = via_id_parser(operator, item.get("value"), kind)
     elif operator in ("changed", "not_changed"):
         value = None
     else:
         if "value" not in item:
-            raise ConditionError(f"\"value\" is missing for field '{raw_name}' ({spec.values}).")
+            raise ConditionError(
+                _("\"value\" is missing for field '%(field)s' (%(values)s).")
+                % {"field": raw_name, "values": spec.values}
+            )
         value = spec.parse(operator, item["value"], kind)
     if operator in ("less_than", "greater_than") and name == "priority" and value == NONE:
-        raise ConditionError("less_than and greater_than need a priority (low, normal, high, urgent).")
+        raise ConditionError(_("less_than and greater_than need a priority (low, normal, high, urgent)."))
     return Condition(field=name, operator=operator, value=value)
 
 
@@ -85,11 +105,13 @@ def parse_conditions(raw: Any, *, kind: Kind) -> Conditions:
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise ConditionsInvalid(['conditions: must be an object {"all": [...], "any": [...]}.'])
+        raise ConditionsInvalid(["conditions: " + _('must be an object {"all": [...], "any": [...]}.')])
     errors: list[str] = []
     extra = set(raw) - {"all", "any"}
     if extra:
-        errors.append(f"conditions: unexpected key(s) {', '.join(sorted(map(str, extra)))} (all, any).")
+        errors.append(
+            "conditions: " + _("unexpected key(s) %(keys)s (all, any).") % {"keys": ", ".join(sorted(map(str, extra)))}
+        )
     groups: dict[str, list[Condition]] = {"all": [], "any": []}
     total = 0
     for group in ("all", "any"):
@@ -97,7 +119,7 @@ def parse_conditions(raw: Any, *, kind: Kind) -> Conditions:
         if items is None:
             continue
         if not isinstance(items, list):
-            errors.append(f"conditions.{group}: must be a list of conditions.")
+            errors.append(f"conditions.{group}: " + _("must be a list of conditions."))
             continue
         total += len(items)
         for index, item in enumerate(items):
@@ -106,7 +128,7 @@ def parse_conditions(raw: Any, *, kind: Kind) -> Conditions:
             except ConditionError as error:
                 errors.append(f"conditions.{group}[{index}]: {error}")
     if total > MAX_CONDITIONS:
-        errors.append(f"conditions: at most {MAX_CONDITIONS} conditions.")
+        errors.append("conditions: " + _("at most %(max)s conditions.") % {"max": MAX_CONDITIONS})
     if errors:
         raise ConditionsInvalid(errors)
     return Conditions(all=tuple(groups["all"]), any=tuple(groups["any"]))

@@ -4,6 +4,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from automations.conditions.model import (
     AUTOMATION,
     HOUR,
@@ -20,15 +23,15 @@ from channels_whatsapp.window import window_at
 
 def _hours_value(value: Any) -> int:
     if isinstance(value, bool):
-        raise ConditionError(f"{value!r} is not a number of hours.")
+        raise ConditionError(_("%(value)s is not a number of hours.") % {"value": repr(value)})
     if isinstance(value, int):
         number = value
     elif isinstance(value, str) and digits(value.strip()):
         number = int(value.strip())
     else:
-        raise ConditionError(f'{value!r} is not a whole number of hours (e.g. 24 or "24").')
+        raise ConditionError(_('%(value)s is not a whole number of hours (e.g. 24 or "24").') % {"value": repr(value)})
     if not 0 <= number <= MAX_HOURS:
-        raise ConditionError(f"{number} hours is out of range (0 to {MAX_HOURS}).")
+        raise ConditionError(_("%(hours)s hours is out of range (0 to %(max)s).") % {"hours": number, "max": MAX_HOURS})
     return number
 
 
@@ -88,7 +91,7 @@ TIME_SPECS = tuple(
         (lambda elapsed: lambda c, f: hours_match(c.operator, c.value, elapsed(f)))(elapsed),
         kinds=(AUTOMATION,),
         time=True,
-        values="a whole number of hours",
+        values=gettext_lazy("a whole number of hours"),
     )
     for name, elapsed in TIME_FIELDS.items()
 )

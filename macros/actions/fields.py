@@ -11,6 +11,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from macros.actions.model import CURRENT_USER, ActionError, ActionHandler, Kind, PlanBuilder
 from tickets.errors import DomainError
@@ -43,9 +45,9 @@ def handler_for(name: str) -> ActionHandler | None:
 # Value helpers -----------------------------------------------------------------------------------------------
 
 
-def _text(value: Any, what: str = "a text") -> str:
+def _text(value: Any) -> str:
     if not isinstance(value, str):
-        raise ActionError(f"{value!r} is not {what}.")
+        raise ActionError(_("%(value)s is not a text.") % {"value": repr(value)})
     return value
 
 
@@ -54,7 +56,7 @@ def _boolean(value: Any) -> bool:
         return value
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
-    raise ActionError(f"{value!r} is not true or false.")
+    raise ActionError(_("%(value)s is not true or false.") % {"value": repr(value)})
 
 
 def _identifier(value: Any) -> int | None:
@@ -62,12 +64,12 @@ def _identifier(value: Any) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        raise ActionError(f"{value!r} is not an id.")
+        raise ActionError(_("%(value)s is not an id.") % {"value": repr(value)})
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value)
     if isinstance(value, int) and 0 < value <= MAX_ID:
         return value
-    raise ActionError(f"{value!r} is not an id.")
+    raise ActionError(_("%(value)s is not an id.") % {"value": repr(value)})
 
 
 def _choice(name: str, choices: Sequence[str], *, blank: bool) -> Callable[[Any, Kind], Any]:
@@ -75,8 +77,11 @@ def _choice(name: str, choices: Sequence[str], *, blank: bool) -> Callable[[Any,
         if blank and (value is None or value == ""):
             return None  # Zendesk: an empty priority or type clears it
         if not isinstance(value, str) or value.strip().lower() not in choices:
-            allowed = ", ".join(choices) + (", or empty to clear it" if blank else "")
-            raise ActionError(f"{value!r} is not a valid {name} ({allowed}).")
+            allowed = ", ".join(choices)
+            if blank:
+                allowed = _("%(choices)s, or empty to clear it") % {"choices": allowed}
+            params = {"value": repr(value), "field": name, "allowed": allowed}
+            raise ActionError(_("%(value)s is not a valid %(field)s (%(allowed)s).") % params)
         return value.strip().lower()
 
     return clean
@@ -96,13 +101,16 @@ def _tags(value: Any, *, allow_empty: bool) -> str:
     elif isinstance(value, list) and all(isinstance(item, str) for item in value):
         words = [word for item in value for word in item.split()]
     else:
-        raise ActionError(f"{value!r} is not a list of tags (a text with tags separated by spaces, or a list).")
+        raise ActionError(
+            _("%(value)s is not a list of tags (a text with tags separated by spaces, or a list).")
+            % {"value": repr(value)}
+        )
     try:
         tags = normalize_tags(words)
     except DomainError as error:
         raise ActionError(error.message) from error
     if not tags and not allow_empty:
-        raise ActionError("give at least one tag.")
+        raise ActionError(_("give at least one tag."))
     return " ".join(tags)
 
 
@@ -110,14 +118,16 @@ def _comment_text(value: Any) -> str:
     """Zendesk writes a comment as text or as `["channel:all", "text"]`; either way, the text."""
     if isinstance(value, list):
         if len(value) != 2 or not all(isinstance(item, str) for item in value) or not value[0].startswith("channel:"):
-            raise ActionError(f'{value!r} is neither a text nor ["channel:all", "text"].')
+            raise ActionError(_('%(value)s is neither a text nor ["channel:all", "text"].') % {"value": repr(value)})
         return value[1]
-    return _text(value, 'a text or ["channel:all", "text"]')
+    if not isinstance(value, str):
+        raise ActionError(_('%(value)s is not a text or ["channel:all", "text"].') % {"value": repr(value)})
+    return value
 
 
 def _clean_comment(value: Any, kind: Kind) -> Any:
     if not _comment_text(value).strip():
-        raise ActionError("the comment text is empty.")
+        raise ActionError(_("the comment text is empty."))
     return value
 
 
@@ -129,16 +139,16 @@ def _html_to_text(value: str) -> str:
 
 def _clean_comment_html(value: Any, kind: Kind) -> str:
     if not _html_to_text(_text(value)):
-        raise ActionError("the comment text is empty.")
+        raise ActionError(_("the comment text is empty."))
     return value
 
 
 def _clean_subject(value: Any, kind: Kind) -> str:
     text = _text(value).strip()
     if not text:
-        raise ActionError("the subject is empty.")
+        raise ActionError(_("the subject is empty."))
     if len(text) > 255:
-        raise ActionError("the subject is longer than 255 characters.")
+        raise ActionError(_("the subject is longer than 255 characters."))
     return text
 
 
@@ -148,19 +158,23 @@ def _clean_assignee(value: Any, kind: Kind) -> int | str | None:
     try:
         return _identifier(value)
     except ActionError:
-        raise ActionError(f'{value!r} is not a user id, "current_user", or empty to unassign.') from None
+        raise ActionError(
+            _('%(value)s is not a user id, "current_user", or empty to unassign.') % {"value": repr(value)}
+        ) from None
 
 
 def _clean_group(value: Any, kind: Kind) -> int | None:
     try:
         return _identifier(value)
     except ActionError:
-        raise ActionError(f"{value!r} is not a group id, or empty to remove the group.") from None
+        raise ActionError(
+            _("%(value)s is not a group id, or empty to remove the group.") % {"value": repr(value)}
+        ) from None
 
 
 def _clean_notification(value: Any, kind: Kind) -> list[str]:
     if not isinstance(value, list | tuple) or len(value) != 3:
-        raise ActionError(f"{value!r} is not [recipient, subject, body].")
+        raise ActionError(_("%(value)s is not [recipient, subject, body].") % {"value": repr(value)})
     recipient, subject, body = value
     if isinstance(recipient, str) and recipient.strip() in NOTIFICATION_RECIPIENTS:
         recipient = recipient.strip()
@@ -171,13 +185,14 @@ def _clean_notification(value: Any, kind: Kind) -> list[str]:
             user_id = None
         if user_id is None:
             raise ActionError(
-                f"the recipient {recipient!r} is not requester_id, assignee_id, current_user or a user id."
+                _("the recipient %(recipient)s is not requester_id, assignee_id, current_user or a user id.")
+                % {"recipient": repr(recipient)}
             )
         recipient = str(user_id)
     if not isinstance(subject, str) or not isinstance(body, str):
-        raise ActionError("the subject and the body must be texts.")
+        raise ActionError(_("the subject and the body must be texts."))
     if not body.strip():
-        raise ActionError("the notification's body is empty.")
+        raise ActionError(_("the notification's body is empty."))
     return [recipient, subject, body]
 
 
@@ -187,16 +202,16 @@ def _clean_notification(value: Any, kind: Kind) -> list[str]:
 def _active_user(user_id: int):
     user = get_user_model().objects.filter(pk=user_id).first()
     if user is None:
-        raise ActionError(f"user {user_id} does not exist.")
+        raise ActionError(_("user %(id)s does not exist.") % {"id": user_id})
     if not user.is_active:
-        raise ActionError(f"user {user_id} is not an active agent.")
+        raise ActionError(_("user %(id)s is not an active agent.") % {"id": user_id})
     return user
 
 
 def _group(group_id: int) -> Group:
     group = Group.objects.filter(pk=group_id).first()
     if group is None:
-        raise ActionError(f"group {group_id} does not exist.")
+        raise ActionError(_("group %(id)s does not exist.") % {"id": group_id})
     return group
 
 
@@ -228,7 +243,7 @@ def _plan_field(name: str) -> Callable[[PlanBuilder, Any], None]:
 def _plan_subject(builder: PlanBuilder, value: str) -> None:
     subject = " ".join(builder.render(value).split())
     if not subject:
-        raise ActionError("the subject is empty once its placeholders are filled in.")
+        raise ActionError(_("the subject is empty once its placeholders are filled in."))
     builder.changes["subject"] = subject[:255]
 
 
@@ -305,7 +320,9 @@ for _handler in (
         check=_check_notification,
         texts=lambda v: [t for t in v[1:] if isinstance(t, str)] if isinstance(v, list | tuple) else [],
         kinds=("trigger", "automation", None),
-        refused="notification_user is for triggers and automations; a macro can reply with comment_value.",
+        refused=gettext_lazy(
+            "notification_user is for triggers and automations; a macro can reply with comment_value."
+        ),
     ),
 ):
     register_action(_handler)

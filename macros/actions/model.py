@@ -23,6 +23,10 @@ class ActionError(ValueError):
     """One action is wrong; `validate_actions` and `plan` prefix the message with the action's number and field."""
 
 
+class PlacedActionError(ActionError):
+    """An `ActionError` whose message already names the action's number and field."""
+
+
 # --- What a plan is ----------------------------------------------------------------------------------------
 
 

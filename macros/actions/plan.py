@@ -19,8 +19,16 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from macros import placeholders
-from macros.actions.model import CURRENT_USER, ActionError, ActionPlan, Kind, Notification, PlanBuilder
-from macros.actions.validate import clean_one, label
+from macros.actions.model import (
+    CURRENT_USER,
+    ActionError,
+    ActionPlan,
+    Kind,
+    Notification,
+    PlacedActionError,
+    PlanBuilder,
+)
+from macros.actions.validate import clean_one, placed
 from tickets import services as ticket_services
 from tickets.errors import DomainError
 from tickets.models import Ticket, Via
@@ -49,9 +57,10 @@ def plan(
         try:
             handler, value = clean_one(index, action, kind)
             handler.plan(builder, value)
+        except PlacedActionError as error:
+            errors.append(str(error))
         except ActionError as error:
-            message = str(error)
-            errors.append(message if message.startswith("Action ") else f"{label(index, action['field'])}: {message}")
+            errors.append(placed(index, action["field"], str(error)))
     if errors:
         raise DomainError(errors[0], errors={"actions": errors})
 

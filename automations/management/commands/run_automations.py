@@ -1,17 +1,18 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext_lazy as _
 
 from automations import sweep
 
 
 class Command(BaseCommand):
-    help = "Run every active automation once, now, in the foreground, and print what it did."
+    help = _("Run every active automation once, now, in the foreground, and print what it did.")
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--limit",
             type=int,
             default=sweep.AUTOMATION_LIMIT_PER_RUN,
-            help="At most this many tickets per automation (default %(default)s); the rest wait for the next run.",
+            help=_("At most this many tickets per automation (default %(default)s); the rest wait for the next run."),
         )
 
     def handle(self, *args, limit: int, **options) -> None:
