@@ -8,6 +8,7 @@ import logging
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from channels_whatsapp import (
     binding,
@@ -167,9 +168,9 @@ def _opt_in_keyword(*, contact: Contact, comment: Comment, text: str) -> None:
     """A message that is just STOP (or START, configurable) records an opt-out (or opt-in)."""
     word = " ".join(text.split()).upper().strip(".!")
     if word in _keywords("WHATSAPP_OPT_OUT_KEYWORDS"):
-        opt_in, note = False, f"The customer opted out of WhatsApp marketing messages ({word})."
+        opt_in, note = False, _("The customer opted out of WhatsApp marketing messages (%(word)s).") % {"word": word}
     elif word in _keywords("WHATSAPP_OPT_IN_KEYWORDS"):
-        opt_in, note = True, f"The customer opted in to WhatsApp messages ({word})."
+        opt_in, note = True, _("The customer opted in to WhatsApp messages (%(word)s).") % {"word": word}
     else:
         return
     contact_opt_in_set(contact=contact, opted_in=opt_in, source=f"whatsapp keyword {word}")

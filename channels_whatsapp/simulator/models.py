@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 DEFAULT_WABA_ID = "SIMWABA1"
 
@@ -160,10 +161,10 @@ class SimulatorFault(models.Model):
     """A fault drill: the next `remaining` sends (POST /messages) misbehave this way."""
 
     class Kind(models.TextChoices):
-        SERVER_ERROR = "server_error", "HTTP 500 (code 131000)"
-        RATE_LIMIT = "rate_limit", "HTTP 429 (code 130429)"
-        DELAY = "delay", "Sleep, then answer normally"
-        UNDELIVERABLE = "undeliverable", "Accept, then a failed status (code 131026)"
+        SERVER_ERROR = "server_error", _("HTTP 500 (code 131000)")
+        RATE_LIMIT = "rate_limit", _("HTTP 429 (code 130429)")
+        DELAY = "delay", _("Sleep, then answer normally")
+        UNDELIVERABLE = "undeliverable", _("Accept, then a failed status (code 131026)")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     remaining = models.PositiveIntegerField(default=1)
