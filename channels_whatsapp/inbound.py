@@ -89,7 +89,7 @@ def inbound_message_handle(
         conversation_ticket = conversation.ticket if conversation else None
     body = render_body(message)
     body, redactions = redact_inbound(account=account, text=body)
-    subject, _ = redact_inbound(account=account, text=message_text.subject_for(message))
+    subject, _masked = redact_inbound(account=account, text=message_text.subject_for(message))
     redactions += int(message.raw.get(parsing.REDACTION_COUNT_KEY) or 0) if isinstance(message.raw, dict) else 0
     details = dict(message.details)
     if message.frequently_forwarded:
@@ -221,7 +221,7 @@ def _attach_inbound_media(*, comment: Comment, account: WhatsAppAccount, message
     filename = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()  # the sender's name for it, never a path
     if filename in ("", ".", ".."):
         filename = f"{message.type}{_extension(m.mime_type)}"
-    filename, _ = redact_inbound(account=account, text=filename)
+    filename, _masked = redact_inbound(account=account, text=filename)
     attachment = channel_writes.channel_attachment_add(
         comment=comment,
         filename=filename,

@@ -179,7 +179,7 @@ def send_location(request: HttpRequest) -> HttpResponse:
 @admin_required
 def contact_create(request: HttpRequest) -> HttpResponse:
     form = ContactForm(request.POST)
-    _, phone_number_id = _selection(request)
+    _wa_id, phone_number_id = _selection(request)
     if not form.is_valid():
         _form_errors(request, form)
         return redirect(_phone_url(phone_number_id=phone_number_id))
