@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from channels_whatsapp import (
     window,
@@ -25,7 +26,7 @@ logger = logging.getLogger(__name__)
 @transaction.atomic
 def account_create(*, actor=None, **fields) -> WhatsAppAccount:
     if WhatsAppAccount.objects.filter(phone_number_id=fields.get("phone_number_id")).exists():
-        raise DomainError("This phone number id is already connected.", field="phone_number_id")
+        raise DomainError(_("This phone number id is already connected."), field="phone_number_id")
     return WhatsAppAccount.objects.create(**fields)
 
 

@@ -3,6 +3,8 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from channels_whatsapp import accounts, intake, message_templates, template_sync
 from channels_whatsapp.models import (
@@ -25,7 +27,7 @@ class AccountForm(forms.ModelForm):
     access_token = forms.CharField(
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text="Leave empty to keep the current token.",
+        help_text=_("Leave empty to keep the current token."),
     )
 
     class Meta:
@@ -44,7 +46,7 @@ class AccountForm(forms.ModelForm):
     def clean_access_token(self):
         token = self.cleaned_data.get("access_token", "")
         if not token and not (self.instance and self.instance.pk):
-            raise forms.ValidationError("An access token is required for a new account.")
+            raise forms.ValidationError(gettext("An access token is required for a new account."))
         return token
 
 
@@ -64,7 +66,7 @@ class WhatsAppAccountAdmin(admin.ModelAdmin):
     search_fields = ["name", "phone_number_id", "display_phone_number", "waba_id"]
     actions = ["sync_templates"]
 
-    @admin.action(description="Sync templates from WhatsApp", permissions=["change"])
+    @admin.action(description=_("Sync templates from WhatsApp"), permissions=["change"])
     def sync_templates(self, request, queryset):
         for outcome in template_sync.templates_sync_accounts(accounts=queryset.order_by("id")):
             level = messages.ERROR if outcome.error is not None else messages.SUCCESS
@@ -99,27 +101,32 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     actions = ["reprocess"]
 
-    @admin.display(description="notes")
+    @admin.display(description=_("notes"))
     def notes_count(self, obj):
         return len(obj.notes or [])
 
-    @admin.display(description="notes")
+    @admin.display(description=_("notes"))
     def notes_pretty(self, obj):
         return format_html("<pre>{}</pre>", "\n".join(obj.notes or []))
 
-    @admin.display(description="payload")
+    @admin.display(description=_("payload"))
     def payload_pretty(self, obj):
         return format_html("<pre>{}</pre>", json.dumps(obj.payload, indent=2, ensure_ascii=False))
 
     def has_reprocess_permission(self, request):
         return request.user.is_staff
 
-    @admin.action(description="Process again (idempotent)", permissions=["reprocess"])
+    @admin.action(description=_("Process again (idempotent)"), permissions=["reprocess"])
     def reprocess(self, request, queryset):
         for delivery_id in queryset.values_list("pk", flat=True):
             WebhookDelivery.objects.filter(pk=delivery_id).update(state=WebhookDelivery.State.PENDING)
             intake.enqueue_webhook(delivery_id)
-        self.message_user(request, f"{queryset.count()} webhook(s) queued again.")
+        count = queryset.count()
+        self.message_user(
+            request,
+            ngettext("%(count)d webhook(s) queued again.", "%(count)d webhook(s) queued again.", count)
+            % {"count": count},
+        )
 
 
 @admin.register(WhatsAppConversation)
@@ -231,11 +238,11 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # templates are created in WhatsApp Manager, then synced (or through the API)
 
-    @admin.display(description="buttons")
+    @admin.display(description=_("buttons"))
     def buttons_pretty(self, obj):
         return format_html("<pre>{}</pre>", json.dumps(obj.buttons, indent=2, ensure_ascii=False))
 
-    @admin.display(description="components")
+    @admin.display(description=_("components"))
     def components_pretty(self, obj):
         return format_html("<pre>{}</pre>", json.dumps(obj.components, indent=2, ensure_ascii=False))
 

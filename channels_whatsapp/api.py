@@ -1,6 +1,7 @@
 """`/api/whatsapp/accounts/`: connected numbers. Admins change them; agents may read. The token is write-only."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -46,7 +47,7 @@ class AccountSerializer(serializers.ModelSerializer):
         if self.instance is not None:
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():
-            raise serializers.ValidationError("This phone number id is already connected.")
+            raise serializers.ValidationError(_("This phone number id is already connected."))
         return value
 
 
@@ -110,7 +111,7 @@ class MessageTemplateSerializer(serializers.Serializer):
     name = serializers.RegexField(
         message_templates.NAME_PATTERN.pattern,
         max_length=512,
-        error_messages={"invalid": "Use lowercase letters, digits and underscores (at most 512)."},
+        error_messages={"invalid": gettext_lazy("Use lowercase letters, digits and underscores (at most 512).")},
     )
     language = serializers.CharField(max_length=16, help_text="WhatsApp locale code; en-US is stored as en_US.")
     category = serializers.ChoiceField(choices=MessageTemplate.Category.choices)
@@ -131,7 +132,7 @@ class MessageTemplateSerializer(serializers.Serializer):
     def validate_language(self, value: str) -> str:
         value = message_templates.normalize_language(value)
         if not message_templates.LANGUAGE_PATTERN.match(value):
-            raise serializers.ValidationError("A WhatsApp language code such as en, en_US or pt_BR.")
+            raise serializers.ValidationError(_("A WhatsApp language code such as en, en_US or pt_BR."))
         return value
 
 

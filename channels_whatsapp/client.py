@@ -6,6 +6,9 @@ from typing import Any
 
 import httpx
 from django.conf import settings
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +31,7 @@ def is_transient_failure(code: str) -> bool:
 class GraphError(Exception):
     """An error from the Cloud API, carrying its code (as a string), title and detail.
 
+    Our own titles and details are lazy translations: whoever shows them renders them in its reader's language.
     `transient`: worth retrying. `maybe_delivered`: the request may have reached Meta (a read timeout), so a retry
     could send the message twice.
     """
@@ -35,8 +39,8 @@ class GraphError(Exception):
     def __init__(
         self,
         code: str,
-        title: str,
-        detail: str = "",
+        title: str | Promise,
+        detail: str | Promise = "",
         *,
         http_status: int | None = None,
         transient: bool = False,
@@ -89,7 +93,7 @@ def _error_from_response(response: httpx.Response) -> GraphError:
         )
     code = str(error.get("code", response.status_code))
     error_data = error.get("error_data") if isinstance(error.get("error_data"), dict) else {}
-    title = str(error.get("error_user_title") or error.get("message") or "Cloud API error")
+    title = str(error.get("error_user_title") or error.get("message") or _("Cloud API error"))
     detail = str(error_data.get("details") or error.get("error_user_msg") or "")
     transient = code in TRANSIENT_CODES or response.status_code >= 500 or error.get("is_transient") is True
     return GraphError(code, title, detail, http_status=response.status_code, transient=transient)
@@ -100,16 +104,18 @@ def _request(method: str, url: str, token: str, **kwargs: Any) -> httpx.Response
         response = httpx.request(method, url, headers=_headers(token), timeout=TIMEOUT, **kwargs)
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
         # Nothing reached Meta: safe to retry.
-        raise GraphError("connect_error", "Could not reach the WhatsApp Cloud API", str(exc), transient=True) from exc
+        raise GraphError(
+            "connect_error", _("Could not reach the WhatsApp Cloud API"), str(exc), transient=True
+        ) from exc
     except httpx.TimeoutException as exc:
         raise GraphError(
             "timeout",
-            "No answer from the WhatsApp Cloud API",
-            "The request may have reached WhatsApp; it is not resent automatically to avoid a duplicate.",
+            _("No answer from the WhatsApp Cloud API"),
+            _("The request may have reached WhatsApp; it is not resent automatically to avoid a duplicate."),
             maybe_delivered=True,
         ) from exc
     except httpx.HTTPError as exc:
-        raise GraphError("network_error", "Network error talking to the WhatsApp Cloud API", str(exc)) from exc
+        raise GraphError("network_error", _("Network error talking to the WhatsApp Cloud API"), str(exc)) from exc
     if response.status_code >= 400:
         raise _error_from_response(response)
     return response
@@ -122,7 +128,7 @@ def send_message(*, phone_number_id: str, token: str, payload: dict) -> SendResu
     try:
         wamid = body["messages"][0]["id"]
     except (KeyError, IndexError, TypeError) as exc:
-        raise GraphError("bad_response", "Unexpected answer from the Cloud API", str(body)[:300]) from exc
+        raise GraphError("bad_response", _("Unexpected answer from the Cloud API"), str(body)[:300]) from exc
     contacts = body.get("contacts") or [{}]
     return SendResult(wamid=wamid, wa_id=str(contacts[0].get("wa_id", "")))
 
@@ -138,7 +144,7 @@ def upload_media(*, phone_number_id: str, token: str, filename: str, content: by
     )
     media_id = response.json().get("id")
     if not media_id:
-        raise GraphError("bad_response", "Unexpected answer from the Cloud API", response.text[:300])
+        raise GraphError("bad_response", _("Unexpected answer from the Cloud API"), response.text[:300])
     return str(media_id)
 
 
@@ -166,13 +172,15 @@ def download_media(*, url: str, token: str, max_bytes: int) -> tuple[bytes, str]
             for chunk in response.iter_bytes():
                 total += len(chunk)
                 if total > max_bytes:
-                    raise GraphError("too_large", "Media too large", f"More than {max_bytes} bytes.")
+                    raise GraphError(
+                        "too_large", _("Media too large"), format_lazy(_("More than {bytes} bytes."), bytes=max_bytes)
+                    )
                 chunks.append(chunk)
             return b"".join(chunks), response.headers.get("content-type", "")
     except httpx.TimeoutException as exc:
-        raise GraphError("timeout", "Media download timed out", str(exc), transient=True) from exc
+        raise GraphError("timeout", _("Media download timed out"), str(exc), transient=True) from exc
     except httpx.HTTPError as exc:
-        raise GraphError("network_error", "Media download failed", str(exc), transient=True) from exc
+        raise GraphError("network_error", _("Media download failed"), str(exc), transient=True) from exc
 
 
 def list_templates(*, waba_id: str, token: str, limit: int = 100) -> list[dict]:
@@ -180,7 +188,7 @@ def list_templates(*, waba_id: str, token: str, limit: int = 100) -> list[dict]:
     url: str | None = f"{_base()}/{waba_id}/message_templates"
     params: dict | None = {"limit": limit}
     templates: list[dict] = []
-    for _ in range(100):  # a bound against a paging loop
+    for _page in range(100):  # a bound against a paging loop
         if not url:
             break
         body = _request("GET", url, token, params=params).json()

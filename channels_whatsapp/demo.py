@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from channels_whatsapp.models import WhatsAppAccount, WhatsAppConversation
 from tickets.models import AuthorRole, Comment, Contact, DeliveryStatus, Ticket, Via
@@ -139,12 +140,12 @@ def phone_history(account: WhatsAppAccount, *, contacts: int = PHONE_HISTORY_CON
     )
     conversations: dict[str, HistoryConversation] = {
         wa_id: HistoryConversation(wa_id=wa_id, name=name, known_since=created_at)
-        for _, wa_id, name, created_at in customers
+        for _pk, wa_id, name, created_at in customers
     }
     comments = (
         Comment.objects.filter(
             ticket__whatsapp__account=account,
-            ticket__requester_id__in=[pk for pk, *_ in customers],
+            ticket__requester_id__in=[pk for pk, *_rest in customers],
             public=True,
             channel_message_id__isnull=False,
             author_role__in=[AuthorRole.END_USER, AuthorRole.AGENT],
@@ -192,11 +193,11 @@ def phone_history_load(account: WhatsAppAccount) -> tuple[int, int]:
 
 
 def seed(core, rng) -> str:
-    account, _ = demo_account()
+    account, _created = demo_account()
     mark_messages(core)
     linked = link_whatsapp_tickets(account)
     contacts, messages = phone_history_load(account)
-    return (
-        f"WhatsApp: account {account.phone_number_id} (simulator), {linked} ticket(s) linked to it; "
-        f"the simulator's phone holds {contacts} new contact(s) and {messages} message(s) of their conversations"
-    )
+    return _(
+        "WhatsApp: account %(number)s (simulator), %(linked)s ticket(s) linked to it; the simulator's phone holds "
+        "%(contacts)s new contact(s) and %(messages)s message(s) of their conversations"
+    ) % {"number": account.phone_number_id, "linked": linked, "contacts": contacts, "messages": messages}

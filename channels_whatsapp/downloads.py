@@ -4,6 +4,8 @@ import hashlib
 import hmac
 import logging
 
+from django.utils.translation import gettext as _
+
 from channels_whatsapp import (
     client,
     media,
@@ -45,17 +47,27 @@ def media_download(*, attachment_id: int, attempt: int = 1) -> bool:
             media_id=attachment.channel_media_id, token=account.access_token, phone_number_id=account.phone_number_id
         )
         if info.file_size is not None and info.file_size > limit:
-            raise MediaRejected(f"it is {info.file_size} bytes, more than the {limit} bytes allowed for this type")
+            raise MediaRejected(
+                _("it is %(size)s bytes, more than the %(limit)s bytes allowed for this type")
+                % {"size": info.file_size, "limit": limit}
+            )
         content, content_type = client.download_media(url=info.url, token=account.access_token, max_bytes=limit)
         if not _digest_matches(attachment=attachment, content=content, announced=info.sha256):
-            raise MediaRejected("its checksum does not match what WhatsApp announced")
+            raise MediaRejected(_("its checksum does not match what WhatsApp announced"))
     except MediaRejected as exc:
-        _media_failed(attachment, f"The file {attachment.filename} was not stored: {exc}.")
+        _media_failed(
+            attachment,
+            _("The file %(filename)s was not stored: %(reason)s.") % {"filename": attachment.filename, "reason": exc},
+        )
         return False
     except client.GraphError as exc:
         if exc.transient and attempt < 3:
             raise
-        _media_failed(attachment, f"The file {attachment.filename} could not be downloaded from WhatsApp ({exc}).")
+        _media_failed(
+            attachment,
+            _("The file %(filename)s could not be downloaded from WhatsApp (%(error)s).")
+            % {"filename": attachment.filename, "error": exc},
+        )
         return False
     mime = media.base_mime(info.mime_type or content_type)
     channel_writes.attachment_content_store(attachment_id=attachment.pk, content=content, content_type=mime)

@@ -8,6 +8,7 @@ import logging
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from channels_whatsapp import (
     binding,
@@ -88,7 +89,7 @@ def inbound_message_handle(
         conversation_ticket = conversation.ticket if conversation else None
     body = render_body(message)
     body, redactions = redact_inbound(account=account, text=body)
-    subject, _ = redact_inbound(account=account, text=message_text.subject_for(message))
+    subject, _masked = redact_inbound(account=account, text=message_text.subject_for(message))
     redactions += int(message.raw.get(parsing.REDACTION_COUNT_KEY) or 0) if isinstance(message.raw, dict) else 0
     details = dict(message.details)
     if message.frequently_forwarded:
@@ -167,9 +168,9 @@ def _opt_in_keyword(*, contact: Contact, comment: Comment, text: str) -> None:
     """A message that is just STOP (or START, configurable) records an opt-out (or opt-in)."""
     word = " ".join(text.split()).upper().strip(".!")
     if word in _keywords("WHATSAPP_OPT_OUT_KEYWORDS"):
-        opt_in, note = False, f"The customer opted out of WhatsApp marketing messages ({word})."
+        opt_in, note = False, _("The customer opted out of WhatsApp marketing messages (%(word)s).") % {"word": word}
     elif word in _keywords("WHATSAPP_OPT_IN_KEYWORDS"):
-        opt_in, note = True, f"The customer opted in to WhatsApp messages ({word})."
+        opt_in, note = True, _("The customer opted in to WhatsApp messages (%(word)s).") % {"word": word}
     else:
         return
     contact_opt_in_set(contact=contact, opted_in=opt_in, source=f"whatsapp keyword {word}")
@@ -220,7 +221,7 @@ def _attach_inbound_media(*, comment: Comment, account: WhatsAppAccount, message
     filename = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()  # the sender's name for it, never a path
     if filename in ("", ".", ".."):
         filename = f"{message.type}{_extension(m.mime_type)}"
-    filename, _ = redact_inbound(account=account, text=filename)
+    filename, _masked = redact_inbound(account=account, text=filename)
     attachment = channel_writes.channel_attachment_add(
         comment=comment,
         filename=filename,

@@ -21,6 +21,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from channels_whatsapp.models import MessageTemplate, WhatsAppAccount
 from tickets.errors import DomainError
@@ -145,37 +146,40 @@ def components_check(components: Any) -> list[dict]:
         raise DomainError(message, field="components")
 
     if not isinstance(components, list) or not all(isinstance(c, dict) for c in components):
-        refuse("Components must be a list of objects.")
+        refuse(_("Components must be a list of objects."))
     kinds = [str(c.get("type", "")).upper() for c in components]
     for kind in kinds:
         if kind not in COMPONENT_TYPES:
-            refuse(f"Unknown component type '{kind}'; expected one of {', '.join(COMPONENT_TYPES)}.")
+            refuse(
+                _("Unknown component type '%(kind)s'; expected one of %(types)s.")
+                % {"kind": kind, "types": ", ".join(COMPONENT_TYPES)}
+            )
     if len(set(kinds)) != len(kinds):
-        refuse("Each component type may appear once.")
+        refuse(_("Each component type may appear once."))
     body = _component(components, "BODY")
     if not body:
-        refuse("A BODY component is required.")
+        refuse(_("A BODY component is required."))
     text = body.get("text")
     if not isinstance(text, str) or not text.strip():
-        refuse("The BODY component needs a text.")
+        refuse(_("The BODY component needs a text."))
     if len(text) > BODY_LIMIT:
-        refuse(f"The body may have at most {BODY_LIMIT} characters.")
+        refuse(_("The body may have at most %(limit)s characters.") % {"limit": BODY_LIMIT})
     header = _component(components, "HEADER")
     if header:
         fmt = str(header.get("format", "")).upper()
         if fmt not in HeaderFormat.values or not fmt:
-            refuse("The HEADER format must be TEXT, IMAGE, VIDEO, DOCUMENT or LOCATION.")
+            refuse(_("The HEADER format must be TEXT, IMAGE, VIDEO, DOCUMENT or LOCATION."))
         if fmt == "TEXT" and (not isinstance(header.get("text"), str) or len(header["text"]) > HEADER_TEXT_LIMIT):
-            refuse(f"A TEXT header needs a text of at most {HEADER_TEXT_LIMIT} characters.")
+            refuse(_("A TEXT header needs a text of at most %(limit)s characters.") % {"limit": HEADER_TEXT_LIMIT})
     footer = _component(components, "FOOTER")
     if footer and (not isinstance(footer.get("text"), str) or len(footer["text"]) > FOOTER_LIMIT):
-        refuse(f"The FOOTER needs a text of at most {FOOTER_LIMIT} characters.")
+        refuse(_("The FOOTER needs a text of at most %(limit)s characters.") % {"limit": FOOTER_LIMIT})
     buttons = _component(components, "BUTTONS")
     if buttons and (
         not isinstance(buttons.get("buttons"), list)
         or not all(isinstance(b, dict) and b.get("type") for b in buttons["buttons"])
     ):
-        refuse("BUTTONS needs a list `buttons` of objects with a `type`.")
+        refuse(_("BUTTONS needs a list `buttons` of objects with a `type`."))
     return components
 
 
@@ -238,22 +242,27 @@ def templates_list(
 
 def _check_identity(*, account_id: int, name: str, language: str, exclude_pk: int | None = None) -> None:
     if not NAME_PATTERN.match(name or ""):
-        raise DomainError("Use lowercase letters, digits and underscores (at most 512).", field="name")
+        raise DomainError(_("Use lowercase letters, digits and underscores (at most 512)."), field="name")
     if not LANGUAGE_PATTERN.match(language or ""):
-        raise DomainError("A WhatsApp language code such as en, en_US or pt_BR.", field="language")
+        raise DomainError(_("A WhatsApp language code such as en, en_US or pt_BR."), field="language")
     clash = MessageTemplate.objects.filter(account_id=account_id, name=name, language=language)
     if exclude_pk is not None:
         clash = clash.exclude(pk=exclude_pk)
     if clash.exists():
-        raise DomainError(
-            f"This account already has a template '{name}' in {language}.",
-            errors={"name": [f"This account already has a template '{name}' in {language}."]},
-        )
+        message = _("This account already has a template '%(name)s' in %(language)s.") % {
+            "name": name,
+            "language": language,
+        }
+        raise DomainError(message, errors={"name": [message]})
 
 
 def _check_choice(value: str, choices: type, field: str) -> str:
     if value not in choices.values:
-        raise DomainError(f"'{value}' is not one of {', '.join(v for v in choices.values if v)}.", field=field)
+        raise DomainError(
+            _("'%(value)s' is not one of %(choices)s.")
+            % {"value": value, "choices": ", ".join(v for v in choices.values if v)},
+            field=field,
+        )
     return value
 
 
@@ -263,12 +272,14 @@ def _content(*, body: str | None, components: list | None, current: list | None 
         components = components_check(components)
         body_text = str(_component(components, "BODY").get("text", ""))
         if body is not None and body != body_text:
-            raise DomainError("The body differs from the BODY component's text; send one of them.", field="body")
+            raise DomainError(_("The body differs from the BODY component's text; send one of them."), field="body")
     else:
         if body is None or not body.strip():
-            raise DomainError("A body (or components with a BODY) is required.", field="body")
+            raise DomainError(_("A body (or components with a BODY) is required."), field="body")
         if len(body) > BODY_LIMIT:
-            raise DomainError(f"The body may have at most {BODY_LIMIT} characters.", field="body")
+            raise DomainError(
+                _("The body may have at most %(limit)s characters.") % {"limit": BODY_LIMIT}, field="body"
+            )
         components = [dict(c) for c in current or []] or [{"type": "BODY", "text": body}]
         for component in components:
             if str(component.get("type", "")).upper() == "BODY":
@@ -282,10 +293,8 @@ def _save(template: MessageTemplate) -> MessageTemplate:
         with transaction.atomic():
             template.save()
     except IntegrityError:  # a concurrent write took the name first
-        raise DomainError(
-            "This account already has a template of that name and language.",
-            errors={"name": ["This account already has a template of that name and language."]},
-        ) from None
+        message = _("This account already has a template of that name and language.")
+        raise DomainError(message, errors={"name": [message]}) from None
     return template
 
 
@@ -329,9 +338,9 @@ def template_update(*, template: MessageTemplate, actor=None, **fields) -> Messa
     """Change a registered template. `account` cannot change; a new `body` replaces the BODY component's text."""
     unknown = set(fields) - UPDATABLE - {"account"}
     if unknown:
-        raise DomainError(f"Unknown field(s): {', '.join(sorted(unknown))}.")
+        raise DomainError(_("Unknown field(s): %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
     if "account" in fields and _account_id(fields["account"]) != template.account_id:
-        raise DomainError("A template cannot move to another account.", field="account_id")
+        raise DomainError(_("A template cannot move to another account."), field="account_id")
     template = MessageTemplate.objects.select_for_update().get(pk=template.pk)
     name = fields.get("name", template.name)
     language = normalize_language(fields.get("language", template.language))

@@ -7,6 +7,7 @@ card-masked (the webhook store never holds a full card number); the caller masks
 """
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from channels_whatsapp import parsing
 
@@ -71,7 +72,9 @@ def _own_text(message: parsing.InboundMessage) -> str:
             return _interactive_text(message)
         case "order":
             items = d.get("items") or []
-            text = _("Order of %(count)s item(s)") % {"count": len(items)}
+            text = ngettext("Order of %(count)s item(s)", "Order of %(count)s item(s)", len(items)) % {
+                "count": len(items)
+            }
             return f"{text}: {message.text}" if message.text else text
         case "unsupported":
             kind = d.get("unsupported_type")

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from tickets.models import Comment, Contact, Ticket
@@ -13,7 +14,7 @@ class WhatsAppAccount(models.Model):
 
     name = models.CharField(max_length=100)
     phone_number_id = models.CharField(max_length=64, unique=True)
-    waba_id = models.CharField("WhatsApp Business Account id", max_length=64)
+    waba_id = models.CharField(_("WhatsApp Business Account id"), max_length=64)
     display_phone_number = models.CharField(max_length=32, blank=True)
     # Write-only everywhere: never rendered in API responses, admin pages or logs.
     access_token = models.TextField()
@@ -39,9 +40,9 @@ class WebhookDelivery(models.Model):
     """A signed webhook POST, stored before we answer 200 and processed later by the worker."""
 
     class State(models.TextChoices):
-        PENDING = "pending", "Pending"
-        PROCESSED = "processed", "Processed"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", pgettext_lazy("webhook delivery state", "Pending")
+        PROCESSED = "processed", _("Processed")
+        FAILED = "failed", _("Failed")
 
     payload = models.JSONField()
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -49,7 +50,9 @@ class WebhookDelivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     processed_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
-    notes = models.JSONField(default=list, blank=True, help_text="What processing could not use (unknown numbers...).")
+    notes = models.JSONField(
+        default=list, blank=True, help_text=_("What processing could not use (unknown numbers...).")
+    )
     # A replayed body (the same bytes again) within 24 hours is acknowledged and not stored twice; the unique pair
     # (hash, UTC day) keeps two parallel identical posts to one row. Empty/NULL on rows stored before this existed.
     body_sha256 = models.CharField(max_length=64, blank=True, default="", editable=False)
@@ -64,7 +67,7 @@ class WebhookDelivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Webhook {self.pk} ({self.state})"
+        return gettext("Webhook %(id)s (%(state)s)") % {"id": self.pk, "state": self.state}
 
 
 class WhatsAppConversation(models.Model):
@@ -80,7 +83,7 @@ class WhatsAppConversation(models.Model):
         indexes = [models.Index(fields=["account", "contact", "-ticket"], name="wa_conversation_latest")]
 
     def __str__(self) -> str:
-        return f"WhatsApp conversation of ticket {self.ticket_id}"
+        return gettext("WhatsApp conversation of ticket %(ticket)s") % {"ticket": self.ticket_id}
 
 
 class StatusReceipt(models.Model):
@@ -104,16 +107,16 @@ class OutboundSend(models.Model):
     """The worker's bookkeeping for one outbound message: attempts, and whether a POST may have gone out."""
 
     class State(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Accepted by WhatsApp"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Accepted by WhatsApp")
+        FAILED = "failed", _("Failed")
 
     comment = models.OneToOneField("tickets.Comment", on_delete=models.CASCADE, related_name="whatsapp_send")
     account = models.ForeignKey(WhatsAppAccount, on_delete=models.PROTECT, related_name="+")
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
-    payload = models.JSONField(default=dict, blank=True, help_text="The message body sent to the Cloud API.")
+    payload = models.JSONField(default=dict, blank=True, help_text=_("The message body sent to the Cloud API."))
     # Every wamid the Cloud API answered for this comment (one per message: a reply with files is several).
     wamids = models.JSONField(default=list, blank=True)
     last_error = models.TextField(blank=True)
@@ -128,7 +131,10 @@ class OutboundSend(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Send of comment {self.comment_id} ({self.state})"
+        return gettext("Send of comment %(comment)s (%(state)s)") % {
+            "comment": self.comment_id,
+            "state": self.state,
+        }
 
 
 class InboundReceipt(models.Model):
@@ -162,7 +168,10 @@ class AccountChange(models.Model):
         verbose_name_plural = _("WhatsApp account changes")
 
     def __str__(self) -> str:
-        return f"Change of {self.account_id} at {self.created_at:%Y-%m-%d %H:%M}"
+        return gettext("Change of %(account)s at %(when)s") % {
+            "account": self.account_id,
+            "when": f"{self.created_at:%Y-%m-%d %H:%M}",
+        }
 
 
 class MessageTemplate(models.Model):
@@ -174,43 +183,43 @@ class MessageTemplate(models.Model):
     """
 
     class Category(models.TextChoices):
-        MARKETING = "MARKETING", "Marketing"
-        UTILITY = "UTILITY", "Utility"
-        AUTHENTICATION = "AUTHENTICATION", "Authentication"
+        MARKETING = "MARKETING", _("Marketing")
+        UTILITY = "UTILITY", _("Utility")
+        AUTHENTICATION = "AUTHENTICATION", _("Authentication")
 
     class Status(models.TextChoices):
-        APPROVED = "APPROVED", "Approved"
-        PENDING = "PENDING", "Pending review"
-        REJECTED = "REJECTED", "Rejected"
-        PAUSED = "PAUSED", "Paused"
-        DISABLED = "DISABLED", "Disabled"
-        IN_APPEAL = "IN_APPEAL", "In appeal"
-        FLAGGED = "FLAGGED", "Flagged (low quality)"
-        REINSTATED = "REINSTATED", "Reinstated"
-        LIMIT_EXCEEDED = "LIMIT_EXCEEDED", "Limit exceeded"
-        LOCKED = "LOCKED", "Locked"
-        ARCHIVED = "ARCHIVED", "Archived"
-        PENDING_DELETION = "PENDING_DELETION", "Pending deletion"
-        DELETED = "DELETED", "Deleted"
-        UNKNOWN = "UNKNOWN", "Unknown"
+        APPROVED = "APPROVED", _("Approved")
+        PENDING = "PENDING", _("Pending review")
+        REJECTED = "REJECTED", _("Rejected")
+        PAUSED = "PAUSED", _("Paused")
+        DISABLED = "DISABLED", _("Disabled")
+        IN_APPEAL = "IN_APPEAL", _("In appeal")
+        FLAGGED = "FLAGGED", _("Flagged (low quality)")
+        REINSTATED = "REINSTATED", _("Reinstated")
+        LIMIT_EXCEEDED = "LIMIT_EXCEEDED", _("Limit exceeded")
+        LOCKED = "LOCKED", _("Locked")
+        ARCHIVED = "ARCHIVED", _("Archived")
+        PENDING_DELETION = "PENDING_DELETION", _("Pending deletion")
+        DELETED = "DELETED", _("Deleted")
+        UNKNOWN = "UNKNOWN", _("Unknown")
 
     class HeaderFormat(models.TextChoices):
-        NONE = "", "No header"
-        TEXT = "TEXT", "Text"
-        IMAGE = "IMAGE", "Image"
-        VIDEO = "VIDEO", "Video"
-        DOCUMENT = "DOCUMENT", "Document"
-        LOCATION = "LOCATION", "Location"
+        NONE = "", _("No header")
+        TEXT = "TEXT", _("Text")
+        IMAGE = "IMAGE", _("Image")
+        VIDEO = "VIDEO", _("Video")
+        DOCUMENT = "DOCUMENT", _("Document")
+        LOCATION = "LOCATION", _("Location")
 
     account = models.ForeignKey(WhatsAppAccount, on_delete=models.CASCADE, related_name="templates")
     name = models.CharField(max_length=512)
-    language = models.CharField(max_length=16, help_text="WhatsApp locale code with an underscore, e.g. en_US.")
+    language = models.CharField(max_length=16, help_text=_("WhatsApp locale code with an underscore, e.g. en_US."))
     category = models.CharField(max_length=20, choices=Category.choices, default=Category.UTILITY)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
-    external_id = models.CharField("Meta template id", max_length=64, blank=True, db_index=True)
+    external_id = models.CharField(_("Meta template id"), max_length=64, blank=True, db_index=True)
     parameter_format = models.CharField(max_length=20, blank=True, default="POSITIONAL")
-    components = models.JSONField(default=list, blank=True, help_text="The components exactly as Meta lists them.")
-    body = models.TextField(blank=True, help_text="The BODY component's text.")
+    components = models.JSONField(default=list, blank=True, help_text=_("The components exactly as Meta lists them."))
+    body = models.TextField(blank=True, help_text=_("The BODY component's text."))
     header_format = models.CharField(max_length=10, choices=HeaderFormat.choices, blank=True, default="")
     body_parameter_count = models.PositiveSmallIntegerField(default=0)
     buttons = models.JSONField(default=list, blank=True, help_text="[{index, type, has_url_parameter}]")
@@ -242,7 +251,7 @@ class RefusedEvent(models.Model):
     class Kind(models.TextChoices):
         STATUS = "status", _("Delivery status")
         REACTION = "reaction", _("Reaction")
-        EDIT = "edit", _("Edit")
+        EDIT = "edit", pgettext_lazy("whatsapp event kind", "Edit")
         REVOKE = "revoke", _("Deletion")
         QUOTE = "quote", _("Quoted reply")
         SYSTEM = "system", _("System message (number change)")
@@ -291,7 +300,7 @@ class RefusedEvent(models.Model):
         verbose_name_plural = _("refused WhatsApp events")
 
     def __str__(self) -> str:
-        return f"Refused {self.kind} ({self.reason})"
+        return gettext("Refused %(kind)s (%(reason)s)") % {"kind": self.kind, "reason": self.reason}
 
 
 class PendingMessageUpdate(models.Model):
@@ -303,7 +312,7 @@ class PendingMessageUpdate(models.Model):
 
     class Kind(models.TextChoices):
         REACTION = "reaction", _("Reaction")
-        EDIT = "edit", _("Edit")
+        EDIT = "edit", pgettext_lazy("whatsapp event kind", "Edit")
         REVOKE = "revoke", _("Deletion")
 
     account = models.ForeignKey(WhatsAppAccount, on_delete=models.CASCADE, related_name="+", verbose_name=_("account"))
@@ -342,4 +351,4 @@ class PendingMessageUpdate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Pending {self.kind} for {self.target_wamid}"
+        return gettext("Pending %(kind)s for %(target)s") % {"kind": self.kind, "target": self.target_wamid}

@@ -7,9 +7,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from channels_whatsapp import client, media, selectors, template_replies, window
+from channels_whatsapp import client, languages, media, selectors, template_replies, window
 from channels_whatsapp.models import OutboundSend, WhatsAppConversation
 from macros import shorthand
 from tickets import delivery
@@ -23,11 +26,13 @@ MAX_SEND_ATTEMPTS = 5
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 
-WINDOW_CLOSED_TITLE = "Outside the 24-hour customer service window"
-WINDOW_CLOSED_DETAIL = (
+WINDOW_CLOSED_TITLE = _("Outside the 24-hour customer service window")
+WINDOW_CLOSED_DETAIL = _(
     "More than 24 hours have passed since the customer's last WhatsApp message. The reply was kept on the ticket "
     "but not sent; only an approved message template can reach the customer now."
 )
+NO_CONVERSATION_TITLE = _("No WhatsApp conversation")
+NO_CONVERSATION_DETAIL = _("This ticket has no WhatsApp number and contact to send to.")
 
 # --- Outbound --------------------------------------------------------------------------------------------------
 
@@ -68,21 +73,21 @@ def outbound_handle(comment: Comment, plan: ReplyPlan | None = None) -> None:
         plan = reply_plan(comment.ticket)
     conversation = plan.conversation
     if conversation is None:
-        delivery.delivery_fail(
-            comment=comment,
-            code="no_whatsapp_conversation",
-            title="No WhatsApp conversation",
-            detail="This ticket has no WhatsApp number and contact to send to.",
+        fail_for_agent(
+            comment=comment, code="no_whatsapp_conversation", title=NO_CONVERSATION_TITLE, detail=NO_CONVERSATION_DETAIL
         )
         return
     if comment.template is None:
         if not plan.window_open:
-            delivery.delivery_fail(
+            fail_for_agent(
                 comment=comment, code="window_closed", title=WINDOW_CLOSED_TITLE, detail=WINDOW_CLOSED_DETAIL
             )
             return
     else:
-        refusal = template_replies.template_refusal(comment=comment, conversation=conversation, template=plan.template)
+        with translation.override(languages.failure_language(comment)):
+            refusal = template_replies.template_refusal(
+                comment=comment, conversation=conversation, template=plan.template
+            )
         if refusal is not None:
             code, title, detail = refusal
             delivery.delivery_fail(comment=comment, code=code, title=title, detail=detail)
@@ -90,6 +95,13 @@ def outbound_handle(comment: Comment, plan: ReplyPlan | None = None) -> None:
     delivery.delivery_queue(comment=comment)
     OutboundSend.objects.create(comment=comment, account=conversation.account)
     transaction.on_commit(lambda: enqueue_send(comment.pk))
+
+
+def fail_for_agent(*, comment: Comment, code: str, title, detail) -> None:
+    """Fail the message with our own (lazy) title and detail, written in the language of the agent it is reported
+    to: the stored failure, the notification and the live `delivery.failed` frame all carry that text."""
+    with translation.override(languages.failure_language(comment)):
+        delivery.delivery_fail(comment=comment, code=code, title=str(title), detail=str(detail))
 
 
 def enqueue_send(comment_id: int) -> None:
@@ -163,7 +175,7 @@ def comment_send(*, comment_id: int) -> str:
             ):
                 send.state = OutboundSend.State.FAILED
                 send.save(update_fields=["state", "updated_at"])
-                delivery.delivery_fail(
+                fail_for_agent(
                     comment=comment, code="window_closed", title=WINDOW_CLOSED_TITLE, detail=WINDOW_CLOSED_DETAIL
                 )
                 return "window closed"
@@ -210,8 +222,13 @@ def _post_comment(*, comment: Comment, send: OutboundSend) -> dict:
         if kind is None:
             raise client.GraphError(
                 "131053",
-                "Media type not accepted by WhatsApp",
-                f"{attachment.filename} ({attachment.content_type}, {attachment.size} bytes) cannot be sent.",
+                _("Media type not accepted by WhatsApp"),
+                format_lazy(
+                    _("{filename} ({content_type}, {size} bytes) cannot be sent."),
+                    filename=attachment.filename,
+                    content_type=attachment.content_type,
+                    size=attachment.size,
+                ),
             )
         attachment.file.open("rb")
         try:
@@ -239,14 +256,17 @@ def _post_comment(*, comment: Comment, send: OutboundSend) -> dict:
 
 
 def _send_failed(*, send: OutboundSend, comment_id: int, exc: client.GraphError, exhausted: bool) -> None:
-    title = exc.title
-    detail = exc.detail
-    if exhausted:
-        detail = f"{detail} (gave up after {send.attempts} attempts)".strip()
     with transaction.atomic():
         OutboundSend.objects.filter(pk=send.pk).update(state=OutboundSend.State.FAILED, last_error=str(exc)[:500])
         comment = Comment.objects.select_for_update().get(pk=comment_id)
-        delivery.delivery_fail(comment=comment, code=exc.code, title=title, detail=detail)
+        with translation.override(languages.failure_language(comment)):
+            detail = str(exc.detail)
+            if exhausted:
+                gave_up = ngettext(
+                    "(gave up after %(attempts)s attempts)", "(gave up after %(attempts)s attempts)", send.attempts
+                ) % {"attempts": send.attempts}
+                detail = f"{detail} {gave_up}".strip()
+            delivery.delivery_fail(comment=comment, code=exc.code, title=str(exc.title), detail=detail)
 
 
 def unconfirmed_sends_fail(*, older_than_seconds: int = 300) -> int:
@@ -256,8 +276,8 @@ def unconfirmed_sends_fail(*, older_than_seconds: int = 300) -> int:
     for send in OutboundSend.objects.filter(state=OutboundSend.State.SENDING, updated_at__lt=cutoff):
         exc = client.GraphError(
             "timeout",
-            "Delivery not confirmed",
-            "The worker stopped while sending; the message may or may not have reached WhatsApp and was not resent.",
+            _("Delivery not confirmed"),
+            _("The worker stopped while sending; the message may or may not have reached WhatsApp and was not resent."),
         )
         _send_failed(send=send, comment_id=send.comment_id, exc=exc, exhausted=False)
         count += 1

@@ -6,6 +6,7 @@ is handed to WhatsApp (refusals -> kept, failed with a product code and a live b
 """
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from channels_whatsapp import message_templates, selectors
 from channels_whatsapp.models import MessageTemplate
@@ -25,7 +26,7 @@ def parse_or_400(body: str) -> shorthand.Shorthand:
     try:
         return shorthand.parse(body)
     except shorthand.ShorthandError as error:
-        raise DomainError(f"Template shorthand: {error.message}", field="body") from error
+        raise DomainError(_("Template shorthand: %(problem)s") % {"problem": error.message}, field="body") from error
 
 
 def prepare_for_account(*, account, body: str) -> PreparedReply:
@@ -45,7 +46,10 @@ def template_prepared(*, account, body: str) -> tuple[PreparedReply, MessageTemp
     if template is not None and template.body:
         text = message_templates.render_body(template.body, params)
     else:
-        text = parsed.fallback or f"[Template {parsed.template} ({parsed.language})]"
+        text = parsed.fallback or _("[Template %(name)s (%(language)s)]") % {
+            "name": parsed.template,
+            "language": parsed.language,
+        }
     prepared = PreparedReply(
         body=text,
         template={
@@ -67,38 +71,53 @@ def template_refusal(*, comment: Comment, conversation, template=LOOK_UP) -> tup
 
 
 def refusal_for(*, account, contact, meta: dict, template=LOOK_UP) -> tuple[str, str, str] | None:
-    """The send rules of a template message, checked in this order (the first that fails is the answer)."""
+    """The send rules of a template message, checked in this order (the first that fails is the answer).
+
+    Title and detail are in the active language: a caller that stores them for an agent activates that agent's."""
     name, language = meta.get("name", ""), meta.get("language", "")
     if not account.templates_enabled:
         return (
             "templates_not_enabled",
-            "Templates are not enabled",
-            f"The WhatsApp number {account.display_phone_number or account.phone_number_id} may not send message "
-            "templates; an admin can enable them.",
+            _("Templates are not enabled"),
+            _("The WhatsApp number %(number)s may not send message templates; an admin can enable them.")
+            % {"number": account.display_phone_number or account.phone_number_id},
         )
     if template is LOOK_UP:
         template = message_templates.template_for(account=account, name=name, language=language)
     if template is None or not template.is_sendable:
-        state = "does not exist" if template is None else f"is {template.status}"
-        return (
-            "template_not_approved",
-            "Template not approved",
-            f"The template '{name}' in {language} {state}; only APPROVED templates can be sent.",
-        )
+        names = {"name": name, "language": language}
+        if template is None:
+            detail = _("The template '%(name)s' in %(language)s does not exist; only APPROVED templates can be sent.")
+        else:
+            names["status"] = template.status
+            detail = _("The template '%(name)s' in %(language)s is %(status)s; only APPROVED templates can be sent.")
+        return ("template_not_approved", _("Template not approved"), detail % names)
     given = len(meta.get("parameters") or [])
     if given != template.body_parameter_count:
+        expected = template.body_parameter_count
         return (
             "template_params",
-            "Wrong number of template parameters",
-            f"The template '{name}' takes {template.body_parameter_count} body parameter(s); {given} given.",
+            _("Wrong number of template parameters"),
+            ngettext(
+                "The template '%(name)s' takes %(expected)s body parameter(s); %(given)s given.",
+                "The template '%(name)s' takes %(expected)s body parameter(s); %(given)s given.",
+                expected,
+            )
+            % {"name": name, "expected": expected, "given": given},
         )
     if template.category == MARKETING and not contact.whatsapp_opt_in:
         return (
             "not_opted_in",
-            "Customer has not opted in",
-            f"{contact.name} has not opted in to marketing messages; marketing templates need consent.",
+            _("Customer has not opted in"),
+            _("%(name)s has not opted in to marketing messages; marketing templates need consent.")
+            % {"name": contact.name},
         )
     return None
+
+
+def refusal_message(refusal: tuple[str, str, str]) -> str:
+    """A refusal as one line for the composer and form errors: "<title>: <detail>"."""
+    return _("%(title)s: %(detail)s") % {"title": refusal[1], "detail": refusal[2]}
 
 
 # --- The composer's checks (before the agent presses send) -------------------------------------------------
@@ -124,14 +143,16 @@ def composer_check(*, ticket: Ticket, body: str, now) -> dict:
         result["problems"].append({"code": code, "message": message})
 
     if conversation is None:
-        problem("no_whatsapp_conversation", "This ticket is not linked to a WhatsApp number and contact.")
+        problem("no_whatsapp_conversation", _("This ticket is not linked to a WhatsApp number and contact."))
         return result
     if result["kind"] == "text":
         if not win.open:
             problem(
                 "window_closed",
-                "More than 24 hours since the customer's last message: this reply will be kept on the ticket but "
-                "not delivered. Only a template can reach them now.",
+                _(
+                    "More than 24 hours since the customer's last message: this reply will be kept on the ticket "
+                    "but not delivered. Only a template can reach them now."
+                ),
             )
         return result
     try:
@@ -143,7 +164,7 @@ def composer_check(*, ticket: Ticket, body: str, now) -> dict:
     result["template"] = {k: prepared.template[k] for k in ("name", "language", "parameters", "category")}
     refusal = refusal_for(account=conversation.account, contact=conversation.contact, meta=prepared.template)
     if refusal is not None:
-        problem(refusal[0], f"{refusal[1]}: {refusal[2]}")
+        problem(refusal[0], refusal_message(refusal))
     return result
 
 
@@ -191,17 +212,16 @@ def conversation_start(*, account, contact, actor, body: str) -> Ticket:
     if ticket_selectors.open_whatsapp_ticket_elsewhere(user=actor, contact=contact):
         raise ConversationElsewhere()
     if not (contact.wa_id or contact.whatsapp_user_id):
-        raise DomainError("This contact has no WhatsApp id.", field="contact_id")
+        raise DomainError(_("This contact has no WhatsApp id."), field="contact_id")
     if not shorthand.contains(body):
         raise DomainError(
-            "Only an approved message template can start a WhatsApp conversation: pick a template.", field="body"
+            _("Only an approved message template can start a WhatsApp conversation: pick a template."), field="body"
         )
     prepared = prepare_for_account(account=account, body=body)
     refusal = refusal_for(account=account, contact=contact, meta=prepared.template)
     if refusal is not None:
-        raise DomainError(
-            f"{refusal[1]}: {refusal[2]}", errors={"body": [f"{refusal[1]}: {refusal[2]}"], "code": [refusal[0]]}
-        )
+        message = refusal_message(refusal)
+        raise DomainError(message, errors={"body": [message], "code": [refusal[0]]})
 
     def link(ticket: Ticket) -> None:
         WhatsAppConversation.objects.create(ticket=ticket, account=account, contact=contact)

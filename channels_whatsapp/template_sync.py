@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from channels_whatsapp import client, message_templates, parsing
 from channels_whatsapp.models import MessageTemplate, WhatsAppAccount
@@ -36,8 +37,15 @@ class TemplateSyncError(Exception):
         self.code = code
         self.title = title
         self.detail = detail
-        message = f"Could not sync the templates of WhatsApp account {account.pk} ({account.name}): ({code}) {title}"
-        super().__init__(f"{message}: {detail}" if detail else message)
+        names = {"account": account.pk, "name": account.name, "code": code, "title": title, "detail": detail}
+        if detail:
+            message = _(
+                "Could not sync the templates of WhatsApp account %(account)s (%(name)s): (%(code)s) %(title)s: "
+                "%(detail)s"
+            )
+        else:
+            message = _("Could not sync the templates of WhatsApp account %(account)s (%(name)s): (%(code)s) %(title)s")
+        super().__init__(message % names)
 
     @classmethod
     def from_graph(cls, exc: client.GraphError, *, account: WhatsAppAccount) -> "TemplateSyncError":
@@ -128,10 +136,17 @@ class SyncOutcome:
         if self.error is not None:
             return str(self.error)
         c = self.counts or {}
-        return (
-            f"{self.account.name} (waba {self.account.waba_id}): {c.get('created', 0)} created, "
-            f"{c.get('updated', 0)} updated, {c.get('unchanged', 0)} unchanged, {c.get('missing', 0)} no longer listed"
-        )
+        return _(
+            "%(name)s (waba %(waba)s): %(created)s created, %(updated)s updated, %(unchanged)s unchanged, "
+            "%(missing)s no longer listed"
+        ) % {
+            "name": self.account.name,
+            "waba": self.account.waba_id,
+            "created": c.get("created", 0),
+            "updated": c.get("updated", 0),
+            "unchanged": c.get("unchanged", 0),
+            "missing": c.get("missing", 0),
+        }
 
 
 def templates_sync_accounts(*, accounts: Iterable[WhatsAppAccount] | None = None) -> list[SyncOutcome]:

@@ -10,6 +10,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from channels_whatsapp import message_templates, retries, selectors, template_replies
@@ -21,7 +22,7 @@ from tickets.errors import DomainError
 def _visible_whatsapp_ticket(request, ticket_id: int):
     ticket = ticket_selectors.ticket_get(user=request.user, ticket_id=ticket_id)
     if ticket is None:
-        raise Http404("No such ticket.")
+        raise Http404(_("No such ticket."))
     conversation = selectors.conversation_for_ticket(ticket.pk)
     return ticket, conversation
 
@@ -67,7 +68,7 @@ def composer_state(request, ticket_id: int):
 @login_required
 @require_GET
 def composer_templates(request, ticket_id: int):
-    _, conversation = _visible_whatsapp_ticket(request, ticket_id)
+    _ticket, conversation = _visible_whatsapp_ticket(request, ticket_id)
     if conversation is None:
         return JsonResponse({"results": []})
     found = message_templates.templates_for_account(
@@ -79,10 +80,10 @@ def composer_templates(request, ticket_id: int):
 @login_required
 @require_POST
 def composer_check(request, ticket_id: int):
-    ticket, _ = _visible_whatsapp_ticket(request, ticket_id)
+    ticket, _conversation = _visible_whatsapp_ticket(request, ticket_id)
     body = _json_body(request).get("body")
     if not isinstance(body, str):
-        return JsonResponse({"error": "Give the reply text as `body`."}, status=400)
+        return JsonResponse({"error": _("Give the reply text as `body`.")}, status=400)
     return JsonResponse(template_replies.composer_check(ticket=ticket, body=body[:10000], now=timezone.now()))
 
 
@@ -94,14 +95,14 @@ def composer_shorthand(request, ticket_id: int):
     data = _json_body(request)
     parameters = data.get("parameters", [])
     if not isinstance(parameters, list) or not all(isinstance(p, str) for p in parameters):
-        return JsonResponse({"error": "`parameters` must be a list of strings."}, status=400)
+        return JsonResponse({"error": _("`parameters` must be a list of strings.")}, status=400)
     if conversation is None:
-        return JsonResponse({"error": "This ticket is not a WhatsApp conversation."}, status=400)
+        return JsonResponse({"error": _("This ticket is not a WhatsApp conversation.")}, status=400)
     template = (
         message_templates.templates_for_account(account=conversation.account).filter(pk=data.get("template_id")).first()
     )
     if template is None:
-        return JsonResponse({"error": "Unknown template."}, status=400)
+        return JsonResponse({"error": _("Unknown template.")}, status=400)
     try:
         text = template_replies.shorthand_for(template=template, parameters=parameters)
     except DomainError as error:
@@ -117,7 +118,7 @@ def comment_retry(request, ticket_id: int, comment_id: int):
     ticket = ticket_selectors.ticket_get(user=request.user, ticket_id=ticket_id)
     comment = selectors.comment_on_ticket(ticket_id=ticket.pk, comment_id=comment_id) if ticket is not None else None
     if comment is None:
-        raise Http404("No such message.")
+        raise Http404(_("No such message."))
     try:
         retried = retries.comment_retry(ticket=ticket, comment=comment, actor=request.user)
     except DomainError as error:
@@ -133,7 +134,7 @@ CONTACT_PANEL = "whatsapp/_contact_panel.html"
 def _active_account(account_id: int):
     account = selectors.accounts_active().filter(pk=account_id).first()
     if account is None:
-        raise Http404("No such WhatsApp number.")
+        raise Http404(_("No such WhatsApp number."))
     return account
 
 
@@ -164,10 +165,10 @@ def account_shorthand(request, account_id: int):
     data = _json_body(request)
     parameters = data.get("parameters", [])
     if not isinstance(parameters, list) or not all(isinstance(p, str) for p in parameters):
-        return JsonResponse({"error": "`parameters` must be a list of strings."}, status=400)
+        return JsonResponse({"error": _("`parameters` must be a list of strings.")}, status=400)
     template = message_templates.templates_for_account(account=account).filter(pk=data.get("template_id")).first()
     if template is None:
-        return JsonResponse({"error": "Unknown template."}, status=400)
+        return JsonResponse({"error": _("Unknown template.")}, status=400)
     contact = None
     if data.get("contact_id") is not None:
         try:
@@ -175,7 +176,7 @@ def account_shorthand(request, account_id: int):
         except (TypeError, ValueError):
             contact = None
         if contact is None:
-            return JsonResponse({"error": "Unknown contact."}, status=400)
+            return JsonResponse({"error": _("Unknown contact.")}, status=400)
     try:
         text = template_replies.shorthand_for(template=template, parameters=parameters)
         prepared = template_replies.prepare_for_account(account=account, body=text)
@@ -184,7 +185,7 @@ def account_shorthand(request, account_id: int):
     # Without a contact, consent cannot be judged: only the account's and the template's rules are checked.
     judged = contact if contact is not None else SimpleNamespace(whatsapp_opt_in=True, name="")
     refusal = template_replies.refusal_for(account=account, contact=judged, meta=prepared.template)
-    problems = [{"code": refusal[0], "message": f"{refusal[1]}: {refusal[2]}"}] if refusal else []
+    problems = [{"code": refusal[0], "message": template_replies.refusal_message(refusal)}] if refusal else []
     check = {
         "kind": "template",
         "deliverable": not problems,
@@ -217,9 +218,9 @@ def contact_conversation_start(request, contact_id: int):
     account = selectors.accounts_active().filter(pk=int(raw_account)).first() if raw_account.strip().isdigit() else None
     errors: list[str] = []
     if account is None:
-        errors.append("Choose the WhatsApp number to write from.")
+        errors.append(_("Choose the WhatsApp number to write from."))
     elif not body.strip():
-        errors.append("Pick a template: only an approved message template can start a WhatsApp conversation.")
+        errors.append(_("Pick a template: only an approved message template can start a WhatsApp conversation."))
     else:
         try:
             ticket = template_replies.conversation_start(
@@ -229,7 +230,11 @@ def contact_conversation_start(request, contact_id: int):
             errors = [str(m) for key, found in error.errors.items() if key != "code" for m in _as_list(found)]
             errors = errors or [error.message]
         else:
-            messages.success(request, f"Conversation started with {contact.name}: ticket #{ticket.pk}.")
+            messages.success(
+                request,
+                _("Conversation started with %(name)s: ticket #%(ticket)s.")
+                % {"name": contact.name, "ticket": ticket.pk},
+            )
             return redirect(reverse("tickets:ticket", args=[ticket.pk]))
     panel = {"errors": errors, "body": body, "selected_account": account.pk if account else None}
     return contact_views.render_contact_page(request, contact, status=400, panel_context={CONTACT_PANEL: panel})

@@ -1,6 +1,7 @@
 """Fault drills: the next sends fail, are rate limited, delayed or undeliverable, as the tester asked."""
 
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from channels_whatsapp.simulator import phone_messages
 from channels_whatsapp.simulator.models import (
@@ -12,16 +13,19 @@ def fault_inject(kind: str, *, count: int = 1, delay_seconds: float = 0.0) -> Si
     """The next `count` sends (POST /messages) answer HTTP 500 / HTTP 429 code 130429 / sleep `delay_seconds`
     then answer normally / are accepted and then fail with a 131026 status."""
     if kind not in SimulatorFault.Kind.values:
-        raise phone_messages.SimulatorError(f"Unknown fault {kind!r}; one of {', '.join(SimulatorFault.Kind.values)}.")
+        raise phone_messages.SimulatorError(
+            _("Unknown fault %(kind)r; one of %(kinds)s.")
+            % {"kind": kind, "kinds": ", ".join(SimulatorFault.Kind.values)}
+        )
     if not 1 <= count <= 1000:
-        raise phone_messages.SimulatorError("A fault applies to 1 to 1000 sends.")
+        raise phone_messages.SimulatorError(_("A fault applies to 1 to 1000 sends."))
     if not 0 <= delay_seconds <= 120:
-        raise phone_messages.SimulatorError("A delay is 0 to 120 seconds.")
+        raise phone_messages.SimulatorError(_("A delay is 0 to 120 seconds."))
     return SimulatorFault.objects.create(kind=kind, remaining=count, delay_seconds=delay_seconds)
 
 
 def faults_clear() -> int:
-    deleted, _ = SimulatorFault.objects.all().delete()
+    deleted, _rows = SimulatorFault.objects.all().delete()
     return deleted
 
 

@@ -2,6 +2,8 @@
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 DEFAULT_WABA_ID = "SIMWABA1"
 
@@ -10,23 +12,23 @@ class SimTemplate(models.Model):
     """A message template in the simulator's registry (what WhatsApp Manager would hold)."""
 
     class Status(models.TextChoices):
-        APPROVED = "APPROVED", "Approved"
-        PENDING = "PENDING", "Pending"
-        REJECTED = "REJECTED", "Rejected"
-        PAUSED = "PAUSED", "Paused"
-        DISABLED = "DISABLED", "Disabled"
+        APPROVED = "APPROVED", _("Approved")
+        PENDING = "PENDING", pgettext_lazy("template status", "Pending")
+        REJECTED = "REJECTED", _("Rejected")
+        PAUSED = "PAUSED", _("Paused")
+        DISABLED = "DISABLED", _("Disabled")
 
     class Category(models.TextChoices):
-        UTILITY = "UTILITY", "Utility"
-        MARKETING = "MARKETING", "Marketing"
-        AUTHENTICATION = "AUTHENTICATION", "Authentication"
+        UTILITY = "UTILITY", _("Utility")
+        MARKETING = "MARKETING", _("Marketing")
+        AUTHENTICATION = "AUTHENTICATION", _("Authentication")
 
     class HeaderFormat(models.TextChoices):
-        NONE = "", "No header"
-        TEXT = "TEXT", "Text"
-        IMAGE = "IMAGE", "Image"
-        VIDEO = "VIDEO", "Video"
-        DOCUMENT = "DOCUMENT", "Document"
+        NONE = "", _("No header")
+        TEXT = "TEXT", _("Text")
+        IMAGE = "IMAGE", _("Image")
+        VIDEO = "VIDEO", _("Video")
+        DOCUMENT = "DOCUMENT", _("Document")
 
     waba_id = models.CharField(max_length=64, default=DEFAULT_WABA_ID, db_index=True)
     name = models.CharField(max_length=512)
@@ -37,7 +39,7 @@ class SimTemplate(models.Model):
     header_text = models.CharField(max_length=60, blank=True)
     body = models.TextField(max_length=1024)
     footer = models.CharField(max_length=60, blank=True)
-    buttons = models.JSONField(default=list, blank=True, help_text="Meta's BUTTONS component `buttons` list.")
+    buttons = models.JSONField(default=list, blank=True, help_text=_("Meta's BUTTONS component `buttons` list."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -54,8 +56,8 @@ class SimMedia(models.Model):
     """Bytes uploaded by the business (POST /media) or sent by the phone, downloadable through the Graph API."""
 
     class Origin(models.TextChoices):
-        BUSINESS = "business", "Uploaded by the business"
-        PHONE = "phone", "Sent by the phone"
+        BUSINESS = "business", _("Uploaded by the business")
+        PHONE = "phone", _("Sent by the phone")
 
     media_id = models.CharField(max_length=40, unique=True)
     origin = models.CharField(max_length=10, choices=Origin.choices)
@@ -64,9 +66,9 @@ class SimMedia(models.Model):
     mime_type = models.CharField(max_length=255)
     filename = models.CharField(max_length=255, blank=True)
     size = models.PositiveBigIntegerField()
-    sha256 = models.CharField("SHA-256 (base64)", max_length=64)
+    sha256 = models.CharField(_("SHA-256 (base64)"), max_length=64)
     token_hash = models.CharField(
-        max_length=64, blank=True, help_text="SHA-256 of the uploader's token, never the token."
+        max_length=64, blank=True, help_text=_("SHA-256 of the uploader's token, never the token.")
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -97,35 +99,37 @@ class SimMessage(models.Model):
     """One message either way: inbound (the phone wrote to the business) or outbound (the business sent it)."""
 
     class Direction(models.TextChoices):
-        INBOUND = "in", "Phone to business"
-        OUTBOUND = "out", "Business to phone"
+        INBOUND = "in", _("Phone to business")
+        OUTBOUND = "out", _("Business to phone")
 
     class Status(models.TextChoices):
-        ACCEPTED = "accepted", "Accepted"
-        SENT = "sent", "Sent"
-        DELIVERED = "delivered", "Delivered"
-        READ = "read", "Read"
-        FAILED = "failed", "Failed"
+        ACCEPTED = "accepted", _("Accepted")
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        READ = "read", _("Read")
+        FAILED = "failed", _("Failed")
 
     wamid = models.CharField(max_length=200, unique=True)
     direction = models.CharField(max_length=3, choices=Direction.choices)
     phone_number_id = models.CharField(max_length=64)
-    wa_id = models.CharField(max_length=20, help_text="The phone's WhatsApp id (digits).")
+    wa_id = models.CharField(max_length=20, help_text=_("The phone's WhatsApp id (digits)."))
     type = models.CharField(max_length=20)
-    body = models.JSONField(default=dict, help_text="The full JSON: the send request, or the webhook message object.")
-    text = models.TextField(blank=True, help_text="What the phone shows: text, caption, rendered template...")
+    body = models.JSONField(
+        default=dict, help_text=_("The full JSON: the send request, or the webhook message object.")
+    )
+    text = models.TextField(blank=True, help_text=_("What the phone shows: text, caption, rendered template..."))
     template_name = models.CharField(max_length=512, blank=True)
     template_language = models.CharField(max_length=16, blank=True)
     biz_opaque_callback_data = models.TextField(blank=True)
     context_id = models.CharField(max_length=200, blank=True)
     forwarded = models.CharField(
-        max_length=25, blank=True, help_text="'forwarded', 'frequently_forwarded' or empty (inbound only)."
+        max_length=25, blank=True, help_text=_("'forwarded', 'frequently_forwarded' or empty (inbound only).")
     )
-    sent_at = models.DateTimeField(help_text="Inbound: the (possibly backdated) send time. Outbound: accepted at.")
+    sent_at = models.DateTimeField(help_text=_("Inbound: the (possibly backdated) send time. Outbound: accepted at."))
     status = models.CharField(max_length=10, choices=Status.choices, blank=True)
     error_code = models.CharField(max_length=20, blank=True)
     webhook_status = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="HTTP status our webhook answered (inbound), 0 when unreachable."
+        null=True, blank=True, help_text=_("HTTP status our webhook answered (inbound), 0 when unreachable.")
     )
     token_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -160,10 +164,10 @@ class SimulatorFault(models.Model):
     """A fault drill: the next `remaining` sends (POST /messages) misbehave this way."""
 
     class Kind(models.TextChoices):
-        SERVER_ERROR = "server_error", "HTTP 500 (code 131000)"
-        RATE_LIMIT = "rate_limit", "HTTP 429 (code 130429)"
-        DELAY = "delay", "Sleep, then answer normally"
-        UNDELIVERABLE = "undeliverable", "Accept, then a failed status (code 131026)"
+        SERVER_ERROR = "server_error", _("HTTP 500 (code 131000)")
+        RATE_LIMIT = "rate_limit", _("HTTP 429 (code 130429)")
+        DELAY = "delay", _("Sleep, then answer normally")
+        UNDELIVERABLE = "undeliverable", _("Accept, then a failed status (code 131026)")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     remaining = models.PositiveIntegerField(default=1)

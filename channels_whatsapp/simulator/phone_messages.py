@@ -10,6 +10,7 @@ from datetime import timedelta
 import httpx
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from channels_whatsapp.simulator import media_files, protocol, selectors
 from channels_whatsapp.simulator.models import (
@@ -66,7 +67,7 @@ def post_webhook(payload: dict) -> int:
 
 def contact_save(*, wa_id: str, name: str) -> SimContact:
     wa = _wa_id(wa_id)
-    contact, _ = SimContact.objects.update_or_create(wa_id=wa, defaults={"name": (name or "").strip() or wa})
+    contact, _created = SimContact.objects.update_or_create(wa_id=wa, defaults={"name": (name or "").strip() or wa})
     return contact
 
 
@@ -113,20 +114,20 @@ def phone_send(message: PhoneMessage) -> PhoneSend:
     """The phone sends `message`: recorded, then posted to our webhook as a signed Meta webhook over HTTP."""
     builder = _CONTENT.get(message.kind)
     if builder is None:
-        raise SimulatorError(f"The phone cannot send a '{message.kind}' message.")
+        raise SimulatorError(_("The phone cannot send a '%(kind)s' message.") % {"kind": message.kind})
     type_, content, summary = builder(message)
     return _phone_post(message, type_=type_, content=content, summary=summary)
 
 
 def _text(message: PhoneMessage) -> tuple[str, dict, str]:
     if not message.text:
-        raise SimulatorError("A text message needs a text.")
+        raise SimulatorError(_("A text message needs a text."))
     return "text", {"body": message.text}, message.text
 
 
 def _media(message: PhoneMessage) -> tuple[str, dict, str]:
     if len(message.content) > protocol.PHONE_MEDIA_MAX:
-        raise SimulatorError("WhatsApp does not send files over 100 MB.")
+        raise SimulatorError(_("WhatsApp does not send files over 100 MB."))
     mime = protocol.base_mime(message.mime_type) or "application/octet-stream"
     media = media_files.media_store(
         content=message.content, mime_type=mime, filename=message.filename, origin=SimMedia.Origin.PHONE
@@ -146,14 +147,14 @@ def _media(message: PhoneMessage) -> tuple[str, dict, str]:
 
 def _reaction(message: PhoneMessage) -> tuple[str, dict, str]:
     if not message.reaction_to:
-        raise SimulatorError("A reaction needs the message it reacts to.")
+        raise SimulatorError(_("A reaction needs the message it reacts to."))
     return "reaction", {"message_id": message.reaction_to, "emoji": message.emoji}, message.emoji
 
 
 def _location(message: PhoneMessage) -> tuple[str, dict, str]:
     latitude, longitude = message.latitude, message.longitude
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        raise SimulatorError("Latitude must be within ±90 and longitude within ±180.")
+        raise SimulatorError(_("Latitude must be within ±90 and longitude within ±180."))
     obj: dict = {"latitude": latitude, "longitude": longitude}
     if message.location_name:
         obj["name"] = message.location_name
@@ -173,7 +174,7 @@ _CONTENT: dict[str, Callable[[PhoneMessage], tuple[str, dict, str]]] = {
 def _wa_id(wa_id: str) -> str:
     wa = protocol.digits(wa_id)
     if not 5 <= len(wa) <= 20:
-        raise SimulatorError("A WhatsApp id is the phone number's digits, with country code (5 to 20 digits).")
+        raise SimulatorError(_("A WhatsApp id is the phone number's digits, with country code (5 to 20 digits)."))
     return wa
 
 
@@ -185,9 +186,9 @@ def _forward_kind(message: PhoneMessage) -> str:
 
 def _phone_post(message: PhoneMessage, *, type_: str, content: dict, summary: str) -> PhoneSend:
     if not message.phone_number_id:
-        raise SimulatorError("Pick the business number the phone writes to.")
+        raise SimulatorError(_("Pick the business number the phone writes to."))
     if not 0 <= message.hours_ago <= MAX_HOURS_AGO:
-        raise SimulatorError(f"'Sent N hours ago' must be between 0 and {MAX_HOURS_AGO}.")
+        raise SimulatorError(_("'Sent N hours ago' must be between 0 and %(max)s.") % {"max": MAX_HOURS_AGO})
     contact = contact_save(wa_id=message.wa_id, name=message.name)
     number = selectors.business_number(message.phone_number_id)
     sent_at = timezone.now() - timedelta(hours=message.hours_ago)

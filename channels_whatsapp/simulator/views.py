@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from channels_whatsapp.simulator import faults, phone_messages, selectors
@@ -86,19 +87,23 @@ def conversation(request: HttpRequest) -> HttpResponse:
 
 def _report(request: HttpRequest, result: PhoneSend) -> None:
     url = phone_messages.webhook_url()
+    answered = {"wamid": result.wamid, "status": result.webhook_status}
     if result.webhook_status == 0:
-        messages.error(request, f"Sent {result.wamid}, but the webhook at {url} could not be reached.")
+        messages.error(
+            request,
+            _("Sent %(wamid)s, but the webhook at %(url)s could not be reached.") % {"wamid": result.wamid, "url": url},
+        )
     elif 200 <= result.webhook_status < 300:
-        messages.success(request, f"Sent {result.wamid}: our webhook answered HTTP {result.webhook_status}.")
+        messages.success(request, _("Sent %(wamid)s: our webhook answered HTTP %(status)s.") % answered)
     else:
-        messages.error(request, f"Sent {result.wamid}: our webhook answered HTTP {result.webhook_status}.")
+        messages.error(request, _("Sent %(wamid)s: our webhook answered HTTP %(status)s.") % answered)
 
 
 def _form_errors(request: HttpRequest, form) -> None:
     for field, errors in form.errors.items():
         label = form.fields[field].label if field in form.fields else ""
         for error in errors:
-            messages.error(request, f"{label}: {error}" if label else error)
+            messages.error(request, _("%(label)s: %(error)s") % {"label": label, "error": error} if label else error)
 
 
 def _phone_post(request: HttpRequest, form_class, message: Callable[[dict], PhoneMessage]) -> HttpResponse:
@@ -174,7 +179,7 @@ def send_location(request: HttpRequest) -> HttpResponse:
 @admin_required
 def contact_create(request: HttpRequest) -> HttpResponse:
     form = ContactForm(request.POST)
-    _, phone_number_id = _selection(request)
+    _wa_id, phone_number_id = _selection(request)
     if not form.is_valid():
         _form_errors(request, form)
         return redirect(_phone_url(phone_number_id=phone_number_id))
@@ -194,7 +199,7 @@ def fault_create(request: HttpRequest) -> HttpResponse:
         except SimulatorError as exc:
             messages.error(request, str(exc))
         else:
-            messages.info(request, f"Fault armed: {fault}.")
+            messages.info(request, _("Fault armed: %(fault)s.") % {"fault": fault})
     else:
         _form_errors(request, form)
     return redirect(_phone_url(wa_id, phone_number_id))
@@ -205,5 +210,5 @@ def fault_create(request: HttpRequest) -> HttpResponse:
 def faults_clear(request: HttpRequest) -> HttpResponse:
     wa_id, phone_number_id = _selection(request)
     faults.faults_clear()
-    messages.info(request, "All faults cleared.")
+    messages.info(request, _("All faults cleared."))
     return redirect(_phone_url(wa_id, phone_number_id))

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from channels_whatsapp import demo
 
@@ -13,9 +14,17 @@ class Command(BaseCommand):
         account, created = demo.demo_account()
         linked = demo.link_whatsapp_tickets(account)
         contacts, messages = demo.phone_history_load(account)
-        verb = "Created" if created else "Found"
-        self.stdout.write(
-            f"{verb} WhatsApp account '{account.name}' (phone_number_id {account.phone_number_id}); "
-            f"{linked} WhatsApp ticket(s) linked to it; the simulator's phone got {contacts} contact(s) and "
-            f"{messages} message(s) of their conversations."
-        )
+        if created:
+            summary = _(
+                "Created WhatsApp account '%(name)s' (phone_number_id %(number)s); %(linked)s WhatsApp ticket(s) "
+                "linked to it; the simulator's phone got %(contacts)s contact(s) and %(messages)s message(s) of "
+                "their conversations."
+            )
+        else:
+            summary = _(
+                "Found WhatsApp account '%(name)s' (phone_number_id %(number)s); %(linked)s WhatsApp ticket(s) "
+                "linked to it; the simulator's phone got %(contacts)s contact(s) and %(messages)s message(s) of "
+                "their conversations."
+            )
+        names = {"name": account.name, "number": account.phone_number_id, "linked": linked}
+        self.stdout.write(summary % {**names, "contacts": contacts, "messages": messages})

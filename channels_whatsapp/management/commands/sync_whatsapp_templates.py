@@ -1,4 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from channels_whatsapp import template_sync
 from channels_whatsapp.models import WhatsAppAccount
@@ -14,12 +16,12 @@ class Command(BaseCommand):
         if options["account"] is not None:
             account = WhatsAppAccount.objects.filter(pk=options["account"]).first()
             if account is None:
-                raise CommandError(f"No WhatsApp account with id {options['account']}.")
+                raise CommandError(_("No WhatsApp account with id %(id)s.") % {"id": options["account"]})
             outcomes = template_sync.templates_sync_accounts(accounts=[account])
         else:
             outcomes = template_sync.templates_sync_accounts()
             if not outcomes:
-                self.stdout.write("No active WhatsApp account.")
+                self.stdout.write(_("No active WhatsApp account."))
         failures = []
         for outcome in outcomes:
             if outcome.error is None:
@@ -28,4 +30,11 @@ class Command(BaseCommand):
                 failures.append(str(outcome.error))
                 self.stderr.write(str(outcome.error))
         if failures:
-            raise CommandError(f"{len(failures)} of {len(outcomes)} account(s) could not be synced.")
+            raise CommandError(
+                ngettext(
+                    "%(failed)s of %(total)s account(s) could not be synced.",
+                    "%(failed)s of %(total)s account(s) could not be synced.",
+                    len(outcomes),
+                )
+                % {"failed": len(failures), "total": len(outcomes)}
+            )
