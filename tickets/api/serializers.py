@@ -197,7 +197,7 @@ class NewCommentInputSerializer(serializers.Serializer):
     def validate(self, attrs: dict) -> dict:
         # Checked here, not per field: inside a PATCH (partial) DRF neither requires `body` nor applies defaults.
         if not attrs.get("body", "").strip():
-            raise serializers.ValidationError({"body": ["Write a message."]})
+            raise serializers.ValidationError({"body": [_("Write a message.")]})
         attrs.setdefault("public", True)
         return attrs
 

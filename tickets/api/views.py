@@ -4,6 +4,7 @@ Visibility comes from the selectors: a ticket the caller may not see is a 404, a
 """
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -31,7 +32,7 @@ def visible_ticket_or_404(request: Request, ticket_id) -> Ticket:
     """The ticket if the caller may see it; for other apps' ticket-scoped endpoints (e.g. applying a macro)."""
     ticket = selectors.ticket_get(user=request.user, ticket_id=int(ticket_id))
     if ticket is None:
-        raise NotFound("No such ticket.")
+        raise NotFound(_("No such ticket."))
     return ticket
 
 
@@ -130,7 +131,7 @@ class TicketScopedMixin:
             # One query: these endpoints need neither the ticket's tags nor its related rows.
             ticket = selectors.tickets_visible(user=self.request.user).filter(pk=int(self.kwargs["ticket_id"])).first()
             if ticket is None:
-                raise NotFound("No such ticket.")
+                raise NotFound(_("No such ticket."))
             self._ticket = ticket
         return self._ticket
 

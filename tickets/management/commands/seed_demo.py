@@ -4,6 +4,7 @@ import random
 import time
 
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
+from django.utils.translation import gettext
 
 from tickets import hooks, seeding
 
@@ -46,11 +47,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, tickets: int, seed: int, batch_size: int, if_empty: bool, **options):
         if tickets < 0:
-            raise CommandError(f"--tickets must be 0 or more, got {tickets}.")
+            raise CommandError(gettext("--tickets must be 0 or more, got %(count)s.") % {"count": tickets})
         if batch_size < 1:
-            raise CommandError(f"--batch-size must be 1 or more, got {batch_size}.")
+            raise CommandError(gettext("--batch-size must be 1 or more, got %(count)s.") % {"count": batch_size})
         if if_empty and seeding.tickets_exist():
-            self.stdout.write("Tickets already exist, nothing seeded (--if-empty).")
+            self.stdout.write(gettext("Tickets already exist, nothing seeded (--if-empty)."))
             return
 
         started = time.monotonic()
@@ -62,11 +63,24 @@ class Command(BaseCommand):
 
         self.stdout.write(
             self.style.SUCCESS(
-                f"Seeded {core.tickets} tickets, {core.comments} comments, {core.events} events, {core.tags} tags "
-                f"and {len(core.contacts)} contacts in {elapsed:.1f} s."
+                gettext(
+                    "Seeded %(tickets)s tickets, %(comments)s comments, %(events)s events, %(tags)s tags "
+                    "and %(contacts)s contacts in %(seconds).1f s."
+                )
+                % {
+                    "tickets": core.tickets,
+                    "comments": core.comments,
+                    "events": core.events,
+                    "tags": core.tags,
+                    "contacts": len(core.contacts),
+                    "seconds": elapsed,
+                }
             )
         )
-        self.stdout.write(f"{len(core.agents)} agents in the groups {', '.join(core.groups)}.")
+        self.stdout.write(
+            gettext("%(count)s agents in the groups %(groups)s.")
+            % {"count": len(core.agents), "groups": ", ".join(core.groups)}
+        )
         for line in extra:
             self.stdout.write(line)
-        self.stdout.write("Log in with admin / admin (administrator) or agent / agent (Alex Agent).")
+        self.stdout.write(gettext("Log in with admin / admin (administrator) or agent / agent (Alex Agent)."))
