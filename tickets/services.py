@@ -449,10 +449,14 @@ def _subject_from(text: str) -> str:
 
 
 @transaction.atomic
-def system_note_add(*, ticket: Ticket, body: str, data: dict | None = None) -> Comment:
-    """An internal note written by the product itself (e.g. "the customer's media could not be downloaded")."""
+def system_note_add(*, ticket: Ticket, body: str, data: dict | None = None, note: str | None = None) -> Comment:
+    """An internal note written by the product itself (e.g. "the customer's media could not be downloaded").
+
+    With `note` (a code registered through `hooks.register_system_note_wording`), the page words it from `data` in the
+    reader's language; `body` is what the API and search see."""
+    channel_data = {**(data or {}), "note": note} if note else data or {}
     comment = Comment.objects.create(
-        ticket=ticket, author_role=AuthorRole.SYSTEM, body=body, public=False, via=ticket.via, channel_data=data or {}
+        ticket=ticket, author_role=AuthorRole.SYSTEM, body=body, public=False, via=ticket.via, channel_data=channel_data
     )
     events.comment_added(comment=comment)
     _announce_comment(comment)

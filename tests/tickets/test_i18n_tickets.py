@@ -9,14 +9,15 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.utils import translation
+from django.utils.translation import gettext
 
 from tests.factories import ContactFactory, TicketFactory, UserFactory
-from tickets import services
+from tickets import hooks, services
 from tickets.contact_views import OptInForm
 from tickets.errors import DomainError
 from tickets.event_log import describe_event
 from tickets.models import Event, TicketStatus
-from tickets.templatetags.ticket_tags import status_label
+from tickets.templatetags.ticket_tags import comment_text, status_label
 
 PART = Path(django_settings.BASE_DIR) / "locale" / "de" / "parts" / "tickets.po"
 
@@ -105,3 +106,26 @@ def test_english_is_unchanged_without_german():
         assert status_label("hold") == "On-hold"
         event = Event(type="comment.added", data={"public": True, "author_role": "agent", "attachments": 1})
         assert describe_event(event) == "Comment added (public reply, 1 attachment)"
+
+
+@pytest.mark.django_db
+def test_a_system_note_written_from_data_is_worded_in_the_readers_language(monkeypatch, settings, tickets_catalogue):
+    monkeypatch.setattr(hooks, "_system_note_wordings", {})
+    hooks.register_system_note_wording(
+        "number_changed", lambda data: gettext("WhatsApp id changed from %(old)s to %(new)s.") % data
+    )
+    ticket = TicketFactory()
+    body = "WhatsApp id changed from 491511 to 491522."
+    note = services.system_note_add(
+        ticket=ticket, body=body, data={"old": "491511", "new": "491522"}, note="number_changed"
+    )
+    plain = services.system_note_add(ticket=ticket, body="Written as it is.")
+    unknown = services.system_note_add(ticket=ticket, body="No wording for this one.", note="nobody_registered")
+    assert note.body == body and note.channel_data["note"] == "number_changed"
+    with translation.override("en"):
+        assert comment_text(note) == body
+    settings.LOCALE_PATHS = [str(tickets_catalogue)]
+    with translation.override("de"):
+        assert comment_text(note) == "WhatsApp-ID von 491511 auf 491522 geändert."
+        assert comment_text(plain) == "Written as it is."
+        assert comment_text(unknown) == "No wording for this one."

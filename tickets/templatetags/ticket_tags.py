@@ -11,7 +11,7 @@ from django.utils.translation import pgettext
 
 from tickets import events
 from tickets.event_log import actor_name, describe_event
-from tickets.hooks import channel_info
+from tickets.hooks import channel_info, system_note_text
 from tickets.models import AuthorRole, DeliveryStatus, Event, TicketStatus
 
 register = template.Library()
@@ -102,6 +102,18 @@ def comment_kind(comment) -> str:
     if comment.author_role == AuthorRole.SYSTEM:
         return "auto" if comment.public else "system"
     return "agent" if comment.public else "note"
+
+
+@register.filter
+def comment_text(comment) -> str:
+    """What a bubble says: a system note written from data is worded now, in the reader's language; every other
+    message as it was stored (what the customer received stays as sent)."""
+    if comment.author_role == AuthorRole.SYSTEM and not comment.public:
+        data = comment.channel_data if isinstance(comment.channel_data, dict) else {}
+        note = data.get("note")
+        if isinstance(note, str):
+            return system_note_text(note, data) or comment.body
+    return comment.body
 
 
 # A message that reached us later than this after its sender sent it says so on its bubble.
