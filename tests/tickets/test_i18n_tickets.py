@@ -129,3 +129,14 @@ def test_a_system_note_written_from_data_is_worded_in_the_readers_language(monke
         assert comment_text(note) == "WhatsApp-ID von 491511 auf 491522 geändert."
         assert comment_text(plain) == "Written as it is."
         assert comment_text(unknown) == "No wording for this one."
+
+
+@pytest.mark.django_db
+def test_an_api_refusal_follows_the_callers_language(agent_api, agent, settings, tickets_catalogue):
+    settings.LOCALE_PATHS = [str(tickets_catalogue)]
+    ticket = TicketFactory(assignee=agent)
+    response = agent_api.post(
+        f"/api/tickets/{ticket.pk}/comments/", {"body": " ", "public": True}, format="json", HTTP_ACCEPT_LANGUAGE="de"
+    )
+    assert response.status_code == 400
+    assert response.json()["body"] == ["Schreiben Sie eine Nachricht oder hängen Sie eine Datei an."]
