@@ -140,3 +140,10 @@ def test_an_api_refusal_follows_the_callers_language(agent_api, agent, settings,
     )
     assert response.status_code == 400
     assert response.json()["body"] == ["Schreiben Sie eine Nachricht oder hängen Sie eine Datei an."]
+
+
+@pytest.mark.django_db
+def test_the_api_documentation_of_tickets_is_german(agent_api, settings, tickets_catalogue):
+    settings.LOCALE_PATHS = [str(tickets_catalogue)]
+    schema = agent_api.get("/api/schema/?format=json", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Tickets auflisten" in schema and "List tickets" not in schema
