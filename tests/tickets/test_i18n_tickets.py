@@ -16,6 +16,7 @@ from tickets import hooks, services
 from tickets.contact_views import OptInForm
 from tickets.errors import DomainError
 from tickets.event_log import describe_event
+from tickets.management.commands.seed_demo import Command as SeedDemo
 from tickets.models import Event, TicketStatus
 from tickets.templatetags.ticket_tags import comment_text, status_label
 
@@ -147,3 +148,13 @@ def test_the_api_documentation_of_tickets_is_german(agent_api, settings, tickets
     settings.LOCALE_PATHS = [str(tickets_catalogue)]
     schema = agent_api.get("/api/schema/?format=json", HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert "Tickets auflisten" in schema and "List tickets" not in schema
+
+
+def test_seed_demo_help_is_a_real_string_in_the_active_language(settings, tickets_catalogue):
+    """argparse cannot format a lazy description: `--help` must keep working, in English and in German."""
+    parser = SeedDemo().create_parser("manage.py", "seed_demo")
+    assert "Seed demo data: the logins admin/admin" in parser.format_help()
+    settings.LOCALE_PATHS = [str(tickets_catalogue)]
+    with translation.override("de"):
+        text = SeedDemo().create_parser("manage.py", "seed_demo").format_help()
+    assert "Legt Demodaten an" in text and "Wie viele Tickets angelegt werden" in text

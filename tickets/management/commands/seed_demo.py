@@ -4,7 +4,7 @@ import random
 import time
 
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from tickets import hooks, seeding
 
@@ -30,20 +30,32 @@ class TextProgressBar:
 
 
 class Command(BaseCommand):
-    help = (
-        "Seed demo data: the logins admin/admin and agent/agent plus more agents, three groups, contacts and "
-        "N more tickets with conversations and audit events. Users and groups are reused on later runs."
-    )
+    @property
+    def help(self) -> str:  # a property: argparse needs a real string, in the language active when it runs
+        return gettext(
+            "Seed demo data: the logins admin/admin and agent/agent plus more agents, three groups, contacts and "
+            "N more tickets with conversations and audit events. Users and groups are reused on later runs."
+        )
 
     def add_arguments(self, parser):
-        parser.add_argument("--tickets", type=int, default=40, help="How many tickets to add (default 40).")
         parser.add_argument(
-            "--seed", type=int, default=seeding.DEFAULT_SEED, help="Random seed, for reproducible data (default fixed)."
+            "--tickets", type=int, default=40, help=gettext_lazy("How many tickets to add (default 40).")
         )
         parser.add_argument(
-            "--batch-size", type=int, default=seeding.DEFAULT_BATCH_SIZE, help="Tickets per bulk insert (default 2000)."
+            "--seed",
+            type=int,
+            default=seeding.DEFAULT_SEED,
+            help=gettext_lazy("Random seed, for reproducible data (default fixed)."),
         )
-        parser.add_argument("--if-empty", action="store_true", help="Do nothing when the database already has tickets.")
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=seeding.DEFAULT_BATCH_SIZE,
+            help=gettext_lazy("Tickets per bulk insert (default 2000)."),
+        )
+        parser.add_argument(
+            "--if-empty", action="store_true", help=gettext_lazy("Do nothing when the database already has tickets.")
+        )
 
     def handle(self, *args, tickets: int, seed: int, batch_size: int, if_empty: bool, **options):
         if tickets < 0:
