@@ -2,12 +2,13 @@
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.utils.translation import gettext_lazy
 
 
 class SupportDeskAdminSite(admin.AdminSite):
-    site_header = "SupportDesk admin"
-    site_title = "SupportDesk admin"
-    index_title = "Helpdesk data"
+    site_header = gettext_lazy("SupportDesk admin")
+    site_title = gettext_lazy("SupportDesk admin")
+    index_title = gettext_lazy("Helpdesk data")
 
     def has_permission(self, request) -> bool:
         # Staff status alone is not the role: staff without it get the admin login's "not authorized" page.

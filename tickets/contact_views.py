@@ -12,7 +12,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from tickets import hooks, selectors
@@ -25,7 +26,7 @@ TICKETS_PAGE_SIZE = 20
 
 
 class ContactSearchForm(forms.Form):
-    q = forms.CharField(label="Search contacts", max_length=200, required=False)
+    q = forms.CharField(label=gettext_lazy("Search contacts"), max_length=200, required=False)
 
     def query(self) -> str | None:
         self.is_valid()
@@ -36,18 +37,18 @@ class OptInForm(forms.Form):
     """Set a contact's WhatsApp marketing consent; the service records who and when."""
 
     whatsapp_opt_in = forms.TypedChoiceField(
-        label="Record consent",
-        choices=[("true", "Opted in"), ("false", "Opted out")],
+        label=gettext_lazy("Record consent"),
+        choices=[("true", gettext_lazy("Opted in")), ("false", gettext_lazy("Opted out"))],
         coerce=lambda value: value == "true",
         widget=forms.RadioSelect,
         # No initial choice: one careless Save must not record a refusal (or a consent) nobody gave.
-        error_messages={"required": _("Choose whether the customer opted in or opted out.")},
+        error_messages={"required": gettext_lazy("Choose whether the customer opted in or opted out.")},
     )
     note = forms.CharField(
-        label="How was it given?",
+        label=gettext_lazy("How was it given?"),
         max_length=80,
         required=False,
-        help_text="Optional, e.g. “asked on the phone”. Kept as the opt-in source.",
+        help_text=gettext_lazy("Optional, e.g. “asked on the phone”. Kept as the opt-in source."),
     )
 
     def source(self) -> str:
@@ -74,7 +75,7 @@ def contact_or_404(request: HttpRequest, contact_id: int) -> Contact:
     """The contact if the user may see it (through one of its tickets, or as its creator); else a 404."""
     contact = selectors.contact_get(user=request.user, contact_id=contact_id)
     if contact is None:
-        raise Http404("No such contact.")
+        raise Http404(_("No such contact."))
     return contact
 
 
@@ -118,14 +119,23 @@ def contact_opt_in(request: HttpRequest, contact_id: int) -> HttpResponse:
     if form.is_valid():
         wanted = form.cleaned_data["whatsapp_opt_in"]
         if wanted == contact.whatsapp_opt_in:
-            messages.info(request, f"No change: {contact.name} was already opted {'in' if wanted else 'out'}.")
+            already = (
+                _("No change: %(name)s was already opted in.")
+                if wanted
+                else _("No change: %(name)s was already opted out.")
+            )
+            messages.info(request, already % {"name": contact.name})
             return redirect(reverse("tickets:contact", args=[contact.pk]))
         try:
             contact_opt_in_set(contact=contact, opted_in=wanted, source=form.source(), actor=request.user)
         except DomainError as error:
             form.add_error(None, error.message)
         else:
-            state = "opted in to" if wanted else "opted out of"
-            messages.success(request, f"{contact.name} is now {state} WhatsApp marketing messages.")
+            done = (
+                _("%(name)s is now opted in to WhatsApp marketing messages.")
+                if wanted
+                else _("%(name)s is now opted out of WhatsApp marketing messages.")
+            )
+            messages.success(request, done % {"name": contact.name})
             return redirect(reverse("tickets:contact", args=[contact.pk]))
     return render_contact_page(request, contact, status=400, opt_in_form=form)

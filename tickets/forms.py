@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 
 from tickets import selectors
 from tickets.errors import DomainError
@@ -39,21 +40,21 @@ def _blank(label: str, choices) -> list[tuple[str, str]]:
 class TicketFilterForm(forms.Form):
     """The GET filters of the ticket list. Choices come from lists the view already loaded (no query here)."""
 
-    status = forms.ChoiceField(choices=_blank("Any status", TicketStatus.choices), required=False)
-    priority = forms.ChoiceField(choices=_blank("Any priority", TicketPriority.choices), required=False)
-    via = forms.ChoiceField(label="Channel", choices=_blank("Any channel", Via.choices), required=False)
+    status = forms.ChoiceField(choices=_blank(_("Any status"), TicketStatus.choices), required=False)
+    priority = forms.ChoiceField(choices=_blank(_("Any priority"), TicketPriority.choices), required=False)
+    via = forms.ChoiceField(label=_("Channel"), choices=_blank(_("Any channel"), Via.choices), required=False)
     group = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     assignee = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     tag = forms.CharField(max_length=80, required=False)
-    q = forms.CharField(label="Search", max_length=200, required=False)
+    q = forms.CharField(label=_("Search"), max_length=200, required=False)
 
     def __init__(self, data=None, *, agents: list, groups: list[Group], **kwargs: Any):
         super().__init__(data, **kwargs)
-        self.fields["group"].choices = _blank("Any group", [(g.pk, g.name) for g in groups])
-        self.fields["assignee"].choices = _blank("Anyone", [(u.pk, user_label(u)) for u in agents])
+        self.fields["group"].choices = _blank(_("Any group"), [(g.pk, g.name) for g in groups])
+        self.fields["assignee"].choices = _blank(_("Anyone"), [(u.pk, user_label(u)) for u in agents])
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "input")
-        self.fields["q"].widget.attrs.update(placeholder="Subject, requester or #id", type="search")
+        self.fields["q"].widget.attrs.update(placeholder=_("Subject, requester or #id"), type="search")
 
     def filters(self) -> dict[str, Any]:
         """The valid filters as keyword arguments of `selectors.ticket_list`; an invalid value is ignored."""
@@ -91,20 +92,22 @@ class MultipleFileField(forms.FileField):
 class TicketUpdateForm(forms.Form):
     """One submit of the ticket page, as in Zendesk: property changes plus an optional reply or note."""
 
-    status = forms.ChoiceField(choices=())
-    priority = forms.ChoiceField(choices=_blank("-", TicketPriority.choices), required=False)
-    type = forms.ChoiceField(choices=_blank("-", TicketType.choices), required=False)
-    group = forms.ModelChoiceField(queryset=Group.objects.none(), required=False, empty_label="-")
-    assignee = UserChoiceField(queryset=get_user_model().objects.none(), required=False, empty_label="-")
-    tags = forms.CharField(required=False, help_text="Separated by spaces.")
-    body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 5}), required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=())
+    priority = forms.ChoiceField(label=_("Priority"), choices=_blank("-", TicketPriority.choices), required=False)
+    type = forms.ChoiceField(label=_("Type"), choices=_blank("-", TicketType.choices), required=False)
+    group = forms.ModelChoiceField(label=_("Group"), queryset=Group.objects.none(), required=False, empty_label="-")
+    assignee = UserChoiceField(
+        label=_("Assignee"), queryset=get_user_model().objects.none(), required=False, empty_label="-"
+    )
+    tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Separated by spaces."))
+    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 5}), required=False)
     mode = forms.ChoiceField(
-        label="Reply type",
-        choices=[("public", "Public reply"), ("internal", "Internal note")],
+        label=_("Reply type"),
+        choices=[("public", _("Public reply")), ("internal", _("Internal note"))],
         widget=forms.RadioSelect,
         initial="public",
     )
-    attachments = MultipleFileField(required=False)
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
     # The "Submit as <status>" split button (Zendesk's): the button pressed sets the status in the same POST,
     # over the status select; empty for the plain Submit, which keeps the select's value.
     submit_as = forms.ChoiceField(choices=(), required=False)

@@ -200,3 +200,19 @@ def failed_message_actions(ticket: "Ticket", comment: "Comment") -> tuple[str, d
     template_name, context = registered
     found = context(ticket, comment)
     return (template_name, found) if found is not None else None
+
+
+# A system note written from data (`services.system_note_add(note=...)`) is worded when it is shown, in the reader's
+# language; its stored body (the English wording at the time) stays for the API, search and older pages.
+SystemNoteWording = Callable[[dict], str | None]
+_system_note_wordings: dict[str, SystemNoteWording] = {}
+
+
+def register_system_note_wording(note: str, wording: SystemNoteWording) -> None:
+    _system_note_wordings[note] = wording
+
+
+def system_note_text(note: str, data: dict) -> str | None:
+    """The note's words now (None: no wording registered for it, or it has none for this data)."""
+    wording = _system_note_wordings.get(note)
+    return wording(data) if wording is not None else None

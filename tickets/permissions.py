@@ -8,6 +8,7 @@ never log in.
 """
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy
 from rest_framework.permissions import BasePermission
 
 
@@ -66,21 +67,21 @@ def can_view_ticket(user, ticket) -> bool:
 
 
 class IsAgent(BasePermission):
-    message = "Only agents may use the API."
+    message = gettext_lazy("Only agents may use the API.")
 
     def has_permission(self, request, view) -> bool:
         return is_agent(request.user)
 
 
 class IsAdmin(BasePermission):
-    message = "Only admins may change this."
+    message = gettext_lazy("Only admins may change this.")
 
     def has_permission(self, request, view) -> bool:
         return is_admin(request.user)
 
 
 class IsAdminOrReadOnly(BasePermission):
-    message = "Only admins may change this."
+    message = gettext_lazy("Only admins may change this.")
 
     def has_permission(self, request, view) -> bool:
         if request.method in ("GET", "HEAD", "OPTIONS"):

@@ -20,7 +20,8 @@ from django.db.models import (
 )
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
-from django.utils.functional import cached_property
+from django.utils.functional import Promise, cached_property
+from django.utils.translation import gettext, gettext_lazy
 
 from tickets import events, hooks, list_selectors, search
 from tickets.models import Attachment, AuthorRole, Comment, Contact, Event, Group, Ticket, TicketStatus, TicketTag
@@ -32,15 +33,15 @@ UNSOLVED = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING, TicketSta
 @dataclass(frozen=True)
 class TicketView:
     slug: str
-    title: str
+    title: "str | Promise"  # translated when shown
 
 
 TICKET_VIEWS = (
-    TicketView("mine", "Your unsolved tickets"),
-    TicketView("unassigned", "Unassigned tickets"),
-    TicketView("open", "All unsolved tickets"),
-    TicketView("pending", "Pending tickets"),
-    TicketView("solved", "Recently solved tickets"),
+    TicketView("mine", gettext_lazy("Your unsolved tickets")),
+    TicketView("unassigned", gettext_lazy("Unassigned tickets")),
+    TicketView("open", gettext_lazy("All unsolved tickets")),
+    TicketView("pending", gettext_lazy("Pending tickets")),
+    TicketView("solved", gettext_lazy("Recently solved tickets")),
 )
 TICKET_VIEW_SLUGS = [v.slug for v in TICKET_VIEWS]
 
@@ -201,9 +202,9 @@ class CappedPaginator(Paginator):
         try:
             number = int(number)
         except (TypeError, ValueError) as exc:
-            raise PageNotAnInteger("That page number is not an integer") from exc
+            raise PageNotAnInteger(gettext("That page number is not an integer")) from exc
         if number < 1:
-            raise EmptyPage("That page number is less than 1")
+            raise EmptyPage(gettext("That page number is less than 1"))
         return number
 
     def get_page(self, number) -> Page:
@@ -219,7 +220,7 @@ class CappedPaginator(Paginator):
         bottom = (number - 1) * self.per_page
         rows = list(self.object_list[bottom : bottom + self.per_page + 1])
         if not rows:
-            raise EmptyPage("That page contains no results")
+            raise EmptyPage(gettext("That page contains no results"))
         if len(rows) > self.per_page:
             self._more_after = number + 1
         return _CappedPage(rows[: self.per_page], number, self)

@@ -12,6 +12,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tickets import events, realtime, redaction
 from tickets.errors import DomainError
@@ -36,6 +38,13 @@ User = get_user_model()
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 REDACTION_TAG = "credit_card_redacted"
 ASSIGNABLE_FIELDS = ("subject", "status", "priority", "type", "assignee", "group")
+# How a refused value names its field ("'x' is not a valid priority").
+FIELD_NAMES = {
+    "status": gettext_lazy("status"),
+    "priority": gettext_lazy("priority"),
+    "type": gettext_lazy("type"),
+    "via": gettext_lazy("via"),
+}
 
 
 # --- Tickets --------------------------------------------------------------------------------------------
@@ -51,14 +60,20 @@ class NewComment:
 
 def _validate_assignment(*, assignee, group) -> None:
     if assignee is not None and not assignee.is_active:
-        raise DomainError("The assignee must be an active agent.", field="assignee_id")
+        raise DomainError(_("The assignee must be an active agent."), field="assignee_id")
     if assignee is not None and group is not None and not group.members.filter(pk=assignee.pk).exists():
-        raise DomainError(f"{assignee} is not a member of the group {group}.", field="assignee_id")
+        raise DomainError(
+            _("%(assignee)s is not a member of the group %(group)s.") % {"assignee": assignee, "group": group},
+            field="assignee_id",
+        )
 
 
 def _check_choice(field: str, value: Any, choices) -> None:
     if value is not None and value not in choices.values:
-        raise DomainError(f"'{value}' is not a valid {field}.", field=field)
+        raise DomainError(
+            _("'%(value)s' is not a valid %(field)s.") % {"value": value, "field": FIELD_NAMES.get(field, field)},
+            field=field,
+        )
 
 
 @transaction.atomic
@@ -84,7 +99,7 @@ def ticket_create(
     """
     subject = (subject or "").strip()
     if not subject:
-        raise DomainError("A ticket needs a subject.", field="subject")
+        raise DomainError(_("A ticket needs a subject."), field="subject")
     _check_choice("priority", priority, TicketPriority)
     _check_choice("type", type, TicketType)
     _check_choice("via", via, Via)
@@ -134,7 +149,7 @@ def ticket_update(
     """
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if ticket.status == TicketStatus.CLOSED:
-        raise DomainError("This ticket is closed and can no longer be changed; create a follow-up instead.")
+        raise DomainError(_("This ticket is closed and can no longer be changed; create a follow-up instead."))
     changes = dict(changes or {})
     applied = _apply_changes(ticket=ticket, actor=actor, changes=changes)
     added = None
@@ -165,7 +180,7 @@ def _change_status(*, ticket: Ticket, actor, status: str) -> dict[str, tuple[Any
         return {}
     _check_choice("status", status, TicketStatus)
     if status == TicketStatus.NEW:
-        raise DomainError("A ticket cannot be set back to new.", field="status")
+        raise DomainError(_("A ticket cannot be set back to new."), field="status")
     now = timezone.now()
     ticket.status = status
     ticket.status_changed_at = now
@@ -179,13 +194,13 @@ def _apply_changes(*, ticket: Ticket, actor, changes: dict[str, Any]) -> dict[st
     applied: dict[str, tuple[Any, Any]] = {}
     unknown = set(changes) - {*ASSIGNABLE_FIELDS, "tags", "add_tags", "remove_tags"}
     if unknown:
-        raise DomainError(f"Unknown field(s): {', '.join(sorted(unknown))}.")
+        raise DomainError(_("Unknown field(s): %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
     if "status" in changes:
         applied.update(_change_status(ticket=ticket, actor=actor, status=changes["status"]))
     if "subject" in changes:
         subject = (changes["subject"] or "").strip()
         if not subject:
-            raise DomainError("A ticket needs a subject.", field="subject")
+            raise DomainError(_("A ticket needs a subject."), field="subject")
         if subject != ticket.subject:
             applied["subject"] = (ticket.subject, subject)
             ticket.subject = subject[:255]
@@ -228,7 +243,9 @@ def _store_attachments(*, ticket: Ticket, comment: Comment, files: Sequence[Uplo
     for upload in files:
         if upload.size > MAX_ATTACHMENT_BYTES:
             raise DomainError(
-                f"{upload.name} is larger than {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB.", field="attachments"
+                _("%(name)s is larger than %(size)s MB.")
+                % {"name": upload.name, "size": MAX_ATTACHMENT_BYTES // (1024 * 1024)},
+                field="attachments",
             )
         attachment = Attachment(
             ticket=ticket,
@@ -332,7 +349,7 @@ def comment_add(
 ) -> Comment:
     """An agent's public reply or internal note."""
     if not body.strip() and not attachments and not template:
-        raise DomainError("Write a message or attach a file.", field="body")
+        raise DomainError(_("Write a message or attach a file."), field="body")
     ticket = ticket_update(
         ticket=ticket,
         actor=author,
@@ -432,10 +449,14 @@ def _subject_from(text: str) -> str:
 
 
 @transaction.atomic
-def system_note_add(*, ticket: Ticket, body: str, data: dict | None = None) -> Comment:
-    """An internal note written by the product itself (e.g. "the customer's media could not be downloaded")."""
+def system_note_add(*, ticket: Ticket, body: str, data: dict | None = None, note: str | None = None) -> Comment:
+    """An internal note written by the product itself (e.g. "the customer's media could not be downloaded").
+
+    With `note` (a code registered through `hooks.register_system_note_wording`), the page words it from `data` in the
+    reader's language; `body` is what the API and search see."""
+    channel_data = {**(data or {}), "note": note} if note else data or {}
     comment = Comment.objects.create(
-        ticket=ticket, author_role=AuthorRole.SYSTEM, body=body, public=False, via=ticket.via, channel_data=data or {}
+        ticket=ticket, author_role=AuthorRole.SYSTEM, body=body, public=False, via=ticket.via, channel_data=channel_data
     )
     events.comment_added(comment=comment)
     _announce_comment(comment)
@@ -445,7 +466,7 @@ def system_note_add(*, ticket: Ticket, body: str, data: dict | None = None) -> C
 @transaction.atomic
 def group_create(*, name: str, members: Iterable = ()) -> Group:
     if Group.objects.filter(name__iexact=name.strip()).exists():
-        raise DomainError("A group with this name already exists.", field="name")
+        raise DomainError(_("A group with this name already exists."), field="name")
     group = Group.objects.create(name=name.strip())
     group.members.set(list(members))
     return group

@@ -13,10 +13,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext, gettext_lazy
+
 from tickets.errors import DomainError
 
 TAG_RE = re.compile(r"^[\w\-:./]{1,80}$")
-TAG_RULE = "letters, digits, - _ : . / only"
+TAG_RULE = gettext_lazy("letters, digits, - _ : . / only")
 
 
 def split_tags(words: Iterable[str]) -> tuple[list[str], str | None]:
@@ -37,7 +39,9 @@ def normalize_tags(tags: Iterable[str]) -> list[str]:
     """Zendesk tags: lower case, no spaces. Bad tags are refused rather than silently changed."""
     result, bad = split_tags(tags)
     if bad is not None:
-        raise DomainError(f"'{bad.lower()}' is not a valid tag ({TAG_RULE}).", field="tags")
+        raise DomainError(
+            gettext("'%(tag)s' is not a valid tag (%(rule)s).") % {"tag": bad.lower(), "rule": TAG_RULE}, field="tags"
+        )
     return result
 
 

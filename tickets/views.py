@@ -9,6 +9,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -19,7 +21,12 @@ from tickets.templatetags.ticket_tags import INLINE_IMAGE_TYPES
 
 PAGE_SIZE = 25
 DEFAULT_VIEW = "mine"
-SORT_LABELS = {"updated": "Updated", "created": "Created", "priority": "Priority", "id": "ID"}
+SORT_LABELS = {
+    "updated": gettext_lazy("Updated"),
+    "created": gettext_lazy("Created"),
+    "priority": gettext_lazy("Priority"),
+    "id": gettext_lazy("ID"),
+}
 
 
 def _htmx_target(request: HttpRequest) -> str | None:
@@ -85,7 +92,7 @@ def _sort_links(current: str) -> dict[str, dict]:
 def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = selectors.ticket_get(user=request.user, ticket_id=ticket_id)
     if ticket is None:
-        raise Http404("No such ticket.")
+        raise Http404(_("No such ticket."))
     agents = list(selectors.agents_for_assignment())
     groups = list(selectors.groups_all())
     held = None  # a reply someone else sent while the agent was writing (tickets/collision.py)
@@ -147,10 +154,12 @@ def ticket_fragments(request: HttpRequest, ticket_id: int) -> HttpResponse:
     The "window" part is rendered from the ticket's own fields through the channel-info hook: no query."""
     parts = [part for part in TICKET_FRAGMENTS if part in request.GET.getlist("part")]
     if not parts:
-        return HttpResponse(f"Ask for at least one part: {', '.join(TICKET_FRAGMENTS)}.", status=400)
+        return HttpResponse(
+            _("Ask for at least one part: %(parts)s.") % {"parts": ", ".join(TICKET_FRAGMENTS)}, status=400
+        )
     ticket = selectors.ticket_get(user=request.user, ticket_id=ticket_id)
     if ticket is None:
-        raise Http404("No such ticket.")
+        raise Http404(_("No such ticket."))
     context: dict = {"ticket": ticket, "parts": parts, "oob": True}
     if "conversation" in parts:
         reads.ticket_read_mark(user=request.user, ticket=ticket)  # the new messages are in front of the agent
@@ -168,7 +177,7 @@ def ticket_fragments(request: HttpRequest, ticket_id: int) -> HttpResponse:
 def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
     attachment = selectors.attachment_for_download(user=request.user, attachment_id=attachment_id)
     if attachment is None or not attachment.file:
-        raise Http404("No such attachment.")
+        raise Http404(_("No such attachment."))
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=attachment.content_type not in INLINE_IMAGE_TYPES,
@@ -189,9 +198,9 @@ def notification_dismiss(request: HttpRequest) -> JsonResponse:
         comment_id = int(request.POST["comment_id"]) if request.POST.get("comment_id") else None
         notification_id = int(request.POST["notification_id"]) if request.POST.get("notification_id") else None
     except ValueError:
-        return JsonResponse({"error": "comment_id and notification_id must be numbers."}, status=400)
+        return JsonResponse({"error": _("comment_id and notification_id must be numbers.")}, status=400)
     if comment_id is None and notification_id is None:
-        return JsonResponse({"error": "Give comment_id or notification_id."}, status=400)
+        return JsonResponse({"error": _("Give comment_id or notification_id.")}, status=400)
     dismissed = delivery.notification_dismiss(user=request.user, comment_id=comment_id, notification_id=notification_id)
     return JsonResponse({"dismissed": dismissed})
 

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy
 
 from tickets import events
 from tickets.admin.common import IdSearchMixin, ReadOnlyAdminMixin, compact_json, pretty_json, ticket_link
@@ -15,7 +16,7 @@ EVENT_TYPES = sorted(value for name, value in vars(events).items() if name.isupp
 
 
 class EventTypeFilter(admin.SimpleListFilter):
-    title = "type"
+    title = gettext_lazy("type")
     parameter_name = "type"
 
     def lookups(self, request, model_admin):
@@ -39,14 +40,14 @@ class EventAdmin(IdSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     fields = ("ticket", "type", "actor", "created_at", "data_pretty")
     readonly_fields = ("data_pretty",)
 
-    @admin.display(description="ticket", ordering="ticket_id")
+    @admin.display(description=gettext_lazy("ticket"), ordering="ticket_id")
     def ticket_id_link(self, obj: Event) -> str:
         return ticket_link(obj.ticket_id)
 
-    @admin.display(description="data")
+    @admin.display(description=gettext_lazy("data"))
     def summary(self, obj: Event) -> str:
         return Truncator(compact_json(obj.data)).chars(100)
 
-    @admin.display(description="data")
+    @admin.display(description=gettext_lazy("data"))
     def data_pretty(self, obj: Event) -> str:
         return pretty_json(obj.data)

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from tickets.errors import DomainError
 
@@ -70,7 +71,7 @@ class ServiceErrorsAsMessagesMixin:
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except DomainError as exc:
-            self.message_user(request, f"Not saved: {exc.message}", messages.ERROR)
+            self.message_user(request, gettext("Not saved: %(reason)s") % {"reason": exc.message}, messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
 

@@ -57,7 +57,7 @@ class ContactAdmin(ServiceErrorsAsMessagesMixin, IdSearchMixin, admin.ModelAdmin
     fieldsets = (
         (None, {"fields": ("name", "email", "phone")}),
         (
-            "WhatsApp",
+            gettext_lazy("WhatsApp"),
             {
                 "fields": (
                     "wa_id",
@@ -70,7 +70,7 @@ class ContactAdmin(ServiceErrorsAsMessagesMixin, IdSearchMixin, admin.ModelAdmin
                 )
             },
         ),
-        ("Dates", {"fields": ("created_by", "created_at", "updated_at")}),
+        (gettext_lazy("Dates"), {"fields": ("created_by", "created_at", "updated_at")}),
     )
     # The channel ids come from the channel (or the audited tools below); the opt-in's provenance is stamped by
     # contacts.contact_opt_in_set.

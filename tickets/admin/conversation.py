@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.template.defaultfilters import filesizeformat, linebreaksbr
 from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy
 
 from tickets.admin.common import IdSearchMixin, ReadOnlyAdminMixin, pretty_json, ticket_link
 from tickets.models import (
@@ -49,7 +50,7 @@ class CommentAdmin(IdSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             },
         ),
         (
-            "Channel",
+            gettext_lazy("Channel"),
             {
                 "fields": (
                     "channel_message_id",
@@ -61,7 +62,7 @@ class CommentAdmin(IdSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             },
         ),
         (
-            "Delivery",
+            gettext_lazy("Delivery"),
             {
                 "fields": (
                     "delivery_status",
@@ -75,27 +76,27 @@ class CommentAdmin(IdSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     )
     readonly_fields = ("message", "channel_data_pretty", "template_pretty")
 
-    @admin.display(description="ticket", ordering="ticket_id")
+    @admin.display(description=gettext_lazy("ticket"), ordering="ticket_id")
     def ticket_id_link(self, obj: Comment) -> str:
         return ticket_link(obj.ticket_id)
 
-    @admin.display(description="author")
+    @admin.display(description=gettext_lazy("author"))
     def author(self, obj: Comment) -> str:
         return obj.author_name
 
-    @admin.display(description="body")
+    @admin.display(description=gettext_lazy("body"))
     def excerpt(self, obj: Comment) -> str:
         return Truncator(obj.body).chars(80)
 
-    @admin.display(description="body")
+    @admin.display(description=gettext_lazy("body"))
     def message(self, obj: Comment) -> str:
         return linebreaksbr(obj.body)
 
-    @admin.display(description="channel data")
+    @admin.display(description=gettext_lazy("channel data"))
     def channel_data_pretty(self, obj: Comment) -> str:
         return pretty_json(obj.channel_data)
 
-    @admin.display(description="template")
+    @admin.display(description=gettext_lazy("template"))
     def template_pretty(self, obj: Comment) -> str:
         return pretty_json(obj.template)
 
@@ -122,10 +123,10 @@ class AttachmentAdmin(IdSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     )
     readonly_fields = ("size_display",)
 
-    @admin.display(description="ticket", ordering="ticket_id")
+    @admin.display(description=gettext_lazy("ticket"), ordering="ticket_id")
     def ticket_id_link(self, obj: Attachment) -> str:
         return ticket_link(obj.ticket_id)
 
-    @admin.display(description="size", ordering="size")
+    @admin.display(description=gettext_lazy("size"), ordering="size")
     def size_display(self, obj: Attachment) -> str:
         return filesizeformat(obj.size)

@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.db.models import Prefetch, QuerySet
 from django.template.defaultfilters import linebreaksbr
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from tickets import hooks, services
 from tickets.admin.common import (
@@ -45,7 +46,7 @@ class TicketTagForm(forms.ModelForm):
         except DomainError as exc:
             raise forms.ValidationError(exc.message) from exc
         if len(tags) != 1:
-            raise forms.ValidationError("One tag per row, without spaces.")
+            raise forms.ValidationError(gettext("One tag per row, without spaces."))
         return tags[0]
 
 
@@ -56,7 +57,7 @@ class TicketTagInline(admin.TabularInline):
     form = TicketTagForm
     fields = ("name",)
     extra = 0
-    verbose_name_plural = "tags"
+    verbose_name_plural = gettext_lazy("tags")
 
     def _editable(self, request, obj) -> bool:
         if obj is None:
@@ -86,11 +87,11 @@ class CommentInline(ReadOnlyInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author_user", "author_contact")
 
-    @admin.display(description="author")
+    @admin.display(description=gettext_lazy("author"))
     def author(self, obj: Comment) -> str:
         return obj.author_name
 
-    @admin.display(description="message")
+    @admin.display(description=gettext_lazy("message"))
     def message(self, obj: Comment) -> str:
         return linebreaksbr(obj.body)
 
@@ -100,17 +101,27 @@ class EventInline(ReadOnlyInline):
     fields = ("created_at", "type", "actor", "details")
     readonly_fields = fields
     ordering = ("created_at", "id")
-    verbose_name_plural = "audit log"
+    verbose_name_plural = gettext_lazy("audit log")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
 
-    @admin.display(description="data")
+    @admin.display(description=gettext_lazy("data"))
     def details(self, obj: Event) -> str:
         return compact_json(obj.data)
 
 
 # The ticket's own fields on the add and the change page (the forms' fields and the fieldsets' first section).
+# What a bulk status action reports, by the status it set (one sentence each, so each translates whole).
+STATUS_CHANGED = {
+    TicketStatus.SOLVED: lambda n: ngettext(
+        "%(count)d ticket(s) marked solved.", "%(count)d ticket(s) marked solved.", n
+    ),
+    TicketStatus.OPEN: lambda n: ngettext("%(count)d ticket(s) marked open.", "%(count)d ticket(s) marked open.", n),
+    TicketStatus.PENDING: lambda n: ngettext(
+        "%(count)d ticket(s) marked pending.", "%(count)d ticket(s) marked pending.", n
+    ),
+}
 ADD_FIELDS = ("requester", "subject", "via", "priority", "type", "group", "assignee")
 CHANGE_FIELDS = ("subject", "status", "priority", "type", "group", "assignee")
 # Shown on the change page, never edited there.
@@ -120,10 +131,13 @@ DATE_FIELDS = ("created_at", "updated_at", "status_changed_at", "solved_at", "la
 
 class TicketAddForm(forms.ModelForm):
     first_comment = forms.CharField(
-        label="First comment", required=False, widget=forms.Textarea(attrs={"rows": 4, "cols": 80})
+        label=gettext_lazy("First comment"), required=False, widget=forms.Textarea(attrs={"rows": 4, "cols": 80})
     )
     first_comment_public = forms.BooleanField(
-        label="Public reply", required=False, initial=True, help_text="Unticked, the first comment is an internal note."
+        label=gettext_lazy("Public reply"),
+        required=False,
+        initial=True,
+        help_text=gettext_lazy("Unticked, the first comment is an internal note."),
     )
 
     class Meta:
@@ -170,12 +184,12 @@ class TicketAdmin(ServiceErrorsAsMessagesMixin, IdSearchMixin, admin.ModelAdmin)
 
     add_fieldsets = (
         (None, {"fields": ADD_FIELDS}),
-        ("First comment", {"fields": ("first_comment", "first_comment_public")}),
+        (gettext_lazy("First comment"), {"fields": ("first_comment", "first_comment_public")}),
     )
     change_fieldsets = (
         (None, {"fields": CHANGE_FIELDS}),
-        ("Requester and channel", {"fields": CHANNEL_FIELDS}),
-        ("Dates", {"fields": DATE_FIELDS}),
+        (gettext_lazy("Requester and channel"), {"fields": CHANNEL_FIELDS}),
+        (gettext_lazy("Dates"), {"fields": DATE_FIELDS}),
     )
     change_readonly_fields = CHANNEL_FIELDS + DATE_FIELDS
 
@@ -215,11 +229,11 @@ class TicketAdmin(ServiceErrorsAsMessagesMixin, IdSearchMixin, admin.ModelAdmin)
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # deleting would erase the audit trail; tickets are closed, not deleted
 
-    @admin.display(description="tags")
+    @admin.display(description=gettext_lazy("tags"))
     def tag_list(self, obj: Ticket) -> str:
         return " ".join(tag.name for tag in obj.tag_rows.all())
 
-    @admin.display(description="channel")
+    @admin.display(description=gettext_lazy("channel"))
     def channel_state(self, obj: Ticket) -> str:
         return pretty_json(hooks.channel_info(obj))
 
@@ -266,7 +280,7 @@ class TicketAdmin(ServiceErrorsAsMessagesMixin, IdSearchMixin, admin.ModelAdmin)
 
     # Actions: one service call per ticket, each in its own transaction; refusals are reported, not raised.
 
-    def _change_status(self, request, queryset: QuerySet[Ticket], status: str, label: str) -> None:
+    def _change_status(self, request, queryset: QuerySet[Ticket], status: str) -> None:
         changed, refused = 0, []
         for ticket in queryset.order_by("pk"):
             try:
@@ -276,21 +290,21 @@ class TicketAdmin(ServiceErrorsAsMessagesMixin, IdSearchMixin, admin.ModelAdmin)
             else:
                 changed += 1
         if changed:
-            self.message_user(request, f"{changed} ticket(s) marked {label}.", messages.SUCCESS)
+            self.message_user(request, STATUS_CHANGED[status](changed) % {"count": changed}, messages.SUCCESS)
         for reason in refused:
             self.message_user(request, reason, messages.ERROR)
 
-    @admin.action(description="Mark selected tickets solved", permissions=["change"])
+    @admin.action(description=gettext_lazy("Mark selected tickets solved"), permissions=["change"])
     def mark_solved(self, request, queryset):
-        self._change_status(request, queryset, TicketStatus.SOLVED, "solved")
+        self._change_status(request, queryset, TicketStatus.SOLVED)
 
-    @admin.action(description="Mark selected tickets open", permissions=["change"])
+    @admin.action(description=gettext_lazy("Mark selected tickets open"), permissions=["change"])
     def mark_open(self, request, queryset):
-        self._change_status(request, queryset, TicketStatus.OPEN, "open")
+        self._change_status(request, queryset, TicketStatus.OPEN)
 
-    @admin.action(description="Mark selected tickets pending", permissions=["change"])
+    @admin.action(description=gettext_lazy("Mark selected tickets pending"), permissions=["change"])
     def mark_pending(self, request, queryset):
-        self._change_status(request, queryset, TicketStatus.PENDING, "pending")
+        self._change_status(request, queryset, TicketStatus.PENDING)
 
 
 @admin.register(TicketTag)
@@ -303,6 +317,6 @@ class TicketTagAdmin(IdSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     id_search_fields = ("ticket_id",)
     show_full_result_count = False
 
-    @admin.display(description="ticket", ordering="ticket_id")
+    @admin.display(description=gettext_lazy("ticket"), ordering="ticket_id")
     def ticket_id_link(self, obj: TicketTag) -> str:
         return ticket_link(obj.ticket_id)

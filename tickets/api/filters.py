@@ -4,6 +4,7 @@ An invalid value (unknown status, a non-number id) is a 400 with reasons, never 
 """
 
 from django import forms
+from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -34,7 +35,9 @@ class TicketFilter(filters.FilterSet):
     group_id = IdFilter(field_name="group_id")
     q = filters.CharFilter(
         method="search",
-        help_text="Full-text search in subject, requester name/phone/e-mail and message bodies; best match first.",
+        help_text=gettext_lazy(
+            "Full-text search in subject, requester name/phone/e-mail and message bodies; best match first."
+        ),
     )
 
     class Meta:
@@ -47,7 +50,9 @@ class TicketFilter(filters.FilterSet):
 
 
 class EventFilter(filters.FilterSet):
-    type = filters.CharFilter(field_name="type", help_text="Only events of this type, e.g. `field.changed`.")
+    type = filters.CharFilter(
+        field_name="type", help_text=gettext_lazy("Only events of this type, e.g. `field.changed`.")
+    )
 
     class Meta:
         model = Event
@@ -55,9 +60,11 @@ class EventFilter(filters.FilterSet):
 
 
 class ContactFilter(filters.FilterSet):
-    q = filters.CharFilter(method="search", help_text="Search in name, e-mail and WhatsApp id.")
-    wa_id = filters.CharFilter(field_name="wa_id", help_text="Exact WhatsApp id (digits, no +).")
-    whatsapp_user_id = filters.CharFilter(field_name="whatsapp_user_id", help_text="Exact business-scoped user id.")
+    q = filters.CharFilter(method="search", help_text=gettext_lazy("Search in name, e-mail and WhatsApp id."))
+    wa_id = filters.CharFilter(field_name="wa_id", help_text=gettext_lazy("Exact WhatsApp id (digits, no +)."))
+    whatsapp_user_id = filters.CharFilter(
+        field_name="whatsapp_user_id", help_text=gettext_lazy("Exact business-scoped user id.")
+    )
 
     class Meta:
         model = Contact

@@ -32,7 +32,7 @@ class TicketWhatsAppSerializer(serializers.Serializer):
 
     account_id = serializers.IntegerField(allow_null=True)
     last_customer_message_at = serializers.DateTimeField(
-        allow_null=True, help_text="The end user's own send time of their latest message."
+        allow_null=True, help_text=_("The end user's own send time of their latest message.")
     )
     window = WhatsAppWindowSerializer()
 
@@ -85,7 +85,7 @@ class TemplateRefSerializer(serializers.Serializer):
 
 
 class DeliveryErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text='The Cloud API\'s error number as a string ("131047") or a refusal code.')
+    code = serializers.CharField(help_text=_('The Cloud API\'s error number as a string ("131047") or a refusal code.'))
     title = serializers.CharField()
     detail = serializers.CharField()
 
@@ -192,12 +192,12 @@ class NewCommentInputSerializer(serializers.Serializer):
     """The comment of a ticket create or update: `{body, public}`."""
 
     body = serializers.CharField(trim_whitespace=False, allow_blank=True)
-    public = DefaultTrueBooleanField(help_text="false makes an internal note.")
+    public = DefaultTrueBooleanField(help_text=_("false makes an internal note."))
 
     def validate(self, attrs: dict) -> dict:
         # Checked here, not per field: inside a PATCH (partial) DRF neither requires `body` nor applies defaults.
         if not attrs.get("body", "").strip():
-            raise serializers.ValidationError({"body": ["Write a message."]})
+            raise serializers.ValidationError({"body": [_("Write a message.")]})
         attrs.setdefault("public", True)
         return attrs
 
@@ -217,10 +217,13 @@ class _TicketFieldsInput(serializers.Serializer):
     priority = _choice(TicketPriority.choices, required=False)
     type = _choice(TicketType.choices, required=False)
     assignee_id = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.all(), allow_null=True, required=False, help_text="An active agent's user id."
+        queryset=User.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text=_("An active agent's user id."),
     )
     group_id = serializers.PrimaryKeyRelatedField(queryset=Group.objects.all(), allow_null=True, required=False)
-    tags = _tags(required=False, help_text="Replaces the ticket's tags.")
+    tags = _tags(required=False, help_text=_("Replaces the ticket's tags."))
     comment = NewCommentInputSerializer(required=False)
 
     def to_internal_value(self, data):
@@ -234,7 +237,7 @@ class _TicketFieldsInput(serializers.Serializer):
 @extend_schema_serializer(component_name="TicketCreate")
 class TicketCreateInputSerializer(_TicketFieldsInput):
     requester_id = serializers.PrimaryKeyRelatedField(
-        queryset=Contact.objects.none(), help_text="A contact's id (one the caller may see)."
+        queryset=Contact.objects.none(), help_text=_("A contact's id (one the caller may see).")
     )
 
     def __init__(self, *args, **kwargs):
@@ -264,9 +267,12 @@ class TicketUpdateInputSerializer(_TicketFieldsInput):
 @extend_schema_serializer(component_name="CommentCreate")
 class CommentCreateInputSerializer(serializers.Serializer):
     body = serializers.CharField(trim_whitespace=False, allow_blank=True, required=False, default="")
-    public = DefaultTrueBooleanField(help_text="true: a public reply to the requester; false: an internal note.")
+    public = DefaultTrueBooleanField(help_text=_("true: a public reply to the requester; false: an internal note."))
     attachments = serializers.ListField(
-        child=serializers.FileField(use_url=False), required=False, default=list, help_text="multipart/form-data only."
+        child=serializers.FileField(use_url=False),
+        required=False,
+        default=list,
+        help_text=_("multipart/form-data only."),
     )
 
 
@@ -285,7 +291,8 @@ class _ContactFieldsInput(serializers.Serializer):
     email = serializers.EmailField(allow_blank=True, required=False)
     phone = serializers.CharField(max_length=32, allow_blank=True, required=False)
     whatsapp_opt_in = serializers.BooleanField(
-        required=False, help_text="Records consent now, by the caller; source and time are set by the server."
+        required=False,
+        help_text=_("Records consent now, by the caller; source and time are set by the server."),
     )
 
     def to_internal_value(self, data):

@@ -4,6 +4,8 @@ Visibility comes from the selectors: a ticket the caller may not see is a 404, a
 """
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -20,7 +22,9 @@ from tickets.models import Comment, Contact, Event, Ticket
 from tickets.services import NewComment
 
 ID_REGEX = r"\d+"
-TICKET_ID_PARAMETER = OpenApiParameter("ticket_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Ticket id.")
+TICKET_ID_PARAMETER = OpenApiParameter(
+    "ticket_id", OpenApiTypes.INT, OpenApiParameter.PATH, description=gettext_lazy("Ticket id.")
+)
 
 
 def _new_comment(data: dict | None) -> NewComment | None:
@@ -31,7 +35,7 @@ def visible_ticket_or_404(request: Request, ticket_id) -> Ticket:
     """The ticket if the caller may see it; for other apps' ticket-scoped endpoints (e.g. applying a macro)."""
     ticket = selectors.ticket_get(user=request.user, ticket_id=int(ticket_id))
     if ticket is None:
-        raise NotFound("No such ticket.")
+        raise NotFound(_("No such ticket."))
     return ticket
 
 
@@ -40,15 +44,15 @@ def visible_ticket_or_404(request: Request, ticket_id) -> Ticket:
 
 @extend_schema_view(
     list=extend_schema(
-        summary="List tickets",
-        description=(
+        summary=gettext_lazy("List tickets"),
+        description=gettext_lazy(
             "Tickets the caller may see, most recently updated first; with `q`, best match first. `count` stops at"
             " 1,000 (a larger result still reports 1000, and `next` keeps paging). A search (`q`) answers at most the"
             " 1,001 most recently updated matching tickets, ranked among themselves, as Zendesk's search stops at"
             " 1,000 results: narrow the words or add filters to reach older tickets."
         ),
     ),
-    retrieve=extend_schema(summary="Show a ticket"),
+    retrieve=extend_schema(summary=gettext_lazy("Show a ticket")),
 )
 class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = s.TicketOutputSerializer
@@ -63,8 +67,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return visible_ticket_or_404(self.request, self.kwargs[self.lookup_field])
 
     @extend_schema(
-        summary="Create a ticket",
-        description="Makes a `via: api` ticket; the caller is the author of the optional first comment.",
+        summary=gettext_lazy("Create a ticket"),
+        description=gettext_lazy("Makes a `via: api` ticket; the caller is the author of the optional first comment."),
         request=s.TicketCreateInputSerializer,
         responses={201: s.TicketOutputSerializer},
     )
@@ -88,8 +92,10 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(self.get_serializer(ticket).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="Update a ticket",
-        description="Changes only the keys sent. `tags` replaces the tags; `comment` adds a reply or note.",
+        summary=gettext_lazy("Update a ticket"),
+        description=gettext_lazy(
+            "Changes only the keys sent. `tags` replaces the tags; `comment` adds a reply or note."
+        ),
         request=s.TicketUpdateInputSerializer,
         responses={200: s.TicketOutputSerializer},
     )
@@ -130,15 +136,15 @@ class TicketScopedMixin:
             # One query: these endpoints need neither the ticket's tags nor its related rows.
             ticket = selectors.tickets_visible(user=self.request.user).filter(pk=int(self.kwargs["ticket_id"])).first()
             if ticket is None:
-                raise NotFound("No such ticket.")
+                raise NotFound(_("No such ticket."))
             self._ticket = ticket
         return self._ticket
 
 
 @extend_schema_view(
     list=extend_schema(
-        summary="List a ticket's comments",
-        description="The conversation, oldest first.",
+        summary=gettext_lazy("List a ticket's comments"),
+        description=gettext_lazy("The conversation, oldest first."),
         parameters=[TICKET_ID_PARAMETER],
     ),
 )
@@ -151,8 +157,10 @@ class TicketCommentViewSet(TicketScopedMixin, mixins.ListModelMixin, viewsets.Ge
         return selectors.ticket_comments(ticket=self.ticket)
 
     @extend_schema(
-        summary="Add a comment",
-        description="A public reply or an internal note by the caller; files go as multipart `attachments`.",
+        summary=gettext_lazy("Add a comment"),
+        description=gettext_lazy(
+            "A public reply or an internal note by the caller; files go as multipart `attachments`."
+        ),
         parameters=[TICKET_ID_PARAMETER],
         request={
             "application/json": s.CommentCreateInputSerializer,
@@ -178,7 +186,9 @@ class TicketCommentViewSet(TicketScopedMixin, mixins.ListModelMixin, viewsets.Ge
 
 @extend_schema_view(
     list=extend_schema(
-        summary="List a ticket's events", description="The audit log, oldest first.", parameters=[TICKET_ID_PARAMETER]
+        summary=gettext_lazy("List a ticket's events"),
+        description=gettext_lazy("The audit log, oldest first."),
+        parameters=[TICKET_ID_PARAMETER],
     ),
 )
 class TicketEventViewSet(TicketScopedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -194,8 +204,8 @@ class TicketEventViewSet(TicketScopedMixin, mixins.ListModelMixin, viewsets.Gene
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List contacts"),
-    retrieve=extend_schema(summary="Show a contact"),
+    list=extend_schema(summary=gettext_lazy("List contacts")),
+    retrieve=extend_schema(summary=gettext_lazy("Show a contact")),
 )
 class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = s.ContactOutputSerializer
@@ -208,8 +218,8 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return selectors.contact_list(user=self.request.user)
 
     @extend_schema(
-        summary="Create a contact",
-        description="`wa_id`, `whatsapp_user_id` and the opt-in record are read-only (400 when sent).",
+        summary=gettext_lazy("Create a contact"),
+        description=gettext_lazy("`wa_id`, `whatsapp_user_id` and the opt-in record are read-only (400 when sent)."),
         request=s.ContactCreateInputSerializer,
         responses={201: s.ContactOutputSerializer},
     )
@@ -220,8 +230,8 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return Response(self.get_serializer(contact).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="Update a contact",
-        description="`wa_id`, `whatsapp_user_id` and the opt-in record are read-only (400 when sent).",
+        summary=gettext_lazy("Update a contact"),
+        description=gettext_lazy("`wa_id`, `whatsapp_user_id` and the opt-in record are read-only (400 when sent)."),
         request=s.ContactUpdateInputSerializer,
         responses={200: s.ContactOutputSerializer},
     )

@@ -4,6 +4,7 @@ import random
 import time
 
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
+from django.utils.translation import gettext, gettext_lazy
 
 from tickets import hooks, seeding
 
@@ -29,28 +30,40 @@ class TextProgressBar:
 
 
 class Command(BaseCommand):
-    help = (
-        "Seed demo data: the logins admin/admin and agent/agent plus more agents, three groups, contacts and "
-        "N more tickets with conversations and audit events. Users and groups are reused on later runs."
-    )
+    @property
+    def help(self) -> str:  # a property: argparse needs a real string, in the language active when it runs
+        return gettext(
+            "Seed demo data: the logins admin/admin and agent/agent plus more agents, three groups, contacts and "
+            "N more tickets with conversations and audit events. Users and groups are reused on later runs."
+        )
 
     def add_arguments(self, parser):
-        parser.add_argument("--tickets", type=int, default=40, help="How many tickets to add (default 40).")
         parser.add_argument(
-            "--seed", type=int, default=seeding.DEFAULT_SEED, help="Random seed, for reproducible data (default fixed)."
+            "--tickets", type=int, default=40, help=gettext_lazy("How many tickets to add (default 40).")
         )
         parser.add_argument(
-            "--batch-size", type=int, default=seeding.DEFAULT_BATCH_SIZE, help="Tickets per bulk insert (default 2000)."
+            "--seed",
+            type=int,
+            default=seeding.DEFAULT_SEED,
+            help=gettext_lazy("Random seed, for reproducible data (default fixed)."),
         )
-        parser.add_argument("--if-empty", action="store_true", help="Do nothing when the database already has tickets.")
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=seeding.DEFAULT_BATCH_SIZE,
+            help=gettext_lazy("Tickets per bulk insert (default 2000)."),
+        )
+        parser.add_argument(
+            "--if-empty", action="store_true", help=gettext_lazy("Do nothing when the database already has tickets.")
+        )
 
     def handle(self, *args, tickets: int, seed: int, batch_size: int, if_empty: bool, **options):
         if tickets < 0:
-            raise CommandError(f"--tickets must be 0 or more, got {tickets}.")
+            raise CommandError(gettext("--tickets must be 0 or more, got %(count)s.") % {"count": tickets})
         if batch_size < 1:
-            raise CommandError(f"--batch-size must be 1 or more, got {batch_size}.")
+            raise CommandError(gettext("--batch-size must be 1 or more, got %(count)s.") % {"count": batch_size})
         if if_empty and seeding.tickets_exist():
-            self.stdout.write("Tickets already exist, nothing seeded (--if-empty).")
+            self.stdout.write(gettext("Tickets already exist, nothing seeded (--if-empty)."))
             return
 
         started = time.monotonic()
@@ -62,11 +75,24 @@ class Command(BaseCommand):
 
         self.stdout.write(
             self.style.SUCCESS(
-                f"Seeded {core.tickets} tickets, {core.comments} comments, {core.events} events, {core.tags} tags "
-                f"and {len(core.contacts)} contacts in {elapsed:.1f} s."
+                gettext(
+                    "Seeded %(tickets)s tickets, %(comments)s comments, %(events)s events, %(tags)s tags "
+                    "and %(contacts)s contacts in %(seconds).1f s."
+                )
+                % {
+                    "tickets": core.tickets,
+                    "comments": core.comments,
+                    "events": core.events,
+                    "tags": core.tags,
+                    "contacts": len(core.contacts),
+                    "seconds": elapsed,
+                }
             )
         )
-        self.stdout.write(f"{len(core.agents)} agents in the groups {', '.join(core.groups)}.")
+        self.stdout.write(
+            gettext("%(count)s agents in the groups %(groups)s.")
+            % {"count": len(core.agents), "groups": ", ".join(core.groups)}
+        )
         for line in extra:
             self.stdout.write(line)
-        self.stdout.write("Log in with admin / admin (administrator) or agent / agent (Alex Agent).")
+        self.stdout.write(gettext("Log in with admin / admin (administrator) or agent / agent (Alex Agent)."))
