@@ -1,11 +1,13 @@
 from django.core.management.base import BaseCommand
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from automations import sweep
 
 
 class Command(BaseCommand):
-    help = _("Run every active automation once, now, in the foreground, and print what it did.")
+    @property
+    def help(self) -> str:  # a property: argparse needs a real string, in the language active when it runs
+        return _("Run every active automation once, now, in the foreground, and print what it did.")
 
     def add_arguments(self, parser):
         parser.add_argument(
