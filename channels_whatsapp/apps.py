@@ -6,7 +6,7 @@ class ChannelsWhatsappConfig(AppConfig):
     verbose_name = "WhatsApp"
 
     def ready(self) -> None:
-        from channels_whatsapp import accounts, contacts, failure_reasons, outbound, retries, views
+        from channels_whatsapp import accounts, contacts, failure_reasons, outbound, retries, system_notes, views
         from channels_whatsapp import demo as whatsapp_demo
         from tickets import hooks
 
@@ -21,3 +21,5 @@ class ChannelsWhatsappConfig(AppConfig):
         hooks.register_failed_message_actions(
             "whatsapp", retries.FAILED_ACTIONS_TEMPLATE, retries.failed_actions_context
         )
+        for note, wording in system_notes.WORDINGS.items():
+            hooks.register_system_note_wording(note, wording)

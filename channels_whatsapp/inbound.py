@@ -18,6 +18,7 @@ from channels_whatsapp import (
     parsing,
     refusals,
     selectors,
+    system_notes,
     window,
 )
 from channels_whatsapp.models import (
@@ -125,6 +126,7 @@ def inbound_message_handle(
             ticket=comment.ticket,
             body=_inbound_error_note(error),
             data={"code": error.code, "title": error.title, "detail": error.detail},
+            note=system_notes.INBOUND_ERROR,
         )
     from channels_whatsapp import pending_updates
 
@@ -168,13 +170,16 @@ def _opt_in_keyword(*, contact: Contact, comment: Comment, text: str) -> None:
     """A message that is just STOP (or START, configurable) records an opt-out (or opt-in)."""
     word = " ".join(text.split()).upper().strip(".!")
     if word in _keywords("WHATSAPP_OPT_OUT_KEYWORDS"):
-        opt_in, note = False, _("The customer opted out of WhatsApp marketing messages (%(word)s).") % {"word": word}
+        opt_in = False
     elif word in _keywords("WHATSAPP_OPT_IN_KEYWORDS"):
-        opt_in, note = True, _("The customer opted in to WhatsApp messages (%(word)s).") % {"word": word}
+        opt_in = True
     else:
         return
     contact_opt_in_set(contact=contact, opted_in=opt_in, source=f"whatsapp keyword {word}")
-    ticket_services.system_note_add(ticket=comment.ticket, body=note, data={"opt_in": opt_in, "keyword": word})
+    data = {"opt_in": opt_in, "keyword": word}
+    ticket_services.system_note_add(
+        ticket=comment.ticket, body=system_notes.opt_in_keyword_text(data), data=data, note=system_notes.OPT_IN_KEYWORD
+    )
 
 
 def _inbound_error_note(error: parsing.GraphErrorInfo) -> str:
@@ -207,7 +212,8 @@ def _system_message(
         ticket_services.system_note_add(
             ticket=latest,
             body=message_text.system_text(kind=kind, text=message.text, new_wa_id=new_wa_id),
-            data={"kind": kind, "new_wa_id": new_wa_id},
+            data={"kind": kind, "new_wa_id": new_wa_id, "text": message.text[:1000]},
+            note=system_notes.SYSTEM_MESSAGE,
         )
     return None
 
