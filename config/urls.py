@@ -4,6 +4,9 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
+from django.utils import timezone
+from django.views.decorators.cache import cache_page
+from django.views.decorators.http import last_modified
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
@@ -24,6 +27,15 @@ for app_router in (tickets_api.router, macros_api.router, automations_api.router
 
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
+
+
+# The JavaScript catalogue changes only with a deploy: built once per language and hour (the cache key holds the active
+# language), and a browser holding this process's copy gets a 304. base.html asks for it with the language in the
+# query, so a browser never keeps one language's copy for another.
+CATALOGUE_BUILT_AT = timezone.now()
+javascript_catalog = last_modified(lambda request, **kwargs: CATALOGUE_BUILT_AT)(
+    cache_page(60 * 60, key_prefix=f"jsi18n-{CATALOGUE_BUILT_AT.timestamp():.0f}")(JavaScriptCatalog.as_view())
+)
 
 
 def favicon(request):
@@ -47,7 +59,7 @@ urlpatterns = [
     path("whatsapp/", include("channels_whatsapp.urls")),
     path("healthz/", healthz, name="healthz"),
     # The JavaScript catalogue (gettext() and friends in static/js), in the active language.
-    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("jsi18n/", javascript_catalog, name="javascript-catalog"),
     path("macros/", include("macros.urls")),
     path("rules/", include("automations.urls")),
     path("", include("tickets.urls")),

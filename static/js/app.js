@@ -29,7 +29,7 @@
     close.type = "button";
     close.className = "banner-close";
     close.setAttribute("data-dismiss", "");
-    close.setAttribute("aria-label", "Dismiss notification");
+    close.setAttribute("aria-label", gettext("Dismiss notification"));
     close.textContent = "\u00d7";
     banner.appendChild(body);
     banner.appendChild(close);
@@ -111,7 +111,7 @@
       var expires = Date.parse(chip.dataset.expiresAt);
       if (!isNaN(expires) && expires <= now) {
         chip.className = "chip chip-window-closed";
-        chip.textContent = chip.closest("td") ? "Closed" : "WhatsApp window closed";
+        chip.textContent = chip.closest("td") ? pgettext("WhatsApp window", "Closed") : gettext("WhatsApp window closed");
         chip.removeAttribute("data-expires-at");
       }
     });

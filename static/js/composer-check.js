@@ -36,7 +36,7 @@
         el(
           "p",
           "wa-check-title",
-          "Free-form reply: the window is closed, so it will be kept on the ticket but not delivered."
+          gettext("Free-form reply: the window is closed, so it will be kept on the ticket but not delivered.")
         )
       );
     }
@@ -51,7 +51,7 @@
           if (seq !== checkSeq || textarea.value !== body) return; // a newer text is on its way
           if (!result.ok) {
             renderCheck(region, {
-              problems: [{ code: "error", message: result.data.error || "The reply could not be checked." }],
+              problems: [{ code: "error", message: result.data.error || gettext("The reply could not be checked.") }],
             });
             return;
           }
@@ -97,7 +97,11 @@
       if (!region.textContent) {
         region.className = "wa-check wa-check-warning";
         region.appendChild(
-          el("p", "wa-check-title", "The 24-hour window has just closed: only an approved template can reach the customer now.")
+          el(
+            "p",
+            "wa-check-title",
+            gettext("The 24-hour window has just closed: only an approved template can reach the customer now.")
+          )
         );
       }
     }

@@ -8,8 +8,9 @@
   "use strict";
 
   var composer = window.SupportDesk.composer;
-  var CONFIRM_CLOSED =
-    "The window is closed: this reply will be kept on the ticket but not delivered to the customer. Send anyway?";
+  var CONFIRM_CLOSED = gettext(
+    "The window is closed: this reply will be kept on the ticket but not delivered to the customer. Send anyway?"
+  );
 
   function confirmClosedWindow(form, textarea, state, renderWindow) {
     var fileInput = form.querySelector("input[type=file]");

@@ -71,8 +71,8 @@
             "li",
             "wa-template-empty muted",
             templates.length
-              ? "No approved template matches \u201c" + search.value.trim() + "\u201d."
-              : "No approved templates for this WhatsApp number."
+              ? interpolate(gettext("No approved template matches “%(words)s”."), { words: search.value.trim() }, true)
+              : gettext("No approved templates for this WhatsApp number.")
           )
         );
       }
@@ -86,12 +86,20 @@
         head.appendChild(el("span", "wa-template-tag", t.language));
         head.appendChild(el("span", "wa-template-tag wa-category-" + String(t.category).toLowerCase(), t.category));
         button.appendChild(head);
-        button.appendChild(el("span", "wa-template-body", t.body || "(no body text)"));
+        button.appendChild(el("span", "wa-template-body", t.body || gettext("(no body text)")));
         item.appendChild(button);
         list.appendChild(item);
       });
       count.textContent = templates.length
-        ? shown.length + " of " + templates.length + " approved template" + (templates.length === 1 ? "" : "s")
+        ? interpolate(
+            ngettext(
+              "%(shown)s of %(total)s approved template",
+              "%(shown)s of %(total)s approved templates",
+              templates.length
+            ),
+            { shown: shown.length, total: templates.length },
+            true
+          )
         : "";
     }
 
@@ -129,11 +137,11 @@
       params.textContent = "";
       fillSuggestions();
       var total = template.body_parameter_count || 0;
-      if (!total) params.appendChild(el("p", "hint", "This template takes no parameters."));
+      if (!total) params.appendChild(el("p", "hint", gettext("This template takes no parameters.")));
       for (var i = 1; i <= total; i++) {
         var field = el("div", "field wa-param");
         var id = "wa-param-" + i;
-        var label = el("label", null, "Parameter " + i);
+        var label = el("label", null, interpolate(gettext("Parameter %(number)s"), { number: i }, true));
         label.htmlFor = id;
         var input = el("input", "input");
         input.type = "text";
@@ -178,7 +186,7 @@
       search.value = "";
       note.hidden = true;
       list.textContent = "";
-      list.appendChild(el("li", "wa-template-empty muted", "Loading templates\u2026"));
+      list.appendChild(el("li", "wa-template-empty muted", gettext("Loading templates…")));
       count.textContent = "";
       if (!dialog.open) dialog.showModal();
       search.focus();
@@ -193,7 +201,7 @@
         .catch(function () {
           templates = [];
           list.textContent = "";
-          list.appendChild(el("li", "wa-template-empty", "The templates could not be loaded. Close and try again."));
+          list.appendChild(el("li", "wa-template-empty", gettext("The templates could not be loaded. Close and try again.")));
         });
     }
 
@@ -202,7 +210,7 @@
       var inputs = params.querySelectorAll("input");
       for (var i = 0; i < inputs.length; i++) {
         if (!inputs[i].value.trim()) {
-          showError("Fill in Parameter " + (i + 1) + ".");
+          showError(interpolate(gettext("Fill in Parameter %(number)s."), { number: i + 1 }, true));
           inputs[i].setAttribute("aria-invalid", "true");
           inputs[i].focus();
           return;
@@ -215,13 +223,13 @@
       insert.disabled = true;
       postJSON(options.shorthandUrl(), payload)
         .then(function (result) {
-          if (!result.ok) throw new Error(result.data.error || "The template could not be inserted.");
+          if (!result.ok) throw new Error(result.data.error || gettext("The template could not be inserted."));
           opener = null; // focus goes to where the text went, not back to the button
           close();
           options.onInsert(result.data);
         })
         .catch(function (problem) {
-          showError(problem.message || "The template could not be inserted.");
+          showError(problem.message || gettext("The template could not be inserted."));
         })
         .finally(function () {
           insert.removeAttribute("aria-busy");

@@ -41,14 +41,24 @@
     }).then(answer);
   }
 
-  /* "3 h 12 min", "45 min", "less than a minute": the wording of the `time_left` filter (tickets/templatetags). */
+  /* "3 h 12 min", "45 min", "less than a minute": the wording (and the msgids) of the `time_left` filter
+     (tickets/templatetags), so the header and the composer agree in every language. */
   function formatLeft(ms) {
     var minutes = Math.floor(ms / 60000);
-    if (minutes < 1) return "less than a minute";
+    if (minutes < 1) return gettext("less than a minute");
     var hours = Math.floor(minutes / 60);
     var rest = minutes % 60;
-    if (!hours) return rest + " min";
-    return rest ? hours + " h " + rest + " min" : hours + " h";
+    if (!hours) return interpolate(gettext("%(minutes)s min"), { minutes: rest }, true);
+    if (!rest) return interpolate(gettext("%(hours)s h"), { hours: hours }, true);
+    return interpolate(gettext("%(hours)s h %(minutes)s min"), { hours: hours, minutes: rest }, true);
+  }
+
+  /* A date and time in the page's language (<html lang>), e.g. "Dec 3, 2026, 4:40 PM" or "03.12.2026, 16:40". */
+  function formatDateTime(date) {
+    return new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+      dateStyle: "medium",
+      timeStyle: "short",
+    }).format(date);
   }
 
   /* The template body with {{n}} filled, as text nodes and <mark>s (a missing value shows its placeholder). */
@@ -83,8 +93,8 @@
           "p",
           "wa-check-title",
           malformed
-            ? "This shorthand cannot be sent as it is:"
-            : "This reply would be kept on the ticket but not delivered:"
+            ? gettext("This shorthand cannot be sent as it is:")
+            : gettext("This reply would be kept on the ticket but not delivered:")
         )
       );
       var list = el("ul", "wa-check-list");
@@ -99,16 +109,16 @@
     if (check.rendered) {
       var preview = el("div", "wa-check-preview");
       var head = el("p", "wa-check-head");
-      head.appendChild(el("span", "badge badge-template", "template"));
+      head.appendChild(el("span", "badge badge-template", gettext("template")));
       if (check.template) {
         head.appendChild(document.createTextNode(" "));
         head.appendChild(el("span", "wa-check-name", check.template.name + " \u00b7 " + check.template.language));
       }
       if (!problems.length) {
         region.classList.add("wa-check-ok");
-        head.appendChild(el("span", "wa-check-ok-text", " The customer will receive:"));
+        head.appendChild(el("span", "wa-check-ok-text", " " + gettext("The customer will receive:")));
       } else {
-        head.appendChild(el("span", "muted", " Rendered text:"));
+        head.appendChild(el("span", "muted", " " + gettext("Rendered text:")));
       }
       preview.appendChild(head);
       preview.appendChild(el("p", "wa-rendered", check.rendered));
@@ -123,6 +133,7 @@
     getJSON: getJSON,
     postJSON: postJSON,
     formatLeft: formatLeft,
+    formatDateTime: formatDateTime,
     renderTemplateText: renderTemplateText,
     renderCheck: renderCheck,
   };

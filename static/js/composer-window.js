@@ -38,12 +38,20 @@
       if (open) {
         var left = state.expiresAt - now();
         windowLine.classList.add(left < SOON_MS ? "wa-window-soon" : "wa-window-open");
-        windowText.textContent = "Window open \u00b7 closes in " + composer.formatLeft(left);
-        windowLine.title = "The customer's 24-hour window closes at " + new Date(state.expiresAt - skew).toLocaleString();
+        windowText.textContent = interpolate(
+          gettext("Window open · closes in %(left)s"),
+          { left: composer.formatLeft(left) },
+          true
+        );
+        windowLine.title = interpolate(
+          gettext("The customer's 24-hour window closes at %(when)s"),
+          { when: composer.formatDateTime(new Date(state.expiresAt - skew)) },
+          true
+        );
       } else {
         windowLine.classList.add("wa-window-closed");
-        windowText.textContent = "Window closed";
-        windowLine.title = "More than 24 hours since the customer's last message";
+        windowText.textContent = gettext("Window closed");
+        windowLine.title = gettext("More than 24 hours since the customer's last message");
       }
       notice.hidden = open;
       if (wasOpen === true && !open) {
@@ -59,7 +67,7 @@
         var at = Date.parse(chip.dataset.expiresAt);
         if (isNaN(at) || at > now()) return;
         chip.className = "chip chip-window-closed";
-        chip.textContent = "WhatsApp window closed";
+        chip.textContent = gettext("WhatsApp window closed");
         chip.removeAttribute("data-expires-at");
       });
     }

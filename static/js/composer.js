@@ -64,15 +64,19 @@
       firstName: function () { return state.contact.first_name || ""; },
       suggestions: function () {
         return [
-          { value: state.contact.first_name, label: "Customer's first name" },
-          { value: state.contact.name, label: "Customer's name" },
-          { value: root.dataset.ticketId, label: "Ticket id" },
+          { value: state.contact.first_name, label: gettext("Customer's first name") },
+          { value: state.contact.name, label: gettext("Customer's name") },
+          { value: root.dataset.ticketId, label: gettext("Ticket id") },
         ];
       },
       note: function () {
-        if (state.account === null) return "This ticket is not linked to a WhatsApp number: a template cannot be sent from here.";
+        if (state.account === null) {
+          return gettext("This ticket is not linked to a WhatsApp number: a template cannot be sent from here.");
+        }
         if (state.account && !state.account.templates_enabled) {
-          return "Templates are not enabled on this WhatsApp number: a template reply would be kept on the ticket but not delivered. An admin can enable them.";
+          return gettext(
+            "Templates are not enabled on this WhatsApp number: a template reply would be kept on the ticket but not delivered. An admin can enable them."
+          );
         }
         return "";
       },
@@ -139,13 +143,15 @@
       firstName: function () { return root.dataset.contactFirstName || ""; },
       suggestions: function () {
         return [
-          { value: root.dataset.contactFirstName, label: "Customer's first name" },
-          { value: root.dataset.contactName, label: "Customer's name" },
+          { value: root.dataset.contactFirstName, label: gettext("Customer's first name") },
+          { value: root.dataset.contactName, label: gettext("Customer's name") },
         ];
       },
       note: function (data) {
         if (data.account && !data.account.templates_enabled) {
-          return "Templates are not enabled on this WhatsApp number: an admin must enable them before a conversation can be started.";
+          return gettext(
+            "Templates are not enabled on this WhatsApp number: an admin must enable them before a conversation can be started."
+          );
         }
         return "";
       },
@@ -160,7 +166,7 @@
     openButton.addEventListener("click", function () {
       var option = selected();
       if (!option || !option.value) {
-        renderCheck(region, { problems: [{ code: "account", message: "Choose the WhatsApp number to write from first." }] });
+        renderCheck(region, { problems: [{ code: "account", message: gettext("Choose the WhatsApp number to write from first.") }] });
         account.focus();
         return;
       }

@@ -8,6 +8,18 @@
   "use strict";
 
   var CATEGORY_SEPARATOR = "::";
+  // The form's fields a macro may set, named as the agent reads them when one is not available on this ticket.
+  var FIELD_NAMES = {
+    status: pgettext("macro field", "status"),
+    priority: pgettext("macro field", "priority"),
+    type: pgettext("macro field", "type"),
+    group: pgettext("macro field", "group"),
+    assignee: pgettext("macro field", "assignee"),
+  };
+
+  function quoted(title) {
+    return interpolate(gettext("“%(title)s”"), { title: title }, true);
+  }
 
   function init() {
     var root = document.querySelector("[data-macro-menu]");
@@ -50,7 +62,7 @@
         })
         .catch(function () {
           loading = null;
-          showEmpty("The macros could not be loaded. Try again.");
+          showEmpty(gettext("The macros could not be loaded. Try again."));
           return null;
         })
         .finally(function () { list.removeAttribute("aria-busy"); });
@@ -76,7 +88,11 @@
       var shown = macros.filter(function (macro) { return matches(macro, words); });
       list.textContent = "";
       if (!shown.length) {
-        showEmpty(macros.length ? "No macro matches \u201c" + search.value.trim() + "\u201d." : "No macros available.");
+        showEmpty(
+          macros.length
+            ? interpolate(gettext("No macro matches “%(words)s”."), { words: search.value.trim() }, true)
+            : gettext("No macros available.")
+        );
         return;
       }
       var groups = [];
@@ -102,7 +118,7 @@
           section.setAttribute("aria-labelledby", heading.id);
           section.appendChild(heading);
         } else {
-          section.setAttribute("aria-label", "Macros");
+          section.setAttribute("aria-label", gettext("Macros"));
         }
         var ul = document.createElement("ul");
         byCategory[key].forEach(function (macro) {
@@ -201,12 +217,12 @@
           return response.json().then(function (data) { return { ok: response.ok, data: data }; });
         })
         .then(function (result) {
-          if (!result.ok) throw new Error(result.data.error || "The macro could not be applied.");
+          if (!result.ok) throw new Error(result.data.error || gettext("The macro could not be applied."));
           fill(result.data);
         })
         .catch(function (error) {
-          announce(error.message || "The macro could not be applied.");
-          showNote(error.message || "The macro could not be applied.", true);
+          announce(error.message || gettext("The macro could not be applied."));
+          showNote(error.message || gettext("The macro could not be applied."), true);
         })
         .finally(function () { button.removeAttribute("aria-busy"); });
     }
@@ -279,9 +295,15 @@
       appliedInput.value = ids.join(" ");
       form.action = root.dataset.submitUrl;
       if (appliedTitles.indexOf(preview.macro.title) === -1) appliedTitles.push(preview.macro.title);
-      var text = "Applied " + appliedTitles.map(function (t) { return "\u201c" + t + "\u201d"; }).join(", ") +
-        ": review the changes, then press Submit.";
-      if (skipped.length) text += " Not available here: " + skipped.join(", ") + ".";
+      var text = interpolate(
+        gettext("Applied %(macros)s: review the changes, then press Submit."),
+        { macros: appliedTitles.map(quoted).join(", ") },
+        true
+      );
+      if (skipped.length) {
+        var names = skipped.map(function (name) { return FIELD_NAMES[name] || name; });
+        text += " " + interpolate(gettext("Not available here: %(fields)s."), { fields: names.join(", ") }, true);
+      }
       showNote(text, false);
       announce(text);
       close(false);
@@ -306,7 +328,7 @@
     /* After a refused submit the page comes back with the macros still chosen: keep posting where they count. */
     if (appliedInput.value.trim()) {
       form.action = root.dataset.submitUrl;
-      showNote("Macros chosen before: review the changes, then press Submit.", false);
+      showNote(gettext("Macros chosen before: review the changes, then press Submit."), false);
     }
   }
 

@@ -8,7 +8,8 @@
   var MAX_VISIBLE = 3;
   var groups = {}; // ticket id -> {ticketId, comments: {comment id: code}, frame, resolved, count}
 
-  /* The words come from the page (Django's translations, in #delivery-banners' data-text-* attributes). */
+  /* The words come from the page (Django's translations, in #delivery-banners' data-text-* attributes), else from
+     the JavaScript catalogue. */
   function t(key, fallback, n) {
     var strip = document.getElementById("delivery-banners");
     var text = (strip && strip.dataset[key]) || fallback;
@@ -54,7 +55,7 @@
   }
 
   function ticketLink(group) {
-    var link = el("a", "banner-link", t("textTicket", "Ticket #{n}", group.ticketId));
+    var link = el("a", "banner-link", t("textTicket", gettext("Ticket #{n}"), group.ticketId));
     link.href = sameOriginUrl(group.frame.ticket_url) || "/tickets/" + encodeURIComponent(group.ticketId) + "/";
     return link;
   }
@@ -77,14 +78,14 @@
     node.dataset.count = String(group.count);
     node.dataset.code = code;
     var content = el("div", "banner-content");
-    var title = group.resolved ? t("textResolved", "Delivered later") : t("textFailed", "Message not delivered");
+    var title = group.resolved ? t("textResolved", gettext("Delivered later")) : t("textFailed", gettext("Message not delivered"));
     content.appendChild(el("p", "banner-title", title));
     content.appendChild(
       el(
         "p",
         "banner-text",
         group.resolved
-          ? t("textResolvedDetail", "A later message to this customer was delivered.")
+          ? t("textResolvedDetail", gettext("A later message to this customer was delivered."))
           : window.SupportDeskReasons.reasonFor(frame.error)
       )
     );
@@ -92,11 +93,11 @@
     meta.appendChild(ticketLink(group));
     var when = new Date(frame.occurred_at);
     if (!isNaN(when.getTime())) {
-      var stamp = el("time", "banner-time", " \u00b7 " + when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+      var stamp = el("time", "banner-time", " \u00b7 " + when.toLocaleTimeString(document.documentElement.lang || [], { hour: "2-digit", minute: "2-digit" }));
       stamp.dateTime = frame.occurred_at;
       meta.appendChild(stamp);
     }
-    if (code) meta.appendChild(el("span", "banner-code", " \u00b7 " + t("textCode", "code {n}", code)));
+    if (code) meta.appendChild(el("span", "banner-code", " \u00b7 " + t("textCode", gettext("code {n}"), code)));
     if (group.count > 1) {
       meta.appendChild(document.createTextNode(" \u00b7 "));
       meta.appendChild(el("span", "banner-count", "\u00d7" + group.count));
@@ -104,7 +105,7 @@
     content.appendChild(meta);
     var close = el("button", "banner-close", "\u00d7");
     close.type = "button";
-    close.setAttribute("aria-label", t("textDismiss", "Dismiss notification"));
+    close.setAttribute("aria-label", t("textDismiss", gettext("Dismiss notification")));
     close.addEventListener("click", function () { dismiss(group); });
     node.appendChild(content);
     node.appendChild(close);
@@ -115,7 +116,9 @@
     var item = el("li", "notification-item" + (group.resolved ? " is-resolved" : ""));
     item.dataset.ticketId = String(group.ticketId);
     item.appendChild(ticketLink(group));
-    var text = group.resolved ? t("textResolved", "Delivered later") : window.SupportDeskReasons.reasonFor(group.frame.error);
+    var text = group.resolved
+      ? t("textResolved", gettext("Delivered later"))
+      : window.SupportDeskReasons.reasonFor(group.frame.error);
     if (group.count > 1) text += " (\u00d7" + group.count + ")";
     item.appendChild(el("span", "notification-reason", text));
     return item;
@@ -145,7 +148,7 @@
       var shown = visible(all);
       shown.forEach(function (group) { strip.appendChild(banner(group)); });
       if (all.length > shown.length) {
-        var more = el("button", "banner-more", t("textMore", "{n} more", all.length - shown.length));
+        var more = el("button", "banner-more", t("textMore", gettext("{n} more"), all.length - shown.length));
         more.type = "button";
         more.setAttribute("aria-controls", "notification-list");
         more.addEventListener("click", function () { setOpen(true); });

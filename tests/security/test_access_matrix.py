@@ -181,6 +181,9 @@ MATRIX = [
         [ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200],
     ),
     row("simulator", "phone", "page", "get", "/simulator/", [LOGIN, 403, 403, 200]),  # admins only
+    # The JavaScript catalogue: anyone, also before logging in (the login page loads it); it only reads.
+    row("js-catalogue", "view", "page", "get", "/jsi18n/", [200, 200, 200, 200]),
+    row("js-catalogue", "post", "page", "post", "/jsi18n/", [405, 405, 405, 405]),
     # API (token).
     row("ticket-api", "list", "api", "get", "/api/tickets/", [401, 200, 200, 200]),
     row("ticket-api", "search", "api", "get", "/api/tickets/?q=matrix", [401, 200, 200, 200]),
