@@ -8,7 +8,6 @@ import logging
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from channels_whatsapp import (
     binding,

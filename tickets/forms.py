@@ -40,12 +40,14 @@ def _blank(label: str, choices) -> list[tuple[str, str]]:
 class TicketFilterForm(forms.Form):
     """The GET filters of the ticket list. Choices come from lists the view already loaded (no query here)."""
 
-    status = forms.ChoiceField(choices=_blank(_("Any status"), TicketStatus.choices), required=False)
-    priority = forms.ChoiceField(choices=_blank(_("Any priority"), TicketPriority.choices), required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=_blank(_("Any status"), TicketStatus.choices), required=False)
+    priority = forms.ChoiceField(
+        label=_("Priority"), choices=_blank(_("Any priority"), TicketPriority.choices), required=False
+    )
     via = forms.ChoiceField(label=_("Channel"), choices=_blank(_("Any channel"), Via.choices), required=False)
-    group = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
-    assignee = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
-    tag = forms.CharField(max_length=80, required=False)
+    group = forms.TypedChoiceField(label=_("Group"), coerce=int, required=False, empty_value=None)
+    assignee = forms.TypedChoiceField(label=_("Assignee"), coerce=int, required=False, empty_value=None)
+    tag = forms.CharField(label=_("Tag"), max_length=80, required=False)
     q = forms.CharField(label=_("Search"), max_length=200, required=False)
 
     def __init__(self, data=None, *, agents: list, groups: list[Group], **kwargs: Any):
