@@ -5,6 +5,7 @@ import re
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 
 class TicketStatus(models.TextChoices):
@@ -94,6 +95,16 @@ class Contact(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The language texts to the customer are written in (a code of settings.LANGUAGES); blank: the account's default.
+    locale = models.CharField(
+        gettext_lazy("language"),
+        max_length=10,
+        blank=True,
+        help_text=gettext_lazy("Blank: the account's default language."),
+    )
+    # Who chose `locale`: "agent" (never overwritten by the channel) or "template" (learnt from the template the
+    # customer answered); blank when nobody did.
+    locale_source = models.CharField(max_length=20, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -318,3 +329,23 @@ class TicketRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} read ticket {self.ticket_id} up to comment {self.last_read_comment_id}"
+
+
+class AgentProfile(models.Model):
+    """An agent's own settings: the language and time zone of their pages, banners, e-mails and dates.
+
+    Blank language: the browser's `Accept-Language`, then `settings.LANGUAGE_CODE`. Blank time zone:
+    `settings.TIME_ZONE`. A user without a row has both blank.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile")
+    language = models.CharField(gettext_lazy("language"), max_length=10, blank=True)
+    time_zone = models.CharField(gettext_lazy("time zone"), max_length=64, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = gettext_lazy("agent profile")
+        verbose_name_plural = gettext_lazy("agent profiles")
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user_id}"
