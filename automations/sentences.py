@@ -28,6 +28,7 @@ FIELD_LABELS = {
     "hours_since_pending": "hours since pending",
     "hours_since_hold": "hours since on-hold",
     "hours_since_solved": "hours since solved",
+    "locale_id": "the requester's language",
 }
 VALUE_LABELS = {
     "whatsapp": "WhatsApp",

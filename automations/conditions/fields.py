@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from automations.conditions.locale_field import LOCALE_SPEC
 from automations.conditions.model import (
     AUTOMATION,
     CHANGE_OPERATORS,
@@ -58,7 +59,6 @@ UNSUPPORTED = {
     "organization_id": "there are no organizations",
     "brand_id": "there are no brands",
     "ticket_form_id": "there are no ticket forms",
-    "locale_id": "contacts have no locale",
     "satisfaction_score": "there are no satisfaction ratings",
     "recipient": "there is no e-mail intake",
     "current_via_id": "use role (who made the update) or via",
@@ -481,5 +481,5 @@ _register(
 )
 
 
-for _spec in TIME_SPECS:
+for _spec in (*TIME_SPECS, LOCALE_SPEC):
     _register(_spec)

@@ -153,7 +153,9 @@ LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=1
 
 # --- I18n, static, media --------------------------------------------------------------------------------
 
-LANGUAGE_CODE = "en"
+# The account's default language: pages for agents who chose none and whose browser asks for no shipped language,
+# and texts to customers whose language is not known. One of LANGUAGES.
+LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
 # The languages the product ships (docs/i18n.md says how to add one). German is written for German-speaking teams who
 # know Zendesk's German terms.
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
