@@ -3,6 +3,9 @@
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from automations.conditions.model import Condition, ConditionError, Facts, FieldSpec, Kind
 from tickets import languages
 
@@ -11,7 +14,10 @@ def _parse(operator: str, value: Any, kind: Kind) -> str:
     code = languages.zendesk_locale(value)
     if code is None:
         known = ", ".join(f"{number} ({name})" for number, name in languages.ZENDESK_LOCALE_IDS.items())
-        raise ConditionError(f"locale_id {value!r} is not a language SupportDesk speaks ({known}, or a code).")
+        raise ConditionError(
+            _("locale_id %(value)s is not a language SupportDesk speaks (%(known)s, or a code).")
+            % {"value": repr(value), "known": known}
+        )
     return code
 
 
@@ -25,5 +31,5 @@ LOCALE_SPEC = FieldSpec(
     ("is", "is_not"),
     _parse,
     _evaluate,
-    values="the requester's language: 1 or en (English), 8 or de (German)",
+    values=gettext_lazy("the requester's language: 1 or en (English), 8 or de (German)"),
 )

@@ -1,5 +1,6 @@
 """`GET/PATCH /api/profile/`: the caller's own language and time zone (there is no way to read anyone else's)."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -15,15 +16,15 @@ class ProfileSerializer(serializers.Serializer):
         max_length=10,
         allow_blank=True,
         required=False,
-        help_text='A language code of the product ("en", "de"); "" follows the Accept-Language header.',
+        help_text=_('A language code of the product ("en", "de"); "" follows the Accept-Language header.'),
     )
     time_zone = serializers.CharField(
         max_length=64,
         allow_blank=True,
         required=False,
-        help_text='An IANA time zone such as "Europe/Berlin"; "" is the server\'s default.',
+        help_text=_('An IANA time zone such as "Europe/Berlin"; "" is the server\'s default.'),
     )
-    effective_language = serializers.CharField(read_only=True, help_text="The language used when none is chosen.")
+    effective_language = serializers.CharField(read_only=True, help_text=_("The language used when none is chosen."))
     effective_time_zone = serializers.CharField(read_only=True)
 
 
@@ -39,12 +40,12 @@ def _shape(preferences: profiles.Preferences) -> dict:
 class ProfileView(APIView):
     """The calling agent's profile."""
 
-    @extend_schema(summary="Your profile", responses={200: ProfileSerializer})
+    @extend_schema(summary=_("Your profile"), responses={200: ProfileSerializer})
     def get(self, request: Request) -> Response:
         return Response(_shape(profiles.preferences_of(request.user)))
 
     @extend_schema(
-        summary="Change your language or time zone", request=ProfileSerializer, responses={200: ProfileSerializer}
+        summary=_("Change your language or time zone"), request=ProfileSerializer, responses={200: ProfileSerializer}
     )
     def patch(self, request: Request) -> Response:
         serializer = ProfileSerializer(data=request.data, partial=True)

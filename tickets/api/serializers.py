@@ -170,7 +170,9 @@ class ContactOutputSerializer(serializers.Serializer):
     whatsapp_opt_in = serializers.BooleanField(read_only=True)
     whatsapp_opt_in_source = serializers.CharField(read_only=True)
     whatsapp_opt_in_at = serializers.DateTimeField(allow_null=True, read_only=True)
-    locale = serializers.CharField(read_only=True, help_text='The customer\'s language ("en", "de"); "" = the default.')
+    locale = serializers.CharField(
+        read_only=True, help_text=_('The customer\'s language ("en", "de"); "" = the default.')
+    )
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
 
@@ -292,7 +294,7 @@ class _ContactFieldsInput(serializers.Serializer):
         choices=["", *languages.language_codes()],
         allow_blank=True,
         required=False,
-        help_text='The language texts to the customer are written in; "" = the account\'s default.',
+        help_text=_('The language texts to the customer are written in; "" = the account\'s default.'),
     )
 
     def to_internal_value(self, data):
