@@ -15,8 +15,12 @@ from tickets.errors import DomainError
 
 
 class ProfileForm(forms.Form):
-    language = forms.ChoiceField(label=gettext_lazy("Language"), required=False)
-    time_zone = forms.ChoiceField(label=gettext_lazy("Time zone"), required=False)
+    language = forms.ChoiceField(
+        label=gettext_lazy("Language"), required=False, widget=forms.Select(attrs={"class": "input"})
+    )
+    time_zone = forms.ChoiceField(
+        label=gettext_lazy("Time zone"), required=False, widget=forms.Select(attrs={"class": "input"})
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

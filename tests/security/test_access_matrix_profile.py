@@ -1,6 +1,8 @@
-"""The access matrix of the agent's profile (`/profile/`, `/api/profile/`): every signed-in agent reads and writes
-their own language and time zone, and only their own (there is no id to ask for anyone else's); anonymous callers get
-the login page or 401 and change nothing.
+"""The access matrix of the languages: the agent's profile (`/profile/`, `/api/profile/`) and the contact's language.
+
+Every signed-in agent reads and writes their own language and time zone, and only their own (there is no id to ask
+for anyone else's); anonymous callers get the login page or 401 and change nothing. A contact's language is set by
+whoever may see the contact (through its ticket), as its other fields: anyone else gets a 404.
 """
 
 import pytest
@@ -27,12 +29,32 @@ MATRIX = [
     row("profile-api", "post", "api", "post", "/api/profile/", [401, 405, 405, 405], {"language": "de"}),
     row("profile-api", "put", "api", "put", "/api/profile/", [401, 405, 405, 405], {"language": "de"}),
     row("profile-api", "by-id", "api", "get", "/api/profile/1/", [404, 404, 404, 404]),
+    row(
+        "contact-language",
+        "set",
+        "page",
+        "post",
+        "/contacts/{contact}/language/",
+        [LOGIN, 302, 404, 302],
+        {"locale": "de"},
+    ),
+    row("contact-language", "get", "page", "get", "/contacts/{contact}/language/", [LOGIN, 405, 405, 405]),
+    row(
+        "contact-api",
+        "set-language",
+        "api",
+        "patch",
+        "/api/contacts/{contact}/",
+        [401, 200, 404, 200],
+        {"locale": "de"},
+    ),
 ]
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("kind", "method", "url", "data", "expected"), MATRIX)
 def test_profile_access_matrix(client, world, role, kind, method, url, data, expected):
+    url = url.format(contact=world.ticket.requester_id)
     if kind == "page":
         caller = page_client(client, world, role)
         response = caller.post(url, data or {}) if method == "post" else getattr(caller, method)(url)
@@ -53,6 +75,16 @@ def test_a_profile_write_changes_only_the_callers_own(client, world, role):
         assert saved == {}
     else:
         assert saved == {world.users[role].username: "Asia/Tokyo"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_refused_contact_language_write_changes_nothing(client, world, role):
+    contact = world.ticket.requester
+    page_client(client, world, role).post(f"/contacts/{contact.pk}/language/", {"locale": "de"})
+    api_client(world, role).patch(f"/api/contacts/{contact.pk}/", {"locale": "en"}, format="json")
+    contact.refresh_from_db()
+    expected = {"anonymous": "", "agent_outside_group": "", "agent_in_group": "en", "admin": "en"}[role]
+    assert contact.locale == expected
 
 
 @pytest.mark.parametrize("role", [r for r in ROLES if r != "anonymous"])

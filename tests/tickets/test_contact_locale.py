@@ -71,3 +71,49 @@ def test_the_locale_source_is_read_only(agent_api, agent):
     agent_api.patch(f"/api/contacts/{contact.pk}/", {"locale_source": "template", "name": "N"}, format="json")
     contact.refresh_from_db()
     assert contact.locale_source == ""
+
+
+# --- The contact page's language panel ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def visible_contact(agent):
+    return TicketFactory(assignee=agent).requester
+
+
+@pytest.mark.django_db
+def test_contact_page_shows_the_language_panel(agent_client, visible_contact):
+    text = agent_client.get(f"/contacts/{visible_contact.pk}/").content.decode()
+    assert 'id="contact-language-title"' in text
+    assert '<option value="" selected>Account default (English)</option>' in text
+    assert "Learnt from the WhatsApp template" not in text
+
+
+@pytest.mark.django_db
+def test_contact_page_says_when_the_language_was_learnt(agent_client, visible_contact):
+    contact_locale_set(contact=visible_contact, locale="de", source=LOCALE_FROM_TEMPLATE)
+    text = agent_client.get(f"/contacts/{visible_contact.pk}/").content.decode()
+    assert '<option value="de" selected>Deutsch</option>' in text
+    assert "Learnt from the WhatsApp template the customer answered." in text
+
+
+@pytest.mark.django_db
+def test_an_agent_sets_the_language_on_the_contact_page(agent_client, visible_contact):
+    url = f"/contacts/{visible_contact.pk}/language/"
+    response = agent_client.post(url, {"locale": "de"})
+    assert response.status_code == 302 and response["Location"] == f"/contacts/{visible_contact.pk}/"
+    visible_contact.refresh_from_db()
+    assert (visible_contact.locale, visible_contact.locale_source) == ("de", "agent")
+    assert agent_client.post(url, {"locale": ""}).status_code == 302
+    visible_contact.refresh_from_db()
+    assert (visible_contact.locale, visible_contact.locale_source) == ("", "")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["fr", "deutsch", "de\x00"])
+def test_a_bad_language_on_the_contact_page_is_a_form_error(agent_client, visible_contact, value):
+    response = agent_client.post(f"/contacts/{visible_contact.pk}/language/", {"locale": value})
+    assert response.status_code == 400
+    assert 'class="field-error"' in response.content.decode()
+    visible_contact.refresh_from_db()
+    assert visible_contact.locale == ""
