@@ -34,7 +34,9 @@ class ProfileForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
-    current = profiles.remembered(request.session) or profiles.preferences_of(request.user)
+    current = profiles.preferences_of(request.user)  # the saved row: it may have changed since sign-in (API, admin)
+    if profiles.remembered(request.session) != current:
+        profiles.remember(request.session, current)
     if request.method == "POST":
         form = ProfileForm(request.POST)
         if form.is_valid():

@@ -221,3 +221,13 @@ def test_speaking_to_an_agent_uses_their_language_and_zone(agent):
 def test_no_profile_no_change_for_english_teams(agent_client):
     assert mail.outbox == []
     assert html_lang(agent_client.get(PROFILE)) == "en"
+
+
+def test_a_change_made_with_a_token_reaches_the_browser_through_the_profile_page(client):
+    user = UserFactory()
+    client.force_login(user)
+    assert html_lang(client.get(HOME)) == "en"
+    profiles.agent_profile_update(user=user, language="de")  # e.g. PATCH /api/profile/ with a token
+    assert html_lang(client.get(HOME)) == "en"  # the session's copy, until...
+    client.get(PROFILE)  # ...the profile page reads the saved row
+    assert html_lang(client.get(HOME)) == "de"
