@@ -7,6 +7,8 @@ Pure: takes stored definitions and the names of the users, groups and contacts t
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from automations.conditions.fields import FIELDS
 from automations.conditions.model import PRIORITY_ORDER, STATUS_ORDER, digits
 
@@ -28,7 +30,7 @@ FIELD_LABELS = {
     "hours_since_pending": "hours since pending",
     "hours_since_hold": "hours since on-hold",
     "hours_since_solved": "hours since solved",
-    "locale_id": "the requester's language",
+    "locale_id": gettext_lazy("the requester's language"),
 }
 VALUE_LABELS = {
     "whatsapp": "WhatsApp",

@@ -338,7 +338,8 @@ class AgentProfile(models.Model):
     `settings.TIME_ZONE`. A user without a row has both blank.
     """
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile")
+    # `user.profile` (absent: AttributeError, so `getattr(user, "profile", None)` reads "no profile").
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     language = models.CharField(gettext_lazy("language"), max_length=10, blank=True)
     time_zone = models.CharField(gettext_lazy("time zone"), max_length=64, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

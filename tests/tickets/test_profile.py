@@ -231,3 +231,10 @@ def test_a_change_made_with_a_token_reaches_the_browser_through_the_profile_page
     assert html_lang(client.get(HOME)) == "en"  # the session's copy, until...
     client.get(PROFILE)  # ...the profile page reads the saved row
     assert html_lang(client.get(HOME)) == "de"
+
+
+def test_the_profile_is_user_dot_profile_and_absent_reads_as_none(agent):
+    assert getattr(agent, "profile", None) is None
+    AgentProfile.objects.create(user=agent, language="de")
+    agent.refresh_from_db()
+    assert agent.profile.language == "de"

@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
                     "user",
                     models.OneToOneField(
                         on_delete=django.db.models.deletion.CASCADE,
-                        related_name="agent_profile",
+                        related_name="profile",
                         to=settings.AUTH_USER_MODEL,
                     ),
                 ),
