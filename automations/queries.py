@@ -8,6 +8,7 @@ become comparisons of a timestamp column with a fixed instant computed here, whi
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact
@@ -78,6 +79,12 @@ def _tags_q(condition: Condition) -> Q:
     return Q(has_one) if condition.operator == "includes" else ~Q(has_one)
 
 
+def _requester_locale_q(code: str) -> Q:
+    """The requester reads `code`: their own language, or none of their own and `code` is the account's default."""
+    q = Q(requester__locale=code)
+    return q | Q(requester__locale="") if code == settings.LANGUAGE_CODE else q
+
+
 def _positive(condition: Condition, q: Q) -> Q:
     return q if condition.operator == "is" else ~q
 
@@ -98,6 +105,8 @@ def condition_q(condition: Condition, now: datetime) -> Q:
         return _tags_q(condition)
     if name == "requester_role":
         return _positive(condition, EVERYTHING if value == "end_user" else NOTHING)  # requesters are contacts
+    if name == "locale_id":
+        return _positive(condition, _requester_locale_q(value))
     if name == "whatsapp_window":
         return _positive(condition, window_open_q(now) if value == "open" else ~window_open_q(now))
     if name == "customer_waiting":

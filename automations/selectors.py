@@ -9,6 +9,7 @@ from django.db.models import BooleanField, Case, Prefetch, QuerySet, Value, When
 from automations import queries
 from automations.conditions.model import ID_FIELDS, Facts, digits
 from automations.models import Automation, AutomationFiring, BusinessRule, Trigger
+from tickets import languages
 from tickets.models import AuthorRole, Comment, Group, Ticket, TicketTag
 
 RULE_FIELDS = ("id", "title", "description", "active", "position", "conditions", "actions", "updated_at")
@@ -106,6 +107,7 @@ def facts_for(ticket: Ticket, *, now: datetime, tags: frozenset[str], customer_w
         solved_at=ticket.solved_at,
         last_customer_message_at=ticket.last_customer_message_at,
         customer_waiting=customer_waiting,
+        requester_locale=languages.contact_language(ticket.requester),
         **update,
     )
 
@@ -113,11 +115,15 @@ def facts_for(ticket: Ticket, *, now: datetime, tags: frozenset[str], customer_w
 def tickets_with_facts(queryset: QuerySet[Ticket], *, now: datetime) -> list[tuple[Ticket, Facts]]:
     """Tickets and their facts in three queries (tickets with the waiting flag, tags), e.g. to compare the pure
     evaluation of conditions with their database form."""
-    annotated = queryset.annotate(
-        waiting=Case(
-            When(queries.customer_waiting_q(), then=Value(True)), default=Value(False), output_field=BooleanField()
+    annotated = (
+        queryset.annotate(
+            waiting=Case(
+                When(queries.customer_waiting_q(), then=Value(True)), default=Value(False), output_field=BooleanField()
+            )
         )
-    ).prefetch_related(Prefetch("tag_rows", queryset=TicketTag.objects.only("id", "ticket_id", "name")))
+        .select_related("requester")
+        .prefetch_related(Prefetch("tag_rows", queryset=TicketTag.objects.only("id", "ticket_id", "name")))
+    )
     return [
         (
             ticket,

@@ -32,6 +32,7 @@ FIELD_LABELS = {
     "hours_since_pending": gettext_lazy("hours since pending"),
     "hours_since_hold": gettext_lazy("hours since on-hold"),
     "hours_since_solved": gettext_lazy("hours since solved"),
+    "locale_id": gettext_lazy("the requester's language"),
 }
 # The values of status, priority and type by their stored names (English shows the stored name itself).
 CHOICE_LABELS = {

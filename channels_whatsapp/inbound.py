@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from channels_whatsapp import (
     binding,
+    contact_language,
     downloads,
     media,
     message_text,
@@ -87,6 +88,7 @@ def inbound_message_handle(
     else:
         conversation = selectors.latest_conversation(account=account, contact=contact)
         conversation_ticket = conversation.ticket if conversation else None
+    contact_language.contact_language_learn(contact=contact, quoted=quoted, conversation_ticket=conversation_ticket)
     body = render_body(message)
     body, redactions = redact_inbound(account=account, text=body)
     subject, _masked = redact_inbound(account=account, text=message_text.subject_for(message))

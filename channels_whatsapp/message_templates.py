@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from channels_whatsapp.models import MessageTemplate, WhatsAppAccount
@@ -203,14 +203,25 @@ def template_for(*, account: WhatsAppAccount | int, name: str, language: str) ->
 
 
 def templates_for_account(
-    *, account: WhatsAppAccount | int, status: str | None = None, search: str | None = None
+    *,
+    account: WhatsAppAccount | int,
+    status: str | None = None,
+    search: str | None = None,
+    prefer_language: str | None = None,
 ) -> QuerySet[MessageTemplate]:
-    """An account's templates by name and language; `status="APPROVED"` gives the ones an agent may send."""
+    """An account's templates by name and language; `status="APPROVED"` gives the ones an agent may send.
+
+    With `prefer_language` ("de": the customer's language) the templates in that language ("de", "de_DE", ...) come
+    first, then the others, each part by name and language."""
     queryset = MessageTemplate.objects.filter(account_id=_account_id(account))
     if status:
         queryset = queryset.filter(status=status)
     if search:
         queryset = queryset.filter(Q(name__icontains=search) | Q(body__icontains=search))
+    if prefer_language:
+        in_language = Q(language=prefer_language) | Q(language__startswith=f"{prefer_language}_")
+        first = Case(When(in_language, then=Value(0)), default=Value(1), output_field=IntegerField())
+        return queryset.order_by(first, "name", "language", "id")
     return queryset.order_by("name", "language", "id")
 
 

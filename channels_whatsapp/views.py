@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from channels_whatsapp import message_templates, retries, selectors, template_replies
-from tickets import contact_views
+from tickets import contact_views, languages
 from tickets import selectors as ticket_selectors
 from tickets.errors import DomainError
 
@@ -72,7 +72,10 @@ def composer_templates(request, ticket_id: int):
     if conversation is None:
         return JsonResponse({"results": []})
     found = message_templates.templates_for_account(
-        account=conversation.account, status="APPROVED", search=request.GET.get("q") or None
+        account=conversation.account,
+        status="APPROVED",
+        search=request.GET.get("q") or None,
+        prefer_language=languages.contact_language(conversation.contact),  # the customer's language first
     )[:200]
     return JsonResponse({"results": [_template_json(t) for t in found]})
 
@@ -138,13 +141,28 @@ def _active_account(account_id: int):
     return account
 
 
+def _contact_language(request) -> str | None:
+    """With `?contact_id=` (a contact the caller may see): that customer's language, for ordering templates."""
+    try:
+        contact_id = int(request.GET.get("contact_id", ""))
+    except ValueError:
+        return None
+    if not 0 < contact_id < 2**63:
+        return None
+    contact = ticket_selectors.contact_get(user=request.user, contact_id=contact_id)
+    return languages.contact_language(contact) if contact is not None else None
+
+
 @login_required
 @require_GET
 def account_templates(request, account_id: int):
     """The account's APPROVED templates, for picking one without a ticket (starting a conversation)."""
     account = _active_account(account_id)
     found = message_templates.templates_for_account(
-        account=account, status="APPROVED", search=request.GET.get("q") or None
+        account=account,
+        status="APPROVED",
+        search=request.GET.get("q") or None,
+        prefer_language=_contact_language(request),
     )
     return JsonResponse(
         {

@@ -14,6 +14,7 @@ from rest_framework.routers import DefaultRouter
 from automations import api_urls as automations_api
 from macros import api_urls as macros_api
 from tickets.api import urls as tickets_api
+from tickets.api.profile import ProfileView
 from tickets.throttling import ThrottledAdminAuthenticationForm, ThrottledAuthenticationForm
 
 admin.site.login_form = ThrottledAdminAuthenticationForm  # failed logins are throttled on both login forms
@@ -55,6 +56,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/whatsapp/", include("channels_whatsapp.api")),
+    path("api/profile/", ProfileView.as_view(), name="api-profile"),
     path("api/", include(api_router.urls)),
     path("whatsapp/", include("channels_whatsapp.urls")),
     path("healthz/", healthz, name="healthz"),

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tickets import events, hooks
+from tickets import events, hooks, languages
 from tickets.errors import DomainError
 from tickets.models import Comment, Contact, Ticket
 from tickets.permissions import is_admin
@@ -44,6 +44,7 @@ def contact_create(
     created_by=None,
     whatsapp_opt_in: bool = False,
     opt_in_source: str = "agent",
+    locale: str = "",
 ) -> Contact:
     """A new contact. `wa_id` / `whatsapp_user_id` are for the channel and the demo only: adapters never pass them."""
     if wa_id and Contact.objects.filter(wa_id=wa_id).exists():
@@ -58,6 +59,8 @@ def contact_create(
     )
     contact.full_clean(validate_unique=False)
     contact.save()
+    if locale:
+        contact = contact_locale_set(contact=contact, locale=locale, source=LOCALE_BY_AGENT)
     if whatsapp_opt_in:
         contact_opt_in_set(contact=contact, opted_in=True, source=opt_in_source, actor=created_by)
     return contact
@@ -69,7 +72,10 @@ def contact_update(
 ) -> Contact:
     """Change name, e-mail or phone; `whatsapp_opt_in` goes through `contact_opt_in_set`. Anything else is refused
     (channel ids and the consent record are not edited here)."""
+    locale = fields.pop("locale", None)
     _refuse_unknown(fields)
+    if locale is not None:
+        contact = contact_locale_set(contact=contact, locale=locale, source=LOCALE_BY_AGENT)
     if fields:
         for name, value in fields.items():
             setattr(contact, name, value)
@@ -77,6 +83,28 @@ def contact_update(
         contact.save()
     if whatsapp_opt_in is not None:
         contact = contact_opt_in_set(contact=contact, opted_in=whatsapp_opt_in, source=opt_in_source, actor=actor)
+    return contact
+
+
+LOCALE_BY_AGENT = "agent"
+LOCALE_FROM_TEMPLATE = "template"
+
+
+@transaction.atomic
+def contact_locale_set(*, contact: Contact, locale: str, source: str) -> Contact:
+    """The language texts to the customer are written in ("" = the account's default). An agent's choice is final;
+    the channel's guess (`LOCALE_FROM_TEMPLATE`: the language of a template the customer answered) never replaces it.
+    """
+    code = languages.supported_language(locale) if locale else ""
+    if code is None:
+        raise DomainError(_("Choose one of the languages offered."), field="locale")
+    if source != LOCALE_BY_AGENT and contact.locale_source == LOCALE_BY_AGENT:
+        return contact
+    if (contact.locale, contact.locale_source) == (code, source if code else ""):
+        return contact
+    contact.locale = code
+    contact.locale_source = source if code else ""
+    contact.save(update_fields=["locale", "locale_source", "updated_at"])
     return contact
 
 

@@ -114,6 +114,16 @@ class Contact(models.Model):
         related_name="+",
         verbose_name=_("created by"),
     )
+    # The language texts to the customer are written in (a code of settings.LANGUAGES); blank: the account's default.
+    locale = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        help_text=_("Blank: the account's default language."),
+    )
+    # Who chose `locale`: "agent" (never overwritten by the channel) or "template" (learnt from the template the
+    # customer answered); blank when nobody did.
+    locale_source = models.CharField(max_length=20, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -407,3 +417,24 @@ class TicketRead(models.Model):
             "ticket": self.ticket_id,
             "comment": self.last_read_comment_id,
         }
+
+
+class AgentProfile(models.Model):
+    """An agent's own settings: the language and time zone of their pages, banners, e-mails and dates.
+
+    Blank language: the browser's `Accept-Language`, then `settings.LANGUAGE_CODE`. Blank time zone:
+    `settings.TIME_ZONE`. A user without a row has both blank.
+    """
+
+    # `user.profile` (absent: AttributeError, so `getattr(user, "profile", None)` reads "no profile").
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("agent profile")
+        verbose_name_plural = _("agent profiles")
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user_id}"

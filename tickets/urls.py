@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import contact_views, views
+from tickets import contact_language_views, contact_views, profile_views, views
 
 app_name = "tickets"
 urlpatterns = [
@@ -14,4 +14,6 @@ urlpatterns = [
     path("contacts/", contact_views.contact_list, name="contacts"),
     path("contacts/<int:contact_id>/", contact_views.contact_detail, name="contact"),
     path("contacts/<int:contact_id>/opt-in/", contact_views.contact_opt_in, name="contact-opt-in"),
+    path("contacts/<int:contact_id>/language/", contact_language_views.contact_language, name="contact-language"),
+    path("profile/", profile_views.profile, name="profile"),
 ]

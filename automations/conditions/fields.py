@@ -12,6 +12,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from automations.conditions.locale_field import LOCALE_SPEC
 from automations.conditions.model import (
     AUTOMATION,
     CHANGE_OPERATORS,
@@ -64,7 +65,6 @@ UNSUPPORTED = {
     "organization_id": gettext_lazy("there are no organizations"),
     "brand_id": gettext_lazy("there are no brands"),
     "ticket_form_id": gettext_lazy("there are no ticket forms"),
-    "locale_id": gettext_lazy("contacts have no locale"),
     "satisfaction_score": gettext_lazy("there are no satisfaction ratings"),
     "recipient": gettext_lazy("there is no e-mail intake"),
     "current_via_id": gettext_lazy("use role (who made the update) or via"),
@@ -507,5 +507,5 @@ _register(
 )
 
 
-for _spec in TIME_SPECS:
+for _spec in (*TIME_SPECS, LOCALE_SPEC):
     _register(_spec)

@@ -116,6 +116,7 @@ class Facts:
     last_customer_message_at: datetime | None = None
     customer_waiting: bool = False
     requester_role: str = "end_user"
+    requester_locale: str = ""  # the requester's language code (their own, else the account's default)
     # The update (triggers only)
     update_type: str | None = None  # "create" or "change"
     changes: Mapping[str, tuple[Any, Any]] = field(default_factory=dict)

@@ -47,6 +47,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tickets.middleware.AgentPreferencesMiddleware",  # the agent's own language and time zone
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -152,7 +153,9 @@ LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=1
 
 # --- I18n, static, media --------------------------------------------------------------------------------
 
-LANGUAGE_CODE = "en"
+# The account's default language: pages for agents who chose none and whose browser asks for no shipped language,
+# and texts to customers whose language is not known. One of LANGUAGES.
+LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
 # The languages the product ships (docs/i18n.md says how to add one). German is written for German-speaking teams who
 # know Zendesk's German terms.
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
@@ -160,6 +163,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
+# Our date formats per language (config/formats/<lang>/formats.py): German dates read 3.12.2026, times 24-hour.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"

@@ -14,6 +14,7 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from macros.actions import recipients
 from macros.actions.model import CURRENT_USER, ActionError, ActionHandler, Kind, PlanBuilder
 from tickets.errors import DomainError
 from tickets.models import Group, TicketPriority, TicketStatus, TicketType
@@ -288,6 +289,7 @@ def _plan_mode(builder: PlanBuilder, value: bool) -> None:
 
 def _plan_notification(builder: PlanBuilder, value: list[str]) -> None:
     recipient, subject, body = value
+    subject, body = recipients.localized_texts(builder, recipient, subject, body)  # shipped texts: their language
     builder.notifications.append((recipient, builder.render(subject), builder.render(body)))
 
 

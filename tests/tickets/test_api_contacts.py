@@ -22,6 +22,7 @@ CONTACT_KEYS = {
     "whatsapp_opt_in",
     "whatsapp_opt_in_source",
     "whatsapp_opt_in_at",
+    "locale",
     "created_at",
     "updated_at",
 }

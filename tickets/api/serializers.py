@@ -12,7 +12,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.fields import empty
 
-from tickets import selectors
+from tickets import languages, selectors
 from tickets.hooks import channel_info
 from tickets.models import AuthorRole, Contact, Group, TicketPriority, TicketStatus, TicketType
 
@@ -170,6 +170,9 @@ class ContactOutputSerializer(serializers.Serializer):
     whatsapp_opt_in = serializers.BooleanField(read_only=True)
     whatsapp_opt_in_source = serializers.CharField(read_only=True)
     whatsapp_opt_in_at = serializers.DateTimeField(allow_null=True, read_only=True)
+    locale = serializers.CharField(
+        read_only=True, help_text=_('The customer\'s language ("en", "de"); "" = the default.')
+    )
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
 
@@ -293,6 +296,12 @@ class _ContactFieldsInput(serializers.Serializer):
     whatsapp_opt_in = serializers.BooleanField(
         required=False,
         help_text=_("Records consent now, by the caller; source and time are set by the server."),
+    )
+    locale = serializers.ChoiceField(
+        choices=["", *languages.language_codes()],
+        allow_blank=True,
+        required=False,
+        help_text=_('The language texts to the customer are written in; "" = the account\'s default.'),
     )
 
     def to_internal_value(self, data):
