@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from tests.factories import AdminFactory, UserFactory
@@ -33,6 +34,14 @@ def django_db_modify_db_settings(request, django_db_modify_db_settings_parallel_
     worker = getattr(request.config, "workerinput", {}).get("workerid", "main")
     name = Path(settings.BASE_DIR) / "var" / f"test-browser-{worker}.sqlite3"
     database.setdefault("TEST", {})["NAME"] = str(name)
+
+
+@pytest.fixture(autouse=True)
+def default_language() -> Iterator[None]:
+    """Each test starts in the default language: a request through LocaleMiddleware (German Accept-Language, a German
+    agent) leaves its language active in the thread, as Django does between requests, and the next test would read it."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

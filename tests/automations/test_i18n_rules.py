@@ -1,14 +1,9 @@
 """Rule sentences and the refusals of rules and macros in German, with the rules catalogue
-(locale/de/parts/rules.po) compiled into a temporary locale folder."""
+in the shipped catalogue."""
 
-import shutil
-import subprocess
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from django.conf import settings
-from django.test import override_settings
 from django.utils import translation
 
 from automations import sentences
@@ -16,18 +11,10 @@ from macros.actions.validate import validate_actions
 from tests.automations.conftest import act, cond
 from tickets.errors import DomainError
 
-PART = Path(settings.BASE_DIR) / "locale" / "de" / "parts" / "rules.po"
-
 
 @pytest.fixture
-def german(tmp_path):
-    """The rules part as the only German catalogue (the shipped catalogue may not be compiled yet)."""
-    if shutil.which("msgfmt") is None:
-        pytest.skip("msgfmt (GNU gettext) is not installed")
-    folder = tmp_path / "de" / "LC_MESSAGES"
-    folder.mkdir(parents=True)
-    subprocess.run(["msgfmt", "--check", "-o", str(folder / "django.mo"), str(PART)], check=True)
-    with override_settings(LOCALE_PATHS=[tmp_path]), translation.override("de"):
+def german():
+    with translation.override("de"):
         yield
 
 

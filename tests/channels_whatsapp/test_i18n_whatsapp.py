@@ -1,15 +1,10 @@
 """The WhatsApp channel in German: plain words for failures, the composer's window notice, and a failure reported
-live in the language of the agent it is reported to. The catalogue is this app's part (locale/de/parts/whatsapp.po),
-compiled into a temporary LOCALE_PATHS, so these tests read exactly what ships."""
+live in the language of the agent it is reported to, from the shipped catalogue."""
 
-import shutil
-import subprocess
 from datetime import timedelta
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from django.conf import settings as django_settings
 from django.utils import timezone, translation
 
 from channels_whatsapp import failure_reasons, languages, template_replies
@@ -19,8 +14,6 @@ from tickets import services as ticket_services
 from tickets.models import Comment
 
 pytestmark = pytest.mark.django_db
-
-PART = Path(django_settings.BASE_DIR) / "locale" / "de" / "parts" / "whatsapp.po"
 
 WINDOW_REASON_DE = (
     "Die letzte Nachricht des Kunden liegt mehr als 24 Stunden zurück: Jetzt erreicht ihn nur noch eine Vorlage."
@@ -36,15 +29,8 @@ WINDOW_NOTICE_EN = (
 
 
 @pytest.fixture
-def german(settings, tmp_path):
-    """The part compiled to <tmp>/de/LC_MESSAGES/django.mo and put first on LOCALE_PATHS (changing the setting
-    resets Django's translation caches, before and after the test)."""
-    if shutil.which("msgfmt") is None:
-        pytest.skip("msgfmt (GNU gettext) is not installed")
-    target = tmp_path / "de" / "LC_MESSAGES"
-    target.mkdir(parents=True)
-    subprocess.run(["msgfmt", "--check", "-o", str(target / "django.mo"), str(PART)], check=True)
-    settings.LOCALE_PATHS = [tmp_path, *settings.LOCALE_PATHS]
+def german():
+    """German is shipped compiled; the tests switch to it where they need it."""
     yield
 
 

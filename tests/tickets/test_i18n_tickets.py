@@ -1,13 +1,7 @@
-"""The tickets app in German: its part of the catalogue (locale/de/parts/tickets.po), compiled on its own into a
-temporary LOCALE_PATHS, turns statuses, event log lines, refusals and form errors German; English stays as it was."""
-
-import re
-import shutil
-import subprocess
-from pathlib import Path
+"""The tickets app in German: the shipped catalogue turns statuses, event log lines, refusals and form errors German;
+English stays as it was. (tests/i18n checks the catalogue itself.)"""
 
 import pytest
-from django.conf import settings as django_settings
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -20,33 +14,11 @@ from tickets.management.commands.seed_demo import Command as SeedDemo
 from tickets.models import Event, TicketStatus
 from tickets.templatetags.ticket_tags import comment_text, status_label
 
-PART = Path(django_settings.BASE_DIR) / "locale" / "de" / "parts" / "tickets.po"
-
-
-@pytest.fixture(scope="session")
-def tickets_catalogue(tmp_path_factory) -> Path:
-    """The part compiled alone; `msgfmt --check` also refuses a translation that drops or renames a placeholder."""
-    root = tmp_path_factory.mktemp("locale")
-    target = root / "de" / "LC_MESSAGES"
-    target.mkdir(parents=True)
-    msgfmt = shutil.which("msgfmt")
-    assert msgfmt, "msgfmt (GNU gettext) is needed to compile the catalogue"
-    subprocess.run([msgfmt, "--check", "-o", str(target / "django.mo"), str(PART)], check=True)
-    return root
-
 
 @pytest.fixture
-def german(settings, tickets_catalogue):
-    settings.LOCALE_PATHS = [str(tickets_catalogue)]  # resets Django's loaded catalogues (setting_changed)
+def german():
     with translation.override("de"):
         yield
-
-
-def test_the_part_has_no_untranslated_or_fuzzy_entry():
-    text = PART.read_text(encoding="utf-8")
-    assert "#, fuzzy" not in text
-    assert re.findall(r'^msgstr(?:\[\d\])? ""\n(?!")', text + "\n", flags=re.M) == []  # the header continues
-    assert "Plural-Forms: nplurals=2; plural=(n != 1);" in text
 
 
 def test_status_priority_and_type_labels_are_german(german):
@@ -69,14 +41,13 @@ def test_an_event_log_line_is_worded_in_german_when_shown(german):
 
 
 @pytest.mark.django_db
-def test_a_stored_event_reads_in_the_readers_language(settings, tickets_catalogue):
+def test_a_stored_event_reads_in_the_readers_language(settings):
     """The row stores a type and data, no sentence: the same row reads English, then German."""
     ticket = TicketFactory()
     services.ticket_update(ticket=ticket, changes={"priority": "urgent"})
     event = Event.objects.filter(ticket=ticket, type="field.changed").get()
     with translation.override("en"):
         assert describe_event(event) == "Priority changed from (none) to Urgent"
-    settings.LOCALE_PATHS = [str(tickets_catalogue)]
     with translation.override("de"):
         assert describe_event(event) == "Priorität von (leer) auf Dringend geändert"
 
@@ -95,8 +66,7 @@ def test_a_form_error_is_german(german):
 
 
 @pytest.mark.django_db
-def test_the_ticket_list_title_follows_the_browser_language(agent_client, settings, tickets_catalogue):
-    settings.LOCALE_PATHS = [str(tickets_catalogue)]
+def test_the_ticket_list_title_follows_the_browser_language(agent_client, settings):
     html = agent_client.get("/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert "Ihre ungelösten Tickets" in html
     assert "Your unsolved tickets" in agent_client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
@@ -110,7 +80,7 @@ def test_english_is_unchanged_without_german():
 
 
 @pytest.mark.django_db
-def test_a_system_note_written_from_data_is_worded_in_the_readers_language(monkeypatch, settings, tickets_catalogue):
+def test_a_system_note_written_from_data_is_worded_in_the_readers_language(monkeypatch, settings):
     monkeypatch.setattr(hooks, "_system_note_wordings", {})
     hooks.register_system_note_wording(
         "number_changed", lambda data: gettext("WhatsApp id changed from %(old)s to %(new)s.") % data
@@ -125,7 +95,6 @@ def test_a_system_note_written_from_data_is_worded_in_the_readers_language(monke
     assert note.body == body and note.channel_data["note"] == "number_changed"
     with translation.override("en"):
         assert comment_text(note) == body
-    settings.LOCALE_PATHS = [str(tickets_catalogue)]
     with translation.override("de"):
         assert comment_text(note) == "WhatsApp-ID von 491511 auf 491522 geändert."
         assert comment_text(plain) == "Written as it is."
@@ -133,8 +102,7 @@ def test_a_system_note_written_from_data_is_worded_in_the_readers_language(monke
 
 
 @pytest.mark.django_db
-def test_an_api_refusal_follows_the_callers_language(agent_api, agent, settings, tickets_catalogue):
-    settings.LOCALE_PATHS = [str(tickets_catalogue)]
+def test_an_api_refusal_follows_the_callers_language(agent_api, agent, settings):
     ticket = TicketFactory(assignee=agent)
     response = agent_api.post(
         f"/api/tickets/{ticket.pk}/comments/", {"body": " ", "public": True}, format="json", HTTP_ACCEPT_LANGUAGE="de"
@@ -144,17 +112,15 @@ def test_an_api_refusal_follows_the_callers_language(agent_api, agent, settings,
 
 
 @pytest.mark.django_db
-def test_the_api_documentation_of_tickets_is_german(agent_api, settings, tickets_catalogue):
-    settings.LOCALE_PATHS = [str(tickets_catalogue)]
+def test_the_api_documentation_of_tickets_is_german(agent_api, settings):
     schema = agent_api.get("/api/schema/?format=json", HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert "Tickets auflisten" in schema and "List tickets" not in schema
 
 
-def test_seed_demo_help_is_a_real_string_in_the_active_language(settings, tickets_catalogue):
+def test_seed_demo_help_is_a_real_string_in_the_active_language(settings):
     """argparse cannot format a lazy description: `--help` must keep working, in English and in German."""
     parser = SeedDemo().create_parser("manage.py", "seed_demo")
     assert "Seed demo data: the logins admin/admin" in parser.format_help()
-    settings.LOCALE_PATHS = [str(tickets_catalogue)]
     with translation.override("de"):
         text = SeedDemo().create_parser("manage.py", "seed_demo").format_help()
     assert "Legt Demodaten an" in text and "Wie viele Tickets angelegt werden" in text
