@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from automations import rules, selectors, sentences, sweep
+from automations import rules, selectors, sentences, shipped_rules, sweep
 from automations.models import Automation, BusinessRule, Trigger
 from tickets.errors import DomainError
 from tickets.permissions import is_admin
@@ -40,6 +40,8 @@ def _rows(rules: list[BusinessRule], *, kind: str, names) -> list[dict]:
     return [
         {
             "rule": rule,
+            "title": shipped_rules.shown(rule.title),
+            "description": shipped_rules.shown(rule.description),
             "sentence": sentences.rule_sentences(rule, kind=kind, names=names),
             "first": i == 0,
             "last": i == len(rules) - 1,

@@ -211,3 +211,12 @@ def test_the_rules_page_is_german(client, db):
             "set status to closed",
         ],
     )
+
+
+def test_the_admin_and_the_apis_own_messages_follow_the_language(client, api_client, db):
+    """Django's admin and DRF ship German; LocaleMiddleware hands it to them."""
+    client.force_login(AdminFactory(username="root"))
+    assert_german(client, "/admin/", ["Recent actions", "View site", "Change password"])
+    refused = api_client.get("/api/tickets/", HTTP_ACCEPT_LANGUAGE="de")
+    assert refused.status_code in (401, 403)
+    assert refused.json()["detail"] == "Anmeldedaten fehlen."
