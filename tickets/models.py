@@ -438,3 +438,7 @@ class AgentProfile(models.Model):
 
     def __str__(self) -> str:
         return f"Profile of {self.user_id}"
+
+
+# Admin-defined ticket fields live in their own module; imported here so Django registers them with the app.
+from tickets.custom_field_models import CustomField, CustomFieldOption, CustomFieldValue  # noqa: E402, F401

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tickets import events, realtime, redaction
+from tickets import custom_fields, events, realtime, redaction
 from tickets.errors import DomainError
 from tickets.hooks import TicketChange, notify_change, outbound_handler_for, prepare_reply
 from tickets.models import (
@@ -92,6 +92,7 @@ def ticket_create(
     follow_up_of: Ticket | None = None,
     source: str | None = None,
     on_ticket_created: Callable[[Ticket], None] | None = None,
+    custom_field_values: dict[int, Any] | None = None,
 ) -> Ticket:
     """A ticket opened by an agent or API client (the first comment is theirs).
 
@@ -118,9 +119,12 @@ def ticket_create(
         status=TicketStatus.OPEN if assignee else TicketStatus.NEW,
         status_changed_at=now,
     )
+    events.ticket_created(ticket=ticket, actor=actor)
+    if custom_field_values:
+        __, add, remove = custom_fields.values_set(ticket=ticket, actor=actor, values=custom_field_values)
+        tag_list = combine(tag_list, add=add, remove=remove)
     if tag_list:
         ticket_tags_set(ticket, tag_list)
-    events.ticket_created(ticket=ticket, actor=actor)
     if on_ticket_created is not None:
         on_ticket_created(ticket)
     added = None
@@ -145,7 +149,7 @@ def ticket_update(
     """One submit, as in Zendesk: field changes and an optional comment, audited, then the change listeners.
 
     `changes` keys: subject, status, priority, type, assignee (User|None), group (Group|None), tags (replace),
-    add_tags, remove_tags.
+    add_tags, remove_tags, custom_fields ({field id: value}, see `tickets.custom_fields`).
     """
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if ticket.status == TicketStatus.CLOSED:
@@ -192,7 +196,7 @@ def _change_status(*, ticket: Ticket, actor, status: str) -> dict[str, tuple[Any
 
 def _apply_changes(*, ticket: Ticket, actor, changes: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
     applied: dict[str, tuple[Any, Any]] = {}
-    unknown = set(changes) - {*ASSIGNABLE_FIELDS, "tags", "add_tags", "remove_tags"}
+    unknown = set(changes) - {*ASSIGNABLE_FIELDS, "tags", "add_tags", "remove_tags", "custom_fields"}
     if unknown:
         raise DomainError(_("Unknown field(s): %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
     if "status" in changes:
@@ -225,6 +229,8 @@ def _apply_changes(*, ticket: Ticket, actor, changes: dict[str, Any]) -> dict[st
         if field in applied:
             old, new = applied[field]
             events.field_changed(ticket=ticket, field=field, old=old, new=new, actor=actor)
+    if changes.get("custom_fields"):
+        _set_custom_fields(ticket=ticket, actor=actor, changes=changes, applied=applied)
     if {"tags", "add_tags", "remove_tags"} & set(changes):
         target = combine(
             ticket.tag_rows.values_list("name", flat=True),
@@ -236,7 +242,29 @@ def _apply_changes(*, ticket: Ticket, actor, changes: dict[str, Any]) -> dict[st
         if old_tags != new_tags:
             applied["tags"] = (old_tags, new_tags)
             events.field_changed(ticket=ticket, field="tags", old=old_tags, new=new_tags, actor=actor)
+    _check_required_to_solve(ticket=ticket, actor=actor, applied=applied)
     return applied
+
+
+def _set_custom_fields(*, ticket: Ticket, actor, changes: dict[str, Any], applied: dict) -> None:
+    """The submit's field values; a drop-down's or checkbox's tags join the submit's tag changes. An agent solving
+    the ticket must have filled in the fields required to solve."""
+    field_changes, add, remove = custom_fields.values_set(ticket=ticket, actor=actor, values=changes["custom_fields"])
+    applied.update(field_changes)
+    if add or remove:
+        changes["add_tags"] = [*changes.get("add_tags", ()), *add]
+        changes["remove_tags"] = [*changes.get("remove_tags", ()), *remove]
+
+
+def _check_required_to_solve(*, ticket: Ticket, actor, applied: dict) -> None:
+    if actor is None or applied.get("status", (None, None))[1] != TicketStatus.SOLVED:
+        return
+    missing = custom_fields.missing_to_solve(ticket)
+    if missing:
+        titles = ", ".join(info.title for info in missing)
+        raise DomainError(
+            _("Fill in %(fields)s before solving the ticket.") % {"fields": titles}, field="custom_fields"
+        )
 
 
 def _store_attachments(*, ticket: Ticket, comment: Comment, files: Sequence[UploadedFile]) -> None:

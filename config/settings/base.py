@@ -219,6 +219,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TicketStatusEnum": "tickets.models.TicketStatus",
         "DeliveryStatusEnum": "tickets.models.DeliveryStatus",
+        "CustomFieldTypeEnum": "tickets.custom_field_models.CustomFieldType",
+        "TicketTypeEnum": "tickets.models.TicketType",
     },
 }
 

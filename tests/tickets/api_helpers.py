@@ -14,6 +14,7 @@ TICKET_KEYS = {
     "created_at",
     "updated_at",
     "whatsapp",
+    "custom_fields",
 }
 
 

@@ -45,6 +45,7 @@ def test_schema_describes_the_public_shapes(agent_api):
         "created_at",
         "updated_at",
         "whatsapp",
+        "custom_fields",
     }
     assert ticket["tags"]["type"] == "array"
     assert "TicketWhatsApp" in str(ticket["whatsapp"])

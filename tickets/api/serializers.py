@@ -12,7 +12,8 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.fields import empty
 
-from tickets import languages, selectors
+from tickets import custom_fields, languages, selectors
+from tickets.errors import DomainError
 from tickets.hooks import channel_info
 from tickets.models import AuthorRole, Contact, Group, TicketPriority, TicketStatus, TicketType
 
@@ -37,6 +38,11 @@ class TicketWhatsAppSerializer(serializers.Serializer):
     window = WhatsAppWindowSerializer()
 
 
+class CustomFieldValueSerializer(serializers.Serializer):
+    id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    value = serializers.JSONField(allow_null=True, help_text=_("Text, number, true/false or YYYY-MM-DD; null: none."))
+
+
 @extend_schema_serializer(component_name="Ticket")
 class TicketOutputSerializer(serializers.Serializer):
     """Needs `tag_rows` prefetched (the selectors do it) to stay at one query per list."""
@@ -54,9 +60,19 @@ class TicketOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
     whatsapp = serializers.SerializerMethodField()
+    custom_fields = serializers.SerializerMethodField()
 
     def get_tags(self, ticket) -> list[str]:
         return [tag.name for tag in ticket.tag_rows.all()]
+
+    @extend_schema_field(CustomFieldValueSerializer(many=True))
+    def get_custom_fields(self, ticket) -> list[dict]:
+        # The active fields are read once per response (the context is shared by a list's rows).
+        context = self.context if isinstance(self.context, dict) else {}
+        if "active_custom_fields" not in context:
+            context["active_custom_fields"] = custom_fields.field_infos(active=True)
+        infos = context["active_custom_fields"]
+        return custom_fields.api_values(ticket, infos) if infos else []
 
     @extend_schema_field(TicketWhatsAppSerializer(allow_null=True))
     def get_whatsapp(self, ticket) -> dict | None:
@@ -228,6 +244,29 @@ class _TicketFieldsInput(serializers.Serializer):
     group_id = serializers.PrimaryKeyRelatedField(queryset=Group.objects.all(), allow_null=True, required=False)
     tags = _tags(required=False, help_text=_("Replaces the ticket's tags."))
     comment = NewCommentInputSerializer(required=False)
+    custom_fields = serializers.ListField(
+        child=CustomFieldValueSerializer(),
+        required=False,
+        max_length=500,
+        help_text=_('Zendesk\'s [{"id": <ticket field id>, "value": ...}]; checked against each field.'),
+    )
+
+    def validate_custom_fields(self, items: list) -> dict:
+        """{field id: checked value}; every bad item is named in one 400."""
+        # Inside a PATCH (partial) DRF does not require the items' keys: checked here.
+        missing = [
+            _('custom_fields[%(index)s]: give both "id" and "value".') % {"index": index}
+            for index, item in enumerate(items)
+            if "id" not in item or "value" not in item
+        ]
+        if missing:
+            raise serializers.ValidationError(missing)
+        raw = {item["id"]: item["value"] for item in items}
+        infos = {info.id: info for info in custom_fields.field_infos(ids=raw.keys())}
+        try:
+            return custom_fields.clean_values(raw, infos=infos)
+        except DomainError as error:
+            raise serializers.ValidationError(error.errors["custom_fields"]) from None
 
     def to_internal_value(self, data):
         values = super().to_internal_value(data)

@@ -61,7 +61,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     queryset = Ticket.objects.none()  # for the schema generator; requests use the selectors
 
     def get_queryset(self) -> QuerySet[Ticket]:
-        return selectors.ticket_list(user=self.request.user)
+        # The rows' custom field values in one query (the pages read them elsewhere).
+        return selectors.ticket_list(user=self.request.user).prefetch_related("custom_field_values")
 
     def get_object(self) -> Ticket:
         return visible_ticket_or_404(self.request, self.kwargs[self.lookup_field])
@@ -88,6 +89,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             assignee=data.get("assignee_id"),
             group=data.get("group_id"),
             source="api",
+            custom_field_values=data.get("custom_fields"),
         )
         return Response(self.get_serializer(ticket).data, status=status.HTTP_201_CREATED)
 
