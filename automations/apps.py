@@ -8,7 +8,9 @@ class AutomationsConfig(AppConfig):
 
     def ready(self) -> None:
         from automations import engine, operations
-        from tickets import hooks
+        from automations.conditions import custom_field_conditions
+        from tickets import custom_fields, hooks
 
         operations.register()
+        custom_field_conditions.set_lookup(custom_fields.field_info)
         hooks.register_change_listener(engine.on_ticket_change)

@@ -95,7 +95,11 @@ def _changes(change: TicketChange) -> dict[str, tuple[Any, Any]]:
             "requester_id": ticket.requester_id,
         }
         return {name: (None, value) for name, value in values.items() if value not in (None, "")}
-    return {name: tuple(pair) for name, pair in change.changes.items() if name in CHANGE_FIELDS}
+    return {name: tuple(pair) for name, pair in change.changes.items() if _is_change_field(name)}
+
+
+def _is_change_field(name: str) -> bool:
+    return name in CHANGE_FIELDS or name.startswith("custom_fields_")  # admin-defined ticket fields too
 
 
 def _customer_waiting(change: TicketChange) -> bool:
@@ -153,7 +157,7 @@ def run_cycle(change: TicketChange, triggers: list[LoadedTrigger]) -> list[int]:
                 continue  # nothing changed: the other triggers see the same ticket, no restart
             tags = frozenset(outcome.tags)
             for name, (old, new) in outcome.changes.items():
-                if name in CHANGE_FIELDS:
+                if _is_change_field(name):
                     first = changes.get(name, (old, new))[0]
                     changes[name] = (first, new)
             facts = replace(

@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact
 
 from automations.conditions.model import NONE, PRIORITY_ORDER, STATUS_ORDER, Condition, Conditions
+from automations.custom_field_queries import custom_field_q
 from channels_whatsapp.window import WINDOW
 from tickets.models import AuthorRole, Comment, TicketStatus, TicketTag, Via
 
@@ -103,6 +104,8 @@ def condition_q(condition: Condition, now: datetime) -> Q:
         return _choice_q(name, condition)
     if name == "current_tags":
         return _tags_q(condition)
+    if name.startswith("custom_fields_"):
+        return custom_field_q(condition)
     if name == "requester_role":
         return _positive(condition, EVERYTHING if value == "end_user" else NOTHING)  # requesters are contacts
     if name == "locale_id":

@@ -10,6 +10,7 @@ from automations import queries
 from automations.conditions.model import ID_FIELDS, Facts, digits
 from automations.models import Automation, AutomationFiring, BusinessRule, Trigger
 from tickets import languages
+from tickets.custom_fields import TicketFieldValues
 from tickets.models import AuthorRole, Comment, Group, Ticket, TicketTag
 
 RULE_FIELDS = ("id", "title", "description", "active", "position", "conditions", "actions", "updated_at")
@@ -108,6 +109,7 @@ def facts_for(ticket: Ticket, *, now: datetime, tags: frozenset[str], customer_w
         last_customer_message_at=ticket.last_customer_message_at,
         customer_waiting=customer_waiting,
         requester_locale=languages.contact_language(ticket.requester),
+        custom_fields=TicketFieldValues(ticket.pk),
         **update,
     )
 

@@ -70,9 +70,13 @@ def found(text: str) -> list[str]:
     return list(names)
 
 
+# Zendesk's placeholders of admin-defined ticket fields: the value, and a drop-down option's title.
+TICKET_FIELD_RE = re.compile(r"ticket\.ticket_field_(?:option_title_)?[0-9]{1,18}")
+
+
 def unknown(text: str) -> list[str]:
-    """The placeholders of `found` that are not in `KNOWN`, in order of appearance."""
-    return [name for name in found(text) if name not in KNOWN]
+    """The placeholders of `found` that are not in `KNOWN` (nor a ticket field's), in order of appearance."""
+    return [name for name in found(text) if name not in KNOWN and not TICKET_FIELD_RE.fullmatch(name)]
 
 
 def _as_text(value: Any) -> str:

@@ -191,6 +191,8 @@ def macro_preview(*, macro: Macro, ticket: Ticket, user) -> dict[str, Any]:
     for name in ("group", "assignee"):
         if name in changes:
             fields[f"{name}_id"] = changes[name].pk if changes[name] is not None else None
+    for field_id, value in changes.get("custom_fields", {}).items():
+        fields[f"custom_fields_{field_id}"] = value
     current_tags = [tag.name for tag in ticket.tag_rows.all()]
     comment = None
     if action_plan.comment is not None:

@@ -7,14 +7,14 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from automations.conditions.fields import FIELDS, plain_value
+from automations.conditions.fields import field_spec, plain_value
 from automations.conditions.model import NONE, Condition, Conditions, Facts
 from automations.conditions.time_fields import TIME_FIELDS
 from tickets.tags import TagOps
 
 
 def condition_holds(condition: Condition, facts: Facts) -> bool:
-    return FIELDS[condition.field].evaluate(condition, facts)
+    return field_spec(condition.field).evaluate(condition, facts)
 
 
 def matches(conditions: Conditions, facts: Facts) -> bool:
@@ -42,6 +42,8 @@ class _Effects:
             name, value = action.get("field"), action.get("value")
             if name in ("status", "priority", "type", "group_id", "assignee_id"):
                 effects.fields[name] = NONE if value is None else value
+            elif isinstance(name, str) and name.startswith("custom_fields_"):
+                effects.fields[name] = value
             elif name in ("set_tags", "current_tags", "remove_tags"):
                 tags = str(value).split() if isinstance(value, str) else []
                 if name == "set_tags":
@@ -58,10 +60,14 @@ _BLANK_FACTS = Facts(now=datetime.min.replace(tzinfo=UTC), status="new", via="we
 
 def nullified_by(condition: Condition, effects: _Effects) -> bool:
     """Does the automation's own update make this condition false, whatever the ticket was?"""
+    if condition.field.startswith("custom_fields_") and condition.field in effects.fields:
+        field_id = int(condition.field.removeprefix("custom_fields_"))
+        facts = replace(_BLANK_FACTS, custom_fields={field_id: effects.fields[condition.field]})
+        return not field_spec(condition.field).evaluate(condition, facts)
     if condition.field in effects.fields and condition.operator in ("is", "is_not", "less_than", "greater_than"):
         new_value = effects.fields[condition.field]
         facts = replace(_BLANK_FACTS, **{condition.field: plain_value(new_value)})
-        return not FIELDS[condition.field].evaluate(condition, facts)
+        return not field_spec(condition.field).evaluate(condition, facts)
     if condition.field == "current_tags":
         tags = condition.value.split()
         if condition.operator == "includes":
@@ -75,12 +81,12 @@ def automation_problems(conditions: Conditions, actions: Sequence[Mapping[str, A
     `is`) or an action that makes one of the conditions false (nullifies it), so the automation stops matching.
     """
     problems = []
-    if not any(FIELDS[c.field].time for c in conditions.all):
+    if not any(field_spec(c.field).time for c in conditions.all):
         times = ", ".join(TIME_FIELDS)
         problems.append(
             "conditions.all: " + _("an automation needs a time condition (%(fields)s).") % {"fields": times}
         )
-    once = any(FIELDS[c.field].time and c.operator == "is" for c in conditions.all)
+    once = any(field_spec(c.field).time and c.operator == "is" for c in conditions.all)
     effects = _Effects.of(actions)
     nullified = any(nullified_by(c, effects) for c in conditions.all) or (
         bool(conditions.any) and all(nullified_by(c, effects) for c in conditions.any)

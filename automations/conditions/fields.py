@@ -117,6 +117,20 @@ def _resolve(value: Any, facts: Facts) -> Any:
     return plain_value(value)
 
 
+def change_operator_holds(condition: Condition, facts: Facts) -> bool:
+    return _change_operator(condition, facts, condition.field)
+
+
+def field_spec(name: str) -> FieldSpec | None:
+    """The catalogue's field, or a field made on demand (`custom_fields_<id>`: an admin-defined ticket field)."""
+    spec = FIELDS.get(name)
+    if spec is None and name.startswith("custom_fields_"):
+        from automations.conditions.custom_field_conditions import spec_for
+
+        spec = spec_for(name)
+    return spec
+
+
 def _change_operator(condition: Condition, facts: Facts, name: str) -> bool:
     changed, old, new = _changed(facts, name)
     expected = _resolve(condition.value, facts)

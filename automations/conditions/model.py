@@ -124,6 +124,8 @@ class Facts:
     comment_body: str = ""
     current_user_id: int | None = None
     current_user_role: str | None = None  # end_user, agent, admin; None for the product itself
+    # Admin-defined ticket fields: {field id: value in its JSON form}; may load on first read (`tickets.custom_fields`)
+    custom_fields: Mapping[int, Any] = field(default_factory=dict)
 
 
 # --- Field specifications -----------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from automations.conditions.fields import FIELD_ALIASES, FIELDS, UNSUPPORTED, via_id_parser
+from automations.conditions.fields import FIELD_ALIASES, FIELDS, UNSUPPORTED, field_spec, via_id_parser
 from automations.conditions.model import (
     ID_FIELDS,
     MAX_CONDITIONS,
@@ -27,8 +27,10 @@ def _unknown_field(name: str, kind: Kind) -> str:
             "field": name,
             "reason": UNSUPPORTED[name],
         }
-    if name.startswith(("custom_fields_", "user.custom_fields_", "organization.custom_fields_")):
-        return _("field '%(field)s': there are no custom fields.") % {"field": name}
+    if name.startswith("custom_fields_"):
+        return _("field '%(field)s': there is no ticket field with this id.") % {"field": name}
+    if name.startswith(("user.custom_fields_", "organization.custom_fields_")):
+        return _("field '%(field)s': there are no user or organization fields.") % {"field": name}
     known = ", ".join(n for n, spec in FIELDS.items() if kind in spec.kinds)
     if kind == TRIGGER:
         return _("unknown field '%(field)s' (known for triggers: %(known)s).") % {"field": name, "known": known}
@@ -48,7 +50,7 @@ def parse_condition(item: Any, *, kind: Kind, group: str = "all") -> Condition:
         raise ConditionError(_('"field" is missing.'))
     raw_name = raw_name.strip()
     name = FIELD_ALIASES.get(raw_name, raw_name)
-    spec = FIELDS.get(name)
+    spec = field_spec(name)
     if spec is None:
         raise ConditionError(_unknown_field(raw_name, kind))
     if kind not in spec.kinds:

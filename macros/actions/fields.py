@@ -40,7 +40,12 @@ def action_fields(kind: Kind = None) -> list[str]:
 
 
 def handler_for(name: str) -> ActionHandler | None:
-    return _handlers.get(name)
+    handler = _handlers.get(name)
+    if handler is None and name.startswith("custom_fields_"):
+        from macros.actions.custom_field_actions import handler_for_custom_field
+
+        handler = handler_for_custom_field(name)  # an admin-defined ticket field
+    return handler
 
 
 # Value helpers -----------------------------------------------------------------------------------------------

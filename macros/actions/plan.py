@@ -29,6 +29,7 @@ from macros.actions.model import (
     PlanBuilder,
 )
 from macros.actions.validate import clean_one, placed
+from tickets import custom_fields
 from tickets import services as ticket_services
 from tickets.errors import DomainError
 from tickets.models import Ticket, Via
@@ -51,6 +52,8 @@ def plan(
     values = placeholders.values_for(
         ticket=ticket, current_user=current_user, site_url=settings.SITE_URL if site_url is None else site_url
     )
+    if "ticket_field_" in repr(actions):  # ticket fields' placeholders: read only when a text may name one
+        values.update(custom_fields.placeholder_values(ticket))
     builder = PlanBuilder(ticket=ticket, current_user=current_user, values=values)
     errors: list[str] = []
     for index, action in enumerate(actions, start=1):
