@@ -8,7 +8,7 @@ same way. Values are checked by `tickets.custom_field_values`.
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils.translation import gettext as _
 
 from tickets import events
@@ -58,6 +58,11 @@ def field_infos(*, active: bool | None = None, ids: Iterable[int] | None = None)
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
     return [info_of(field) for field in qs]
+
+
+def filterable_field_infos() -> list[FieldInfo]:
+    """Active drop-down and checkbox fields: the ticket list can filter by them."""
+    return [info for info in field_infos(active=True) if info.type in FILTERABLE_TYPES]
 
 
 def field_info(field_id: int) -> FieldInfo | None:
@@ -191,7 +196,12 @@ def values_set(*, ticket, actor, values: Mapping[int, Any]) -> tuple[dict[str, t
             row.delete()
         name = f"custom_fields_{field_id}"
         applied[name] = (as_json(info, old), as_json(info, new))
-        events.field_changed(ticket=ticket, field=name, old=applied[name][0], new=applied[name][1], actor=actor)
+        events.record(
+            ticket=ticket,
+            type=events.FIELD_CHANGED,
+            actor=actor,
+            data={"field": name, "from": applied[name][0], "to": applied[name][1], "title": info.title},
+        )
         tags_added, tags_removed = tag_changes(info, new)
         add += tags_added
         remove += tags_removed
@@ -236,3 +246,18 @@ class TicketFieldValues(Mapping):
 
     def __len__(self) -> int:
         return len(self._load())
+
+
+def custom_field_filter_q(chosen: Mapping[int, str]) -> Q:
+    """Tickets whose drop-down has the option value, or whose checkbox is ("true") or is not ("false") checked; one
+    `EXISTS` per field on the (field, value) index."""
+    q = Q()
+    for field_id, value in chosen.items():
+        has = Exists(CustomFieldValue.objects.filter(ticket=OuterRef("pk"), field_id=field_id))
+        if value == "true":
+            q &= Q(has)
+        elif value == "false":
+            q &= ~Q(has)
+        else:
+            q &= Q(Exists(CustomFieldValue.objects.filter(ticket=OuterRef("pk"), field_id=field_id, value=value)))
+    return q

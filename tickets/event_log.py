@@ -109,7 +109,8 @@ def _notification(data: dict, names: dict) -> str:
 
 def _field_changed(data: dict, actor: str, names: dict) -> str:
     field = data["field"]
-    label = str(FIELD_LABELS.get(field, field.removesuffix("_id").replace("_", " ")))
+    # An admin-defined ticket field's event carries its title as it was then.
+    label = data.get("title") or str(FIELD_LABELS.get(field, field.removesuffix("_id").replace("_", " ")))
     old, new = _value(field, data.get("from"), names), _value(field, data.get("to"), names)
     if actor:
         return _("%(actor)s changed %(field)s from %(old)s to %(new)s") % {

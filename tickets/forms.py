@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from tickets import selectors
+from tickets import custom_field_forms, custom_fields, selectors
 from tickets.errors import DomainError
 from tickets.models import Group, Ticket, TicketPriority, TicketStatus, TicketType, Via
 from tickets.services import NewComment
@@ -50,8 +50,10 @@ class TicketFilterForm(forms.Form):
     tag = forms.CharField(label=_("Tag"), max_length=80, required=False)
     q = forms.CharField(label=_("Search"), max_length=200, required=False)
 
-    def __init__(self, data=None, *, agents: list, groups: list[Group], **kwargs: Any):
+    def __init__(self, data=None, *, agents: list, groups: list[Group], ticket_fields: list | None = None, **kwargs):
         super().__init__(data, **kwargs)
+        self.ticket_fields = ticket_fields or []  # drop-down and checkbox ticket fields to filter by
+        custom_field_forms.add_filter_fields(self, self.ticket_fields)
         self.fields["group"].choices = _blank(_("Any group"), [(g.pk, g.name) for g in groups])
         self.fields["assignee"].choices = _blank(_("Anyone"), [(u.pk, user_label(u)) for u in agents])
         for field in self.fields.values():
@@ -70,6 +72,7 @@ class TicketFilterForm(forms.Form):
             "assignee_id": data.get("assignee"),
             "tag": (data.get("tag") or "").strip() or None,
             "q": (data.get("q") or "").strip() or None,
+            "custom_fields": custom_field_forms.filter_values(data, self.ticket_fields) or None,
         }
 
 
@@ -147,19 +150,33 @@ class TicketUpdateForm(forms.Form):
         self.fields["assignee"].choices = _blank("-", [(u.pk, user_label(u)) for u in agents])
         for name in PROPERTY_FIELDS:
             self.fields[name].widget.attrs.setdefault("class", "input")
+        # Admin-defined ticket fields, after the built-in ones (Zendesk's order).
+        self.ticket_fields = custom_fields.field_infos(active=True)
+        self.ticket_field_values = custom_fields.ticket_values(ticket, self.ticket_fields) if self.ticket_fields else {}
+        self.ticket_field_names = custom_field_forms.add_property_fields(
+            self, self.ticket_fields, self.ticket_field_values
+        )
+        self.ticket_field_changes: dict[int, Any] = {}
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("submit_as"):
             data["status"] = data["submit_as"]
             self.errors.pop("status", None)
+        self.ticket_field_changes = custom_field_forms.cleaned_changes(
+            self, self.ticket_fields, self.ticket_field_values
+        )
         return data
+
+    def ticket_field_rows(self) -> list[tuple[str, str]]:
+        """The ticket fields as (title, value) for the read-only panel of a closed ticket."""
+        return custom_field_forms.display_rows(self.ticket_fields, self.ticket_field_values)
 
     def submit_as_choices(self) -> list[tuple[str, str]]:
         return [(value, label) for value, label in self.fields["status"].choices]
 
     def property_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in PROPERTY_FIELDS]
+        return [self[name] for name in (*PROPERTY_FIELDS, *self.ticket_field_names)]
 
     def changes(self) -> dict[str, Any]:
         """Only what differs from the ticket: an unchanged status must not block the auto-open on reply."""
@@ -177,6 +194,8 @@ class TicketUpdateForm(forms.Form):
         tags = data["tags"].lower().split()
         if sorted(set(tags)) != sorted(tag.name for tag in ticket.tag_rows.all()):
             changes["tags"] = tags
+        if self.ticket_field_changes:
+            changes["custom_fields"] = self.ticket_field_changes
         return changes
 
     def new_comment(self) -> NewComment | None:
@@ -203,6 +222,6 @@ class TicketUpdateForm(forms.Form):
 
     def add_domain_error(self, error: DomainError) -> None:
         for key, messages in error.errors.items():
-            field = DOMAIN_FIELD_TO_FORM_FIELD.get(key)
+            field = DOMAIN_FIELD_TO_FORM_FIELD.get(key) or (key if key in self.fields else None)
             for message in messages if isinstance(messages, list | tuple) else [messages]:
                 self.add_error(field, str(message))

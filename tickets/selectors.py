@@ -24,6 +24,7 @@ from django.utils.functional import Promise, cached_property
 from django.utils.translation import gettext, gettext_lazy
 
 from tickets import events, hooks, list_selectors, search
+from tickets.custom_fields import custom_field_filter_q
 from tickets.models import Attachment, AuthorRole, Comment, Contact, Event, Group, Ticket, TicketStatus, TicketTag
 from tickets.permissions import is_agent, restrict_contacts, restrict_tickets
 
@@ -100,6 +101,7 @@ def ticket_list(
     q: str | None = None,
     sort: str = "updated",
     row_state: bool = False,
+    custom_fields: dict[int, str] | None = None,
 ) -> QuerySet[Ticket]:
     """`row_state`: each row also says its last message and markers (list_selectors.with_row_state), in the same
     query."""
@@ -120,6 +122,8 @@ def ticket_list(
         qs = qs.filter(requester_id=requester_id)
     if tag:
         qs = qs.filter(tag_rows__name=tag.lower())
+    if custom_fields:
+        qs = qs.filter(custom_field_filter_q(custom_fields))
     if q and q.strip():
         qs = tickets_search(user=user, q=q, queryset=qs)
     elif sort == "relevance":

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tickets import collision, delivery, reads, realtime, selectors, services
+from tickets import collision, custom_fields, delivery, reads, realtime, selectors, services
 from tickets.errors import DomainError
 from tickets.forms import TicketFilterForm, TicketUpdateForm, user_label
 from tickets.templatetags.ticket_tags import INLINE_IMAGE_TYPES
@@ -57,7 +57,9 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         sort = default_sort
     agents = list(selectors.agents_for_assignment())
     groups = list(selectors.groups_all())
-    filter_form = TicketFilterForm(request.GET, agents=agents, groups=groups)
+    filter_form = TicketFilterForm(
+        request.GET, agents=agents, groups=groups, ticket_fields=custom_fields.filterable_field_infos()
+    )
     tickets = selectors.ticket_list(user=request.user, view=view, sort=sort, row_state=True, **filter_form.filters())
     page = selectors.CappedPaginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = selectors.ticket_view_counts(user=request.user)

@@ -270,6 +270,16 @@
         .forEach(function (pair) {
           if (pair[0] in fields && !setSelect(pair[1], fields[pair[0]])) skipped.push(pair[1]);
         });
+      Object.keys(fields).forEach(function (name) {
+        // Admin-defined ticket fields: custom_fields_<id> (a checkbox is checked, anything else takes the value).
+        if (name.indexOf("custom_fields_") !== 0) return;
+        var input = field(name);
+        if (!input) { skipped.push(name); return; }
+        var value = fields[name];
+        if (input.type === "checkbox") input.checked = Boolean(value);
+        else input.value = value === null ? "" : String(value);
+        mark(input);
+      });
       applyTags(preview.tags);
       if ("subject" in fields) {
         subjectBox.hidden = false;

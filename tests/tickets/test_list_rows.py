@@ -164,7 +164,9 @@ def test_failed_marker_while_the_latest_outbound_message_failed(agent_client, ag
 
 # --- One query for any page size --------------------------------------------------------------------------------
 
-LIST_QUERIES = 8  # session, user, agents, groups, page count, page rows (with every row's state), tags, view counts
+LIST_QUERIES = (
+    9  # session, user, agents, groups, ticket fields, page count, page rows (with every row's state), tags, view counts
+)
 
 
 @pytest.mark.parametrize("count", [3, 30])

@@ -142,7 +142,7 @@ def test_pagination(agent_client, agent):
     assert len(subjects(agent_client.get(HOME, {"page": 99}))) == 5  # out of range: the last page
 
 
-LIST_QUERIES = 8  # session, user, agents, groups, page count, page rows, tags, view counts
+LIST_QUERIES = 9  # session, user, agents, groups, ticket fields to filter by, page count, page rows, tags, view counts
 
 
 @pytest.mark.parametrize("provider", ["fake", "registered"])
