@@ -5,9 +5,21 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import ContactFactory, GroupFactory, TicketFactory, UserFactory
-from tickets import events, services
+from tickets import custom_field_definitions, events, services
 from tickets.contacts import contact_create
-from tickets.models import Attachment, Comment, Contact, Event, Group, Ticket, TicketStatus, TicketTag, Via
+from tickets.models import (
+    Attachment,
+    Comment,
+    Contact,
+    CustomField,
+    CustomFieldValue,
+    Event,
+    Group,
+    Ticket,
+    TicketStatus,
+    TicketTag,
+    Via,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +60,8 @@ def ticket(admin_user, group, contact):
     Attachment.objects.create(
         ticket=ticket, comment=comment, filename="label.pdf", content_type="application/pdf", size=2048
     )
+    field = custom_field_definitions.field_create(type="text", title="Carrier reference")
+    CustomFieldValue.objects.create(ticket=ticket, field=field, value="CR-1")
     ticket.refresh_from_db()
     return ticket
 
@@ -73,7 +87,7 @@ def messages_of(response) -> list[str]:
 
 
 def test_every_tickets_model_is_registered():
-    assert set(TICKETS_MODELS) == {Ticket, TicketTag, Comment, Attachment, Event, Contact, Group}
+    assert set(TICKETS_MODELS) == {Ticket, TicketTag, Comment, Attachment, Event, Contact, Group, CustomField}
     assert admin.site.site_header == "SupportDesk admin"
 
 
