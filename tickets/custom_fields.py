@@ -113,37 +113,6 @@ def placeholder_values(ticket) -> dict[str, str]:
 # --- Input ----------------------------------------------------------------------------------------------------
 
 
-def parse_submitted(raw: Any) -> dict[int, Any]:
-    """Zendesk's `[{"id": 12, "value": ...}]` (a `{"12": value}` object is taken too) -> {id: raw value}; shape only.
-
-    Raises `DomainError` on `custom_fields` with one message per bad item."""
-    if isinstance(raw, Mapping):
-        raw = [{"id": key, "value": value} for key, value in raw.items()]
-    if not isinstance(raw, list):
-        raise DomainError(_('custom_fields must be a list of {"id": ..., "value": ...}.'), field="custom_fields")
-    found: dict[int, Any] = {}
-    problems = []
-    for index, item in enumerate(raw):
-        field_id = item.get("id") if isinstance(item, dict) else None
-        if isinstance(field_id, str) and field_id.isascii() and field_id.isdigit() and len(field_id) < 19:
-            field_id = int(field_id)
-        if (
-            not isinstance(item, dict)
-            or "value" not in item
-            or not isinstance(field_id, int)
-            or isinstance(field_id, bool)
-        ):
-            problems.append(
-                _('custom_fields[%(index)s]: %(item)s is not {"id": <field id>, "value": ...}.')
-                % {"index": index, "item": repr(item)[:200]}
-            )
-            continue
-        found[field_id] = item["value"]
-    if problems:
-        raise DomainError(problems[0], errors={"custom_fields": problems})
-    return found
-
-
 def clean_values(values: Mapping[int, Any], *, infos: Mapping[int, FieldInfo]) -> dict[int, Any]:
     """Every value checked against its field; `DomainError` on `custom_fields` naming each bad one."""
     cleaned: dict[int, Any] = {}
