@@ -10,7 +10,7 @@ checkboxes `bool` (unchecked is `False`, and is not stored); numbers `int`; deci
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -143,7 +143,11 @@ def _decimal(info: FieldInfo, raw: Any) -> Decimal:
         value = None
     if value is None or not value.is_finite() or abs(value) >= Decimal(10) ** DECIMAL_DIGITS:
         raise _refuse(info, _("%(value)s is not a number.") % {"value": repr(raw)})
-    return value.quantize(Decimal("1e-10")).normalize() if value != 0 else Decimal(0)
+    if value == 0:
+        return Decimal(0)
+    with localcontext() as context:
+        context.prec = 40  # 20 digits before the point and 10 after fit, whatever the default context says
+        return value.quantize(Decimal("1e-10")).normalize()
 
 
 def _date(info: FieldInfo, raw: Any) -> date:
