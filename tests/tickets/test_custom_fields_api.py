@@ -226,6 +226,7 @@ def test_admin_pastes_zendesks_json(admin_api):
             "custom_field_options",
         ),
         ({"type": "checkbox", "title": "X", "tag": "no good"}, "tag"),
+        ({"type": "tagger", "title": "X", "custom_field_options": [None]}, "custom_field_options"),
         ({"type": "text"}, "title"),
     ],
 )

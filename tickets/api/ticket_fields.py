@@ -60,7 +60,10 @@ class TicketFieldInputSerializer(serializers.Serializer):
     required = serializers.BooleanField(required=False, allow_null=True)
     tag = serializers.CharField(max_length=80, allow_blank=True, allow_null=True, required=False)
     regexp_for_validation = serializers.CharField(max_length=500, allow_blank=True, allow_null=True, required=False)
-    custom_field_options = CustomFieldOptionSerializer(many=True, required=False, allow_null=True)
+    # A ListField, not many=True: DRF would pass allow_null on to the items, and a null option is no option.
+    custom_field_options = serializers.ListField(
+        child=CustomFieldOptionSerializer(), required=False, allow_null=True, max_length=1000
+    )
 
     def to_values(self) -> dict:
         """The validated data in the services' vocabulary; Zendesk's nulls are "not given"."""
