@@ -128,6 +128,7 @@ def run_cycle(change: TicketChange, triggers: list[LoadedTrigger]) -> list[int]:
         now=timezone.now(),
         tags=tags or frozenset(),
         customer_waiting=_customer_waiting(change) if "customer_waiting" in used else False,
+        requester_locale="locale_id" in used,
         update_type=change.update_type,
         changes=changes,
         comment_public=change.comment.public if change.comment is not None else None,
@@ -157,7 +158,13 @@ def run_cycle(change: TicketChange, triggers: list[LoadedTrigger]) -> list[int]:
                     first = changes.get(name, (old, new))[0]
                     changes[name] = (first, new)
             facts = replace(
-                selectors.facts_for(ticket, now=facts.now, tags=tags, customer_waiting=facts.customer_waiting),
+                selectors.facts_for(
+                    ticket,
+                    now=facts.now,
+                    tags=tags,
+                    customer_waiting=facts.customer_waiting,
+                    requester_locale="locale_id" in used,
+                ),
                 update_type=facts.update_type,
                 changes={k: v for k, v in changes.items() if v[0] != v[1]},
                 comment_public=facts.comment_public,
