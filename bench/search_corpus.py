@@ -246,12 +246,15 @@ def seed(tickets: int, progress=print) -> dict:
         document = (
             "strip(to_tsvector('german', string_agg(body, ' ')) || to_tsvector('english', string_agg(body, ' ')))"
         )
-        if ticket_columns:
+        if ticket_columns:  # one document per ticket: subject, requester's name and e-mail, every message
+            text = "concat_ws(' ', t.subject, c.name, c.email, m.bodies)"
             cursor.execute(
                 "INSERT INTO tickets_search_messages (ticket_id, document, group_id, assignee_id, status, updated_at)"
-                " SELECT t.id, coalesce(m.document, ''::tsvector), t.group_id, t.assignee_id, t.status, t.updated_at"
-                f" FROM tickets_ticket t LEFT JOIN (SELECT ticket_id, {document} AS document FROM tickets_comment"
-                " GROUP BY ticket_id) m ON m.ticket_id = t.id"
+                f" SELECT t.id, strip(to_tsvector('german', {text}) || to_tsvector('english', {text})), t.group_id,"
+                " t.assignee_id, t.status, t.updated_at FROM tickets_ticket t"
+                " LEFT JOIN tickets_contact c ON c.id = t.requester_id"
+                " LEFT JOIN (SELECT ticket_id, string_agg(body, ' ') AS bodies FROM tickets_comment GROUP BY ticket_id)"
+                " m ON m.ticket_id = t.id"
             )
             cursor.execute(f"ALTER TABLE tickets_ticket ENABLE TRIGGER {TICKET_TRIGGER}")
         elif documents:

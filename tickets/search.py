@@ -1,19 +1,21 @@
 """Full-text search over tickets: subject, requester (name, phone, e-mail) and every message body.
 
-PostgreSQL answers from GIN indexes. Subjects and requesters are indexed by expression (migration 0005), so their
-writes cost only the index maintenance PostgreSQL does anyway. A ticket's messages are searched as one document
-(`tickets_search_messages`, migration 0007), kept in step by database triggers whichever code writes a message: a
-common word matched 118,000 of 500,000 messages, and visiting them one by one cost more than the whole search may.
-So the words of a query may be spread over a ticket's messages, as in the SQLite fallback. Each text is indexed
-under German *and* English stemming ("Rechnungen" finds "Rechnung", "invoices" finds "invoice").
+PostgreSQL answers from one table, `tickets_search_messages` (migrations 0008, 0010): a row per ticket whose
+document holds the lexemes of the subject, the requester's name and e-mail and every message, under German *and*
+English stemming ("Rechnungen" finds "Rechnung", "invoices" finds "invoice"), GIN-indexed, with copies of the
+ticket's group, assignee, status and update time. Database triggers keep it in step whichever code writes a ticket,
+a requester or a message. So the words of a query may be spread over a ticket's subject and messages, as in the
+SQLite fallback, and a search never looks a ticket up to learn whether the user may see it: an agent's visibility and
+the list's view are conditions on the copied columns (`_list_conditions`), the recency order too. Phone fragments
+are matched by digits against trigram indexes of the requesters (migration 0009).
 
 A search answers at most MAX_RESULTS tickets, the most recently updated matches, and ranks only those (subject,
 requester, whether a message matched). How they are found depends on how common the words are (`newest_matches`):
-a frequent word is checked ticket by ticket along the recency index until MAX_RESULTS matched, a rare one is
-collected from the GIN indexes. docs/BENCHMARKS.md (full-text search at 100,000 tickets) has the figures.
+for a frequent word the documents are read newest first until MAX_RESULTS matched, a rare one is collected from the
+GIN index. docs/BENCHMARKS.md (full-text search at 100,000 tickets) has the figures.
 
 The expressions below must stay identical to the ones in the migrations, or PostgreSQL stops using the indexes
-(tests/tickets/test_search.py checks the plan).
+(tests/tickets/test_search.py and test_search_plans.py check the plans).
 
 SQLite, the embedded default, has no such index: it falls back to case-insensitive substring matches.
 """
@@ -234,10 +236,12 @@ def newest_matches_sql(queryset: QuerySet[Ticket], q: str) -> tuple[str, list]:
     One query on the documents, one row per ticket (migration 0010): a match in the document (subject, requester's
     name and e-mail, every message; GIN index), in the requester's phone (trigram indexes, an array of ticket ids),
     or the ticket's id; the list's conditions on the ticket columns the documents copy (group, assignee, status: an
-    agent's visibility, the view); the newest MAX_RESULTS by the copied update time. PostgreSQL chooses between
-    collecting the matches from the GIN index and reading the documents newest first until MAX_RESULTS matched (a
-    word in half the tickets); either way it reads no ticket. A condition the documents cannot answer (a tag, a
-    priority) is checked on the list itself, for the candidates only."""
+    agent's visibility, the view); the newest MAX_RESULTS by the copied update time. Two plans, one answer, chosen
+    from the planner's estimates (`_walks`): read the documents newest first along the recency index until
+    MAX_RESULTS matched (a word in a third of the tickets: ~4,000 documents for an admin), or collect the matches from
+    the GIN index and sort them (a rarer word: reading newest first would pass every document looking for it). Either
+    way no ticket is read. A condition the documents cannot answer (a tag, a priority) is checked on the list itself,
+    for the candidates only."""
     sq_sql, sq_params = _compiled(query(q), connection)
     params = list(sq_params)
     # The documents take the list's own table alias, so the list's conditions read their copied columns.
