@@ -149,27 +149,6 @@ def _compiled(expression, connection_) -> tuple[str, list]:
     return sql, list(params)
 
 
-def _with_message_match(ticket_ids: list[int], sq: SearchQuery, requesters: QuerySet[Contact]) -> list[int]:
-    """Which of `ticket_ids` matched in their messages. A ticket's document (subject, requester, messages) that
-    matched although neither its subject nor its requester did owes it to the messages; only the tickets whose
-    subject or requester matched too have their messages parsed again (a handful of rows each)."""
-    sql, params = _compiled(sq, connection)
-    documents = RawSQL(  # noqa: S611 - a constant and compiled SQL
-        f"SELECT ticket_id FROM {MESSAGE_DOCUMENTS} WHERE ticket_id = ANY(%s) AND document @@ ({sql})",  # noqa: S608 - a constant and compiled SQL
-        [ticket_ids, *params],
-    )
-    in_messages = Comment.objects.annotate(search_vector=vector(*COMMENT_FIELDS)).filter(
-        ticket=OuterRef("pk"), search_vector=sq
-    )
-    head = Q(search_vector=sq) | Q(requester__in=requesters)
-    matched = (
-        Ticket.objects.filter(pk__in=documents)
-        .annotate(search_vector=vector(*TICKET_FIELDS))
-        .filter(~head | Exists(in_messages))
-    )
-    return list(matched.values_list("pk", flat=True))
-
-
 def _copied_columns_only(node, alias: str) -> bool:
     """Whether a condition of the list reads nothing but the ticket columns the documents hold a copy of: plain
     values, or a subquery of its own (an agent's groups), compared with those columns. Anything else stays with the
@@ -326,7 +305,6 @@ def _postgres_search(queryset: QuerySet[Ticket], q: str) -> QuerySet[Ticket]:
         return queryset.none().annotate(search_rank=Value(0.0, output_field=FloatField()))
     sq = query(q)
     requesters = _requester_ids(q, sq)
-    in_messages = _with_message_match(ticket_ids, sq, requesters)
     requester = (
         Contact.objects.filter(pk=OuterRef("requester_id"))
         .annotate(search_vector=vector(*CONTACT_FIELDS))
@@ -334,9 +312,12 @@ def _postgres_search(queryset: QuerySet[Ticket], q: str) -> QuerySet[Ticket]:
         .order_by()
         .values("rank")[:1]
     )
-    # The subject weighs most, then the requester; a match in the messages adds a fixed MESSAGE_MATCH (the message
-    # documents hold no positions to rank from). The requester is ranked only when it matched (else its rank is 0).
-    return queryset.filter(pk__in=ticket_ids).annotate(
+    # The subject weighs most, then the requester; a ticket found by neither (nor by its id) was found by its
+    # messages, which add a fixed MESSAGE_MATCH (the documents hold no positions to rank from). The requester is ranked
+    # only when it matched (else its rank is 0).
+    by_head = Q(subject_vector=sq) | Q(requester__in=requesters) | Q(pk=_ticket_id(q) or 0)
+    listed = queryset.filter(pk__in=ticket_ids).alias(subject_vector=vector(*TICKET_FIELDS))
+    return listed.annotate(
         search_rank=(
             2.0 * SearchRank(vector(*TICKET_FIELDS), sq)
             + Case(
@@ -346,7 +327,7 @@ def _postgres_search(queryset: QuerySet[Ticket], q: str) -> QuerySet[Ticket]:
                 default=Value(0.0),
                 output_field=FloatField(),
             )
-            + Case(When(pk__in=in_messages, then=Value(MESSAGE_MATCH)), default=Value(0.0), output_field=FloatField())
+            + Case(When(by_head, then=Value(0.0)), default=Value(MESSAGE_MATCH), output_field=FloatField())
             + Case(When(pk=_ticket_id(q) or 0, then=Value(10.0)), default=Value(0.0), output_field=FloatField())
         )
     )
