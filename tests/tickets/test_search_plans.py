@@ -170,3 +170,19 @@ def test_a_capped_search_reads_n_plus_in_the_list_and_counts_the_cap_in_the_api(
     html = agent_client.get(HOME, {"view": "open", "q": "tapir"}).content.decode()
     assert "1\u20132 of 2+ tickets" in html
     assert agent_api.get("/api/tickets/", {"q": "tapir"}).json()["count"] == 2
+
+
+@postgres_only
+def test_the_documents_follow_a_new_subject_and_a_renamed_requester(agent_api):
+    contact = ContactFactory(name="Berta Brandt", email="")
+    ticket = TicketFactory(subject="Hello", requester=contact)
+    assert found(agent_api, "brandt") == [ticket.pk]
+    Ticket.objects.filter(pk=ticket.pk).update(subject="Quetzal")
+    assert found(agent_api, "quetzal") == [ticket.pk]
+    assert found(agent_api, "hello") == []
+    contact.name = "Berta Kranich"
+    contact.save()
+    assert found(agent_api, "kranich") == [ticket.pk]
+    assert found(agent_api, "brandt") == []
+    # Words spread over the subject and the requester still find the ticket, as they do over its messages.
+    assert found(agent_api, "quetzal kranich") == [ticket.pk]
