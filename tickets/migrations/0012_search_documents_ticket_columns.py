@@ -240,6 +240,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tickets", "0009_contact_phone_trigram_indexes")]
+    dependencies = [("tickets", "0011_agent_profile_contact_locale")]
 
     operations = [migrations.RunPython(create, drop)]
