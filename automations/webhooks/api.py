@@ -237,11 +237,13 @@ class WebhookViewSet(viewsets.ModelViewSet):
             "auth_type": AuthType.NONE,
             "auth_name": "",
         }
+        secret_known = bool(fields.get("auth_secret"))
         if partial:
             webhook = self.get_object()
             base.update({key: getattr(webhook, key) for key in services.FIELDS})
+            secret_known = secret_known or (fields.get("auth_type", webhook.auth_type) == webhook.auth_type)
         merged = {**base, **{k: v for k, v in fields.items() if k in services.FIELDS and v is not None}}
-        return services.definition_problems(merged, secret_known=True)
+        return services.definition_problems(merged, secret_known=secret_known)
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         fields = self._fields(request, partial=False)
