@@ -118,3 +118,18 @@ def test_form_encoded_post_sends_the_pairs_as_a_form(receiver, make_webhook):
     (request,) = receiver.requests
     assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
     assert request.body == b"status=open&note=a+b%26c"
+
+
+def test_secrets_never_reach_the_log_or_the_delivery_log(receiver, make_webhook, settings, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    settings.WEBHOOK_MAX_ATTEMPTS = 2
+    receiver.script = [500, 500]
+    webhook = make_webhook(f"{receiver.url}/s", auth_type="bearer_token", auth_secret="tok-never-logged")
+    invocation = queue(webhook)
+    delivery.invocation_send(invocation_id=invocation.pk)
+    assert receiver.requests[0].headers["Authorization"] == "Bearer tok-never-logged"
+    assert "tok-never-logged" not in caplog.text and webhook.signing_secret not in caplog.text
+    for attempt in invocation.attempts.all():
+        assert "tok-never-logged" not in attempt.error + attempt.response_excerpt
