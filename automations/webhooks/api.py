@@ -105,8 +105,11 @@ class WebhookInputSerializer(serializers.Serializer):
 
 
 def _text(value: Any, field: str, errors: dict[str, list[str]]) -> Any:
-    if value is None or isinstance(value, str):
+    if value is None or (isinstance(value, str) and "\x00" not in value):
         return value
+    if isinstance(value, str):
+        errors.setdefault(field, []).append(_("Null characters are not allowed."))
+        return None
     errors.setdefault(field, []).append(_("%(value)s is not a text.") % {"value": repr(value)})
     return None
 
@@ -135,7 +138,7 @@ def _authentication(value: Any, errors: dict[str, list[str]]) -> dict[str, Any]:
     name = data.get(NAME_KEYS.get(kind, ""), "") if kind in NAME_KEYS else ""
     secret = data.get(SECRET_KEYS[kind]) if kind in SECRET_KEYS else None
     for key, item in ((NAME_KEYS.get(kind), name), (SECRET_KEYS.get(kind), secret)):
-        if item is not None and not isinstance(item, str):
+        if item is not None and (not isinstance(item, str) or "\x00" in item):
             errors.setdefault("authentication", []).append(_("%(key)s must be a text.") % {"key": f"data.{key}"})
             return {}
     return {"auth_type": kind, "auth_name": (name or "").strip(), "auth_secret": secret or None}
