@@ -5,8 +5,11 @@ from automations.webhooks import delivery
 
 
 def run_automations() -> str:
-    """Hourly (schedule "automations-hourly", created by migration): one automation sweep."""
-    return str(sweep.run_automations())
+    """Hourly (schedule "automations-hourly", created by migration): one automation sweep, then lost webhook calls
+    are recovered."""
+    summary = str(sweep.run_automations())
+    requeued, failed = delivery.invocations_recover()
+    return f"{summary}; webhook calls requeued {requeued}, failed as unconfirmed {failed}"
 
 
 def send_webhook(invocation_id: int) -> str:

@@ -4,11 +4,14 @@ and send a test at once. Every request is logged as a `WebhookAttempt` of its `W
 Retries: 5xx, timeouts and connection errors are tried again after `WEBHOOK_RETRY_BASE_SECONDS`, doubling each
 time, up to `WEBHOOK_MAX_ATTEMPTS` requests; any other answer ends the invocation (2xx succeeded, else failed).
 An invocation is claimed (queued -> sending) before its first request, so a redelivered task never sends twice.
+`invocations_recover` (hourly, with the automation sweep) hands lost queued calls to the worker again and fails
+calls a dead worker left `sending` (they may have reached the endpoint: never sent again).
 """
 
 import logging
 import time
 from collections.abc import Iterable
+from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
@@ -122,3 +125,19 @@ def test_send(*, webhook: Webhook, body: str) -> tuple[WebhookInvocation, sendin
     outcome = _attempt(invocation, webhook, 1)
     _finish(invocation, InvocationState.SUCCEEDED if outcome.ok else InvocationState.FAILED)
     return invocation, outcome
+
+
+def invocations_recover(*, queued_for: timedelta = timedelta(minutes=10), sending_for: timedelta = timedelta(hours=1)):
+    """Queued calls whose task was lost (a broker outage) are enqueued again; calls left `sending` by a worker that
+    died are failed. Returns (requeued, failed)."""
+    now = timezone.now()
+    lost = list(
+        WebhookInvocation.objects.filter(state=InvocationState.QUEUED, created_at__lt=now - queued_for)
+        .order_by("id")
+        .values_list("pk", flat=True)[:1000]
+    )
+    for invocation_id in lost:
+        enqueue(invocation_id)
+    stuck = WebhookInvocation.objects.filter(state=InvocationState.SENDING, created_at__lt=now - sending_for)
+    failed = stuck.update(state=InvocationState.FAILED, finished_at=now)
+    return len(lost), failed

@@ -133,3 +133,19 @@ def test_secrets_never_reach_the_log_or_the_delivery_log(receiver, make_webhook,
     assert "tok-never-logged" not in caplog.text and webhook.signing_secret not in caplog.text
     for attempt in invocation.attempts.all():
         assert "tok-never-logged" not in attempt.error + attempt.response_excerpt
+
+
+def test_lost_calls_are_requeued_and_calls_left_sending_are_failed(receiver, make_webhook):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    webhook = make_webhook(f"{receiver.url}/r")
+    lost, stuck, fresh = (queue(webhook) for _ in range(3))
+    WebhookInvocation.objects.filter(pk=stuck.pk).update(state=InvocationState.SENDING)
+    old = timezone.now() - timedelta(hours=2)
+    WebhookInvocation.objects.filter(pk__in=[lost.pk, stuck.pk]).update(created_at=old)
+    assert delivery.invocations_recover() == (1, 1)
+    states = dict(WebhookInvocation.objects.values_list("pk", "state"))
+    assert states == {lost.pk: "succeeded", stuck.pk: "failed", fresh.pk: "queued"}
+    assert len(receiver.requests) == 1  # the stuck call may have reached the endpoint: never sent again
