@@ -135,13 +135,16 @@ def _authentication(value: Any, errors: dict[str, list[str]]) -> dict[str, Any]:
     if not isinstance(data, dict):
         errors.setdefault("authentication", []).append(_("data must be an object."))
         return {}
-    name = data.get(NAME_KEYS.get(kind, ""), "") if kind in NAME_KEYS else ""
+    name = data.get(NAME_KEYS[kind]) if kind in NAME_KEYS else ""
     secret = data.get(SECRET_KEYS[kind]) if kind in SECRET_KEYS else None
     for key, item in ((NAME_KEYS.get(kind), name), (SECRET_KEYS.get(kind), secret)):
         if item is not None and (not isinstance(item, str) or "\x00" in item):
             errors.setdefault("authentication", []).append(_("%(key)s must be a text.") % {"key": f"data.{key}"})
             return {}
-    return {"auth_type": kind, "auth_name": (name or "").strip(), "auth_secret": secret or None}
+    fields = {"auth_type": kind, "auth_secret": secret or None}
+    if name is not None:  # left out: the stored user name or header name is kept (a new webhook has none)
+        fields["auth_name"] = name.strip()
+    return fields
 
 
 @extend_schema_view(

@@ -210,3 +210,15 @@ def test_the_list_filters_by_status(admin_api):
 def test_the_schema_documents_webhooks(admin_api):
     schema = admin_api.get("/api/schema/?format=json").json()
     assert "/api/webhooks/" in schema["paths"] and "/api/webhooks/{id}/signing_secret/" in schema["paths"]
+
+
+def test_a_new_password_alone_keeps_the_user_name(admin_api):
+    created = admin_api.post("/api/webhooks/", zendesk_webhook(), format="json").json()
+    response = admin_api.patch(
+        f"/api/webhooks/{created['id']}/",
+        {"authentication": {"type": "basic_auth", "data": {"password": "n3w"}}},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    webhook = Webhook.objects.get()
+    assert (webhook.auth_name, webhook.auth_secret) == ("example_username", "n3w")
