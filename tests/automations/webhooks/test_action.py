@@ -151,3 +151,11 @@ def test_macros_may_not_call_webhooks(admin_user, make_webhook):
     with pytest.raises(DomainError) as caught:
         macro_definitions.actions_clean([act("notification_webhook", [webhook.pk, "{}"])], kind="macro", empty="")
     assert "notification_webhook is for triggers and automations" in str(caught.value.errors)
+
+
+def test_the_rules_page_says_which_webhook_a_rule_calls(client, admin_user, make_webhook, make_trigger):
+    webhook = make_webhook("https://hooks.example.com/a", name="Order system")
+    make_trigger("Hook", [cond("status", "is", "open")], [act("notification_webhook", [webhook.pk, "{}"])])
+    client.force_login(admin_user)
+    html = client.get("/rules/").content.decode()
+    assert "call the webhook Order system" in html
