@@ -19,7 +19,11 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class AddressRefused(Exception):
-    """The endpoint resolves to an address a webhook may not reach, or does not resolve at all."""
+    """The endpoint resolves to an address a webhook may not reach."""
+
+
+class HostUnresolved(Exception):
+    """The endpoint's host does not resolve (now: DNS may answer later)."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,8 @@ def literal_refusal(endpoint: str) -> str | None:
 
 
 def resolve(host: str, port: int) -> PinnedTarget:
-    """The address to send to, after checking every address `host` resolves to. Raises AddressRefused."""
+    """The address to send to, after checking every address `host` resolves to. Raises AddressRefused or
+    HostUnresolved."""
     literal = _literal(host)
     if literal is not None:
         addresses = [literal]
@@ -80,10 +85,10 @@ def resolve(host: str, port: int) -> PinnedTarget:
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (OSError, UnicodeError) as error:
-            raise AddressRefused(f"{host} does not resolve ({error})") from None
+            raise HostUnresolved(f"{host} does not resolve ({error})") from None
         addresses = list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos))
         if not addresses:
-            raise AddressRefused(f"{host} does not resolve")
+            raise HostUnresolved(f"{host} does not resolve")
     if not private_allowed():
         for address in addresses:
             if reason := refusal(address):

@@ -3,7 +3,8 @@
 The request goes to the address the SSRF guard checked (the Host header and TLS keep the endpoint's name), never
 follows a redirect, carries Zendesk's headers (signature, timestamp, webhook and invocation ids) and the webhook's
 authentication, and has a timeout. The outcome says whether trying again can help: 5xx, timeouts and connection
-errors can; 2xx is done; anything else (3xx, 4xx, a refused address, a bad body) cannot.
+errors (a host that does not resolve among them) can; 2xx is done; anything else (3xx, 4xx, a refused address, a
+bad body) cannot.
 """
 
 import base64
@@ -100,6 +101,8 @@ def send(target: Target, body: str, *, invocation_id: int, now: datetime) -> Out
         pinned = guard.resolve(url.host, url.port or (443 if url.scheme == "https" else 80))
     except guard.AddressRefused as error:
         return outcome(error=str(error), refused=True)
+    except guard.HostUnresolved as error:
+        return outcome(error=f"connection error: {error}", retryable=True)
     stamp = signing.timestamp(now)
     headers = {
         "Host": url.netloc.decode("ascii"),

@@ -112,3 +112,13 @@ def test_the_guard_is_on_by_default():
     from django.conf import settings
 
     assert settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES is False
+
+
+def test_a_host_that_does_not_resolve_is_retried_not_refused(admin_user, settings):
+    settings.WEBHOOK_MAX_ATTEMPTS = 2
+    settings.WEBHOOK_RETRY_BASE_SECONDS = 0
+    webhook = services.webhook_create(actor=admin_user, name="Typo", endpoint="https://no-such-host.invalid/x")
+    invocation = WebhookInvocation.objects.create(webhook=webhook, source="trigger", body="{}")
+    assert delivery.invocation_send(invocation_id=invocation.pk) == InvocationState.FAILED
+    errors = list(invocation.attempts.values_list("error", flat=True))
+    assert len(errors) == 2 and all("does not resolve" in error for error in errors)
