@@ -219,6 +219,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TicketStatusEnum": "tickets.models.TicketStatus",
         "DeliveryStatusEnum": "tickets.models.DeliveryStatus",
+        "WebhookStatusEnum": "automations.webhooks.models.WebhookStatus",
     },
 }
 
