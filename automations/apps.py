@@ -8,7 +8,9 @@ class AutomationsConfig(AppConfig):
 
     def ready(self) -> None:
         from automations import engine, operations
+        from automations.webhooks import action as webhook_action
         from tickets import hooks
 
         operations.register()
+        webhook_action.register()
         hooks.register_change_listener(engine.on_ticket_change)

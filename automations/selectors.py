@@ -8,7 +8,7 @@ from django.db.models import BooleanField, Case, Prefetch, QuerySet, Value, When
 
 from automations import queries
 from automations.conditions.model import ID_FIELDS, Facts, digits
-from automations.models import Automation, AutomationFiring, BusinessRule, Trigger
+from automations.models import Automation, AutomationFiring, BusinessRule, Trigger, Webhook
 from tickets import languages
 from tickets.models import AuthorRole, Comment, Group, Ticket, TicketTag
 
@@ -36,8 +36,9 @@ def rule_get(model: type[BusinessRule], rule_id: int) -> BusinessRule | None:
 
 
 def names_for(definitions: Iterable[BusinessRule]) -> dict[str, dict[int, str]]:
-    """The names of the users, groups and contacts the rules mention (three queries at most, for the rules page)."""
-    wanted: dict[str, set[int]] = {"users": set(), "groups": set(), "contacts": set()}
+    """The names of the users, groups, contacts and webhooks the rules mention (a query per kind mentioned, for the
+    rules page)."""
+    wanted: dict[str, set[int]] = {"users": set(), "groups": set(), "contacts": set(), "webhooks": set()}
     for rule in definitions:
         for group in ("all", "any"):
             for condition in (rule.conditions or {}).get(group, []):
@@ -55,6 +56,10 @@ def names_for(definitions: Iterable[BusinessRule]) -> dict[str, dict[int, str]]:
                 target = str(value[0]) if value else ""
                 if digits(target):
                     wanted["users" if action["field"] == "notification_user" else "groups"].add(int(target))
+            elif action.get("field") == "notification_webhook" and isinstance(value, list) and len(value) == 2:
+                ident = str(value[0])
+                if digits(ident):
+                    wanted["webhooks"].add(int(ident))
     from tickets.models import Contact
 
     names: dict[str, dict[int, str]] = {"users": {}, "groups": {}, "contacts": {}}
@@ -65,6 +70,8 @@ def names_for(definitions: Iterable[BusinessRule]) -> dict[str, dict[int, str]]:
         names["groups"] = dict(Group.objects.filter(pk__in=wanted["groups"]).values_list("pk", "name"))
     if wanted["contacts"]:
         names["contacts"] = dict(Contact.objects.filter(pk__in=wanted["contacts"]).values_list("pk", "name"))
+    if wanted["webhooks"]:
+        names["webhooks"] = dict(Webhook.objects.filter(pk__in=wanted["webhooks"]).values_list("pk", "name"))
     return names
 
 

@@ -279,6 +279,10 @@ def action_sentence(action: Mapping[str, Any], names: Names) -> str:
             return _("e-mail the members of the ticket's group: %(subject)s") % {"subject": _quote(subject)}
         params = {"group": _value("group_id", int(target), names), "subject": _quote(subject)}
         return _("e-mail the members of %(group)s: %(subject)s") % params
+    if field == "notification_webhook" and isinstance(value, list) and len(value) == 2:
+        ident = str(value[0])
+        name = names.get("webhooks", {}).get(int(ident)) if digits(ident) else None
+        return _("call the webhook %(webhook)s") % {"webhook": name or _("webhook %(id)s") % {"id": ident}}
     return f"{field}: {value}"
 
 

@@ -52,10 +52,12 @@ class ActionPlan:
     notifications: tuple[Notification, ...] = ()
     # The comment's mode when an action sets it, even without text (a macro can switch the composer to a note).
     comment_public: bool | None = None
+    # (webhook id, rendered body) of each `notification_webhook` action; the rules engine queues the calls.
+    webhooks: tuple[tuple[int, str], ...] = ()
 
     @property
     def is_empty(self) -> bool:
-        return not self.changes and self.comment is None and not self.notifications
+        return not self.changes and self.comment is None and not self.notifications and not self.webhooks
 
 
 # --- Building a plan ---------------------------------------------------------------------------------------
@@ -73,6 +75,7 @@ class PlanBuilder:
     texts: list[str] = field(default_factory=list)
     public: bool | None = None
     notifications: list[tuple[str, str, str]] = field(default_factory=list)
+    webhooks: list[tuple[int, str]] = field(default_factory=list)
 
     def render(self, text: str) -> str:
         if shorthand.contains(text):

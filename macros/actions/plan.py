@@ -73,6 +73,7 @@ def plan(
         comment=comment,
         notifications=tuple(_notifications(builder, changes)),
         comment_public=builder.public,
+        webhooks=tuple(builder.webhooks),
     )
 
 
