@@ -20,6 +20,7 @@ class Outcome:
     tags: list[str]
     changes: dict[str, list[Any]]
     notifications: list[dict[str, Any]]
+    public_comment: bool = False  # the rule added a public comment (a reply or a WhatsApp message)
 
 
 def rule_actions_run(
@@ -46,4 +47,7 @@ def rule_actions_run(
     ref = RuleRef.of(rule)
     events.rule_fired(ticket=ticket, kind=kind, rule_id=rule.pk, title=rule.title, changes=changes)
     ticket, sent = notifications_send(notifications=action_plan.notifications, ticket=ticket, rule=ref)
-    return Outcome(ticket=ticket, tags=tags_now, changes=changes, notifications=sent)
+    public = (action_plan.comment is not None and action_plan.comment.public) or any(
+        record.get("channel") == "whatsapp" for record in sent
+    )
+    return Outcome(ticket=ticket, tags=tags_now, changes=changes, notifications=sent, public_comment=public)

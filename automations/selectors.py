@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import BooleanField, Case, Prefetch, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Exists, OuterRef, Prefetch, QuerySet, Value, When
 
 from automations import queries
 from automations.conditions.model import ID_FIELDS, Facts, digits
@@ -88,6 +88,10 @@ def customer_waiting(ticket_id: int) -> bool:
     return role == AuthorRole.END_USER
 
 
+def has_public_comment(ticket_id: int) -> bool:
+    return Comment.objects.filter(ticket_id=ticket_id, public=True).exists()
+
+
 def facts_for(ticket: Ticket, *, now: datetime, tags: frozenset[str], customer_waiting: bool, **update) -> Facts:
     """The ticket as plain values (no queries); `update` adds the trigger-only facts of the update."""
     return Facts(
@@ -119,7 +123,8 @@ def tickets_with_facts(queryset: QuerySet[Ticket], *, now: datetime) -> list[tup
         queryset.annotate(
             waiting=Case(
                 When(queries.customer_waiting_q(), then=Value(True)), default=Value(False), output_field=BooleanField()
-            )
+            ),
+            public=Exists(Comment.objects.filter(ticket=OuterRef("pk"), public=True)),
         )
         .select_related("requester")
         .prefetch_related(Prefetch("tag_rows", queryset=TicketTag.objects.only("id", "ticket_id", "name")))
@@ -128,7 +133,11 @@ def tickets_with_facts(queryset: QuerySet[Ticket], *, now: datetime) -> list[tup
         (
             ticket,
             facts_for(
-                ticket, now=now, tags=frozenset(t.name for t in ticket.tag_rows.all()), customer_waiting=ticket.waiting
+                ticket,
+                now=now,
+                tags=frozenset(t.name for t in ticket.tag_rows.all()),
+                customer_waiting=ticket.waiting,
+                has_public_comment=ticket.public,
             ),
         )
         for ticket in annotated
