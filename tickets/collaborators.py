@@ -12,13 +12,33 @@ from django.utils.translation import gettext as _
 
 from tickets import events
 from tickets.errors import DomainError
-from tickets.models import Ticket
+from tickets.models import Contact, Ticket
 from tickets.permissions import is_agent
 
 MAX_CCS = 48  # Zendesk's limit of CCs on one ticket
 CHANGE_KEYS = frozenset(
-    {"email_ccs", "add_email_ccs", "remove_email_ccs", "followers", "add_followers", "remove_followers"}
+    {
+        "email_ccs",
+        "add_email_ccs",
+        "remove_email_ccs",
+        "email_cc_addresses",
+        "followers",
+        "add_followers",
+        "remove_followers",
+    }
 )
+
+
+def contacts_for_addresses(ticket: Ticket, addresses: Iterable[str]) -> list[Contact]:
+    """The CCs an agent typed as e-mail addresses: the contact with that address (the oldest), or a new contact, as
+    Zendesk adds an unknown CC as a user. CCs without an address (not typed) are kept."""
+    contacts = [contact for contact in ticket.email_ccs.all() if not contact.email]
+    for address in addresses:
+        contact = Contact.objects.filter(email__iexact=address).order_by("pk").first()
+        if contact is None:
+            contact = Contact.objects.create(name=address, email=address)
+        contacts.append(contact)
+    return contacts
 
 
 def _target(current: set[int], changes: dict[str, Any], name: str) -> set[int]:
@@ -41,6 +61,8 @@ def collaborators_apply(*, ticket: Ticket, actor, changes: dict[str, Any]) -> di
     if not CHANGE_KEYS & set(changes):
         return applied
     _check_followers([*changes.get("followers", ()), *changes.get("add_followers", ())])
+    if "email_cc_addresses" in changes:
+        changes = {**changes, "email_ccs": contacts_for_addresses(ticket, changes["email_cc_addresses"])}
     for name, relation, field in (
         ("email_ccs", ticket.email_ccs, "email_cc_ids"),
         ("followers", ticket.followers, "follower_ids"),
