@@ -47,7 +47,7 @@ def names_for(definitions: Iterable[BusinessRule]) -> dict[str, dict[int, str]]:
                     wanted[kind].add(value)
         for action in rule.actions or []:
             value = action.get("value")
-            if action.get("field") == "assignee_id" and isinstance(value, int):
+            if action.get("field") in ("assignee_id", "follower") and isinstance(value, int):
                 wanted["users"].add(value)
             elif action.get("field") == "group_id" and isinstance(value, int):
                 wanted["groups"].add(value)

@@ -257,3 +257,20 @@ def test_a_macro_restricted_to_a_group_keeps_its_group(admin_api):
     assert response.status_code == 201, response.content
     assert response.json()["availability"] == "groups"
     assert response.json()["group_ids"] == [billing.pk]
+
+
+def test_the_rules_page_says_the_stock_rules_in_words(paste, client, admin_user):
+    paste("trigger", *stock("trigger"))
+    paste("automation", *stock("automation"))
+    client.force_login(admin_user)
+    html = client.get("/rules/").content.decode()
+    for phrase in (
+        "the ticket has a public comment",
+        "notify the requester and CCs (the requester on WhatsApp for WhatsApp tickets, CCs by e-mail)",
+        "notify all agents by e-mail",
+        "the channel of the update is e-mail",
+        "set group to the current user&#x27;s group",
+        "add the current user as a follower",
+    ):
+        assert phrase in html, phrase
+    assert "ticket_is_public" not in html and "requester_and_ccs" not in html
