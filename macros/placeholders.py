@@ -25,6 +25,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.utils.translation import gettext_lazy
+
 from macros import shorthand
 from macros.comment_placeholders import COMMENT_NAMES
 
@@ -73,21 +75,21 @@ KNOWN: frozenset[str] = frozenset(
 )
 # Zendesk placeholders of products SupportDesk does not have, by prefix: refused naming the feature.
 UNSUPPORTED_PREFIXES = {
-    "ticket.organization": "organizations",
-    "ticket.requester.organization": "organizations",
-    "current_user.organization": "organizations",
-    "satisfaction.": "satisfaction ratings",
-    "ticket.satisfaction": "satisfaction ratings",
-    "ticket.brand": "brands",
-    "ticket.ticket_form": "ticket forms",
-    "ticket.in_business_hours": "business hours",
-    "ticket.due_date": "due dates",
+    "ticket.organization": gettext_lazy("organizations"),
+    "ticket.requester.organization": gettext_lazy("organizations"),
+    "current_user.organization": gettext_lazy("organizations"),
+    "satisfaction.": gettext_lazy("satisfaction ratings"),
+    "ticket.satisfaction": gettext_lazy("satisfaction ratings"),
+    "ticket.brand": gettext_lazy("brands"),
+    "ticket.ticket_form": gettext_lazy("ticket forms"),
+    "ticket.in_business_hours": gettext_lazy("business hours"),
+    "ticket.due_date": gettext_lazy("due dates"),
 }
 
 
 def unsupported_feature(name: str) -> str | None:
     """The feature a Zendesk placeholder belongs to when SupportDesk does not have it (e.g. "organizations")."""
-    return next((feature for prefix, feature in UNSUPPORTED_PREFIXES.items() if name.startswith(prefix)), None)
+    return next((str(feature) for prefix, feature in UNSUPPORTED_PREFIXES.items() if name.startswith(prefix)), None)
 
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*"

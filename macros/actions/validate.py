@@ -33,7 +33,7 @@ def _placeholder_problems(text: str) -> list[str]:
         if (feature := placeholders.unsupported_feature(name)) is not None:
             problems.append(
                 _("placeholder %(placeholder)s needs %(feature)s, which SupportDesk does not have.")
-                % {"placeholder": shown, "feature": _(feature)}
+                % {"placeholder": shown, "feature": feature}
             )
             continue
         problems.append(_("unknown placeholder %(placeholder)s.") % {"placeholder": shown})
