@@ -75,3 +75,12 @@ def test_a_closed_ticket_shows_its_ccs_and_followers(agent_client, agent):
     ticket.followers.add(agent)
     html = agent_client.get(f"/tickets/{ticket.pk}/").content.decode()
     assert "<dd>cesar@example.com</dd>" in html and "<dd>Alice Agent</dd>" in html
+
+
+def test_the_event_log_says_who_was_cc_d_and_who_follows(agent_client, agent):
+    ticket = TicketFactory(assignee=agent)
+    cc = ContactFactory(email="cesar@example.com")
+    page_post(agent_client, ticket, assignee=agent.pk, ccs="cesar@example.com", followers=[agent.pk])
+    html = agent_client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert f"changed CCs from (none) to #{cc.pk}" in html
+    assert "changed followers from (none) to Alice Agent" in html
