@@ -21,6 +21,7 @@ class Outcome:
     tags: list[str]
     changes: dict[str, list[Any]]
     notifications: list[dict[str, Any]]
+    public_comment: bool = False  # the rule added a public comment (a reply or a WhatsApp message)
 
 
 def rule_actions_run(
@@ -51,4 +52,7 @@ def rule_actions_run(
     webhook_delivery.invocations_queue(
         calls=action_plan.webhooks, ticket=ticket, source=kind, rule_id=rule.pk, rule_title=rule.title
     )
-    return Outcome(ticket=ticket, tags=tags_now, changes=changes, notifications=sent)
+    public = (action_plan.comment is not None and action_plan.comment.public) or any(
+        record.get("channel") == "whatsapp" for record in sent
+    )
+    return Outcome(ticket=ticket, tags=tags_now, changes=changes, notifications=sent, public_comment=public)

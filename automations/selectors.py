@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import BooleanField, Case, Prefetch, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Exists, OuterRef, Prefetch, QuerySet, Value, When
 
 from automations import queries
 from automations.conditions.model import ID_FIELDS, Facts, digits
@@ -48,7 +48,7 @@ def names_for(definitions: Iterable[BusinessRule]) -> dict[str, dict[int, str]]:
                     wanted[kind].add(value)
         for action in rule.actions or []:
             value = action.get("value")
-            if action.get("field") == "assignee_id" and isinstance(value, int):
+            if action.get("field") in ("assignee_id", "follower") and isinstance(value, int):
                 wanted["users"].add(value)
             elif action.get("field") == "group_id" and isinstance(value, int):
                 wanted["groups"].add(value)
@@ -95,6 +95,10 @@ def customer_waiting(ticket_id: int) -> bool:
     return role == AuthorRole.END_USER
 
 
+def has_public_comment(ticket_id: int) -> bool:
+    return Comment.objects.filter(ticket_id=ticket_id, public=True).exists()
+
+
 def facts_for(
     ticket: Ticket,
     *,
@@ -135,7 +139,8 @@ def tickets_with_facts(queryset: QuerySet[Ticket], *, now: datetime) -> list[tup
         queryset.annotate(
             waiting=Case(
                 When(queries.customer_waiting_q(), then=Value(True)), default=Value(False), output_field=BooleanField()
-            )
+            ),
+            public=Exists(Comment.objects.filter(ticket=OuterRef("pk"), public=True)),
         )
         .select_related("requester")
         .prefetch_related(Prefetch("tag_rows", queryset=TicketTag.objects.only("id", "ticket_id", "name")))
@@ -144,7 +149,11 @@ def tickets_with_facts(queryset: QuerySet[Ticket], *, now: datetime) -> list[tup
         (
             ticket,
             facts_for(
-                ticket, now=now, tags=frozenset(t.name for t in ticket.tag_rows.all()), customer_waiting=ticket.waiting
+                ticket,
+                now=now,
+                tags=frozenset(t.name for t in ticket.tag_rows.all()),
+                customer_waiting=ticket.waiting,
+                has_public_comment=ticket.public,
             ),
         )
         for ticket in annotated

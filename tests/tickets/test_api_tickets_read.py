@@ -147,8 +147,8 @@ class TestTicketListQueries:
     @pytest.mark.parametrize("n", [5, 50])
     def test_query_count_does_not_grow_with_rows(self, agent_api, agent, django_assert_num_queries, n):
         self._make(n, agent)
-        # count + page of tickets (joined, visibility as a subquery) + tags prefetch
-        with django_assert_num_queries(3):
+        # count + page of tickets (joined, visibility as a subquery) + tags, CCs and followers prefetches
+        with django_assert_num_queries(5):
             response = agent_api.get("/api/tickets/?page_size=100")
         assert response.status_code == 200
         assert len(response.json()["results"]) == n

@@ -61,7 +61,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     queryset = Ticket.objects.none()  # for the schema generator; requests use the selectors
 
     def get_queryset(self) -> QuerySet[Ticket]:
-        return selectors.ticket_list(user=self.request.user)
+        return selectors.with_collaborators(selectors.ticket_list(user=self.request.user))
 
     def get_object(self) -> Ticket:
         return visible_ticket_or_404(self.request, self.kwargs[self.lookup_field])
@@ -101,7 +101,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     )
     def partial_update(self, request: Request, pk=None) -> Response:
         ticket = self.get_object()
-        serializer = s.TicketUpdateInputSerializer(data=request.data, partial=True)
+        serializer = s.TicketUpdateInputSerializer(data=request.data, partial=True, context={"request": request})
         serializer.is_valid(raise_exception=True)
         ticket = services.ticket_update(
             ticket=ticket,
