@@ -130,8 +130,8 @@ def test_actions_of_missing_features_are_refused_by_name(field, feature):
     assert f"'{field}' is a Zendesk action SupportDesk does not have" in problem and feature in problem
 
 
-def test_webhooks_and_custom_fields_stay_refused():
-    assert "unknown field 'notification_webhook'" in errors([act("notification_webhook", ["1", "{}"])])[0]
+def test_a_webhook_must_exist_and_custom_fields_stay_refused():
+    assert "webhook 1 does not exist" in errors([act("notification_webhook", ["1", "{}"])])[0]
     assert "unknown field 'custom_fields_12'" in errors([act("custom_fields_12", "x")])[0]
 
 
