@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from automations import rules
 from automations.models import Automation, AutomationFiring, BusinessRule, Trigger
+from automations.webhooks import admin as webhooks_admin  # noqa: F401  (registers the webhook pages)
 from tickets.errors import DomainError
 
 JSON_WIDGET = forms.Textarea(attrs={"rows": 12, "cols": 100, "style": "font-family: monospace"})

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from automations import rules, selectors
 from automations.models import Automation, BusinessRule, Trigger
+from macros import zendesk_input
 from macros.api import ActionSerializer  # the one action vocabulary, documented once
 from tickets.permissions import IsAdminOrReadOnly
 
@@ -106,12 +107,7 @@ class _RuleViewSet(viewsets.GenericViewSet):
 
     def _data(self, request: Request, *, existing: BusinessRule | None = None) -> dict:
         """Zendesk's request shapes -> ours: unwrap {"trigger": {...}}, fold top-level all/any into conditions."""
-        data = request.data
-        if not isinstance(data, dict):
-            raise ValidationError({"non_field_errors": [_("Send a JSON object.")]})
-        if isinstance(data.get(self.kind), dict):
-            data = data[self.kind]
-        data = dict(data)
+        data = zendesk_input.unwrap(request.data, self.kind)
         if "all" in data or "any" in data:
             if "conditions" in data:
                 raise ValidationError(
@@ -131,17 +127,33 @@ class _RuleViewSet(viewsets.GenericViewSet):
     def retrieve(self, request: Request, pk=None) -> Response:
         return Response(self.get_serializer(self.get_object()).data)
 
+    def _validated(self, data: dict, *, existing: BusinessRule | None = None) -> dict:
+        """The input, or one 400 naming every problem: the request's fields and the definition's own."""
+        serializer = self.input_serializer(data=data, partial=existing is not None)
+        if serializer.is_valid():
+            return serializer.validated_data
+
+        def check() -> None:
+            stored = existing or self.model(title="", conditions={}, actions=[])
+            rules.definition_clean(
+                kind=self.kind,
+                title=data.get("title", stored.title) if isinstance(data.get("title", ""), str) else "",
+                description=data.get("description", stored.description),
+                conditions=data.get("conditions", stored.conditions if existing else None),
+                actions=data.get("actions", stored.actions if existing else None),
+            )
+
+        raise ValidationError(zendesk_input.merged_errors(serializer.errors, check))
+
     def create(self, request: Request) -> Response:
-        serializer = self.input_serializer(data=self._data(request))
-        serializer.is_valid(raise_exception=True)
-        rule = rules.rule_create(kind=self.kind, actor=request.user, **serializer.validated_data)
+        validated = self._validated(self._data(request))
+        rule = rules.rule_create(kind=self.kind, actor=request.user, **validated)
         return Response(self.get_serializer(rule).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk=None) -> Response:
         rule = self.get_object()
-        serializer = self.input_serializer(data=self._data(request, existing=rule), partial=True)
-        serializer.is_valid(raise_exception=True)
-        rule = rules.rule_update(rule=rule, actor=request.user, **serializer.validated_data)
+        validated = self._validated(self._data(request, existing=rule), existing=rule)
+        rule = rules.rule_update(rule=rule, actor=request.user, **validated)
         return Response(self.get_serializer(rule).data)
 
     def update(self, request: Request, pk=None) -> Response:

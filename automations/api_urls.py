@@ -3,7 +3,9 @@
 from rest_framework.routers import SimpleRouter
 
 from automations.api import AutomationViewSet, TriggerViewSet
+from automations.webhooks.api import WebhookViewSet
 
 router = SimpleRouter()
 router.register("triggers", TriggerViewSet, basename="trigger")
 router.register("automations", AutomationViewSet, basename="automation")
+router.register("webhooks", WebhookViewSet, basename="webhook")

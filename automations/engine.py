@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from automations import selectors
 from automations.conditions.evaluate import matches
-from automations.conditions.model import Conditions, ConditionsInvalid
+from automations.conditions.model import VIAS, Conditions, ConditionsInvalid
 from automations.conditions.parse import load
 from automations.firing import rule_actions_run
 from automations.models import Trigger
@@ -109,6 +109,18 @@ def _customer_waiting(change: TicketChange) -> bool:
     return selectors.customer_waiting(change.ticket.pk)
 
 
+def _update_facts(change: TicketChange, used: frozenset[str]) -> dict[str, Any]:
+    """Who made the update when it was a customer's message, its channel, and (only when a trigger asks) whether
+    the ticket has a public comment."""
+    comment = change.comment
+    by_customer = comment is not None and comment.author_role == AuthorRole.END_USER
+    return {
+        "current_contact_id": comment.author_contact_id if by_customer else None,
+        "current_via": comment.via if comment is not None else (change.source if change.source in VIAS else "web"),
+        "has_public_comment": (selectors.has_public_comment(change.ticket.pk) if "ticket_is_public" in used else True),
+    }
+
+
 def on_ticket_change(change: TicketChange) -> None:
     """The change listener: run the trigger cycle for this create or update.
 
@@ -132,12 +144,14 @@ def run_cycle(change: TicketChange, triggers: list[LoadedTrigger]) -> list[int]:
         now=timezone.now(),
         tags=tags or frozenset(),
         customer_waiting=_customer_waiting(change) if "customer_waiting" in used else False,
+        requester_locale="locale_id" in used,
         update_type=change.update_type,
         changes=changes,
         comment_public=change.comment.public if change.comment is not None else None,
         comment_body=change.comment.body if change.comment is not None else "",
         current_user_id=change.actor.pk if change.actor is not None else None,
         current_user_role=_role(change),
+        **_update_facts(change, used),
     )
     fired: list[int] = []
     passes = 1
@@ -161,13 +175,22 @@ def run_cycle(change: TicketChange, triggers: list[LoadedTrigger]) -> list[int]:
                     first = changes.get(name, (old, new))[0]
                     changes[name] = (first, new)
             facts = replace(
-                selectors.facts_for(ticket, now=facts.now, tags=tags, customer_waiting=facts.customer_waiting),
+                selectors.facts_for(
+                    ticket,
+                    now=facts.now,
+                    tags=tags,
+                    customer_waiting=facts.customer_waiting,
+                    requester_locale="locale_id" in used,
+                ),
                 update_type=facts.update_type,
                 changes={k: v for k, v in changes.items() if v[0] != v[1]},
                 comment_public=facts.comment_public,
                 comment_body=facts.comment_body,
                 current_user_id=facts.current_user_id,
                 current_user_role=facts.current_user_role,
+                current_contact_id=facts.current_contact_id,
+                current_via=facts.current_via,
+                has_public_comment=facts.has_public_comment or bool(outcome.public_comment),
             )
             restart = True
             break

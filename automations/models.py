@@ -9,6 +9,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# Webhooks live in their own module; imported here so their tables belong to this app.
+from automations.webhooks.models import Webhook, WebhookAttempt, WebhookInvocation  # noqa: F401
+
 
 def empty_conditions() -> dict:
     return {"all": [], "any": []}

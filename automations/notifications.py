@@ -83,7 +83,7 @@ def notifications_send(
             "recipient": notification.recipient,
             "subject": notification.subject,
         }
-        if notification.contact is not None and ticket.via == Via.WHATSAPP:
+        if notification.contact is not None and ticket.via == Via.WHATSAPP and not notification.cc:
             ticket, comment = _whatsapp_message(ticket=ticket, body=notification.body, rule=rule)
             if comment is None:
                 continue
@@ -99,6 +99,8 @@ def notifications_send(
             record.update(channel="email", to=address, subject=subject)
             if notification.contact is not None:
                 record["contact_id"] = notification.contact.pk
+                if notification.cc:
+                    record["cc"] = True
             else:
                 record["user_id"] = notification.user.pk
         events.notification_sent(ticket=ticket, data=record)

@@ -99,9 +99,17 @@ def condition_q(condition: Condition, now: datetime) -> Q:
     if name == "type":
         return _choice_q("type", condition)
     if name == "via":
+        if op in ("includes", "not_includes"):
+            return Q(via__in=value) if op == "includes" else ~Q(via__in=value)
         return _choice_q("via", condition)
+    if name in ("assignee_id", "requester_id") and value in ("assignee_id", "requester_id"):
+        # An assignee is a user and a requester a contact: they are never the same person.
+        return NOTHING if op == "is" else EVERYTHING
     if name in ("group_id", "assignee_id", "requester_id"):
         return _choice_q(name, condition)
+    if name == "ticket_is_public":
+        public = Exists(Comment.objects.filter(ticket=OuterRef("pk"), public=True))
+        return _positive(condition, Q(public) if value == "public" else ~Q(public))
     if name == "current_tags":
         return _tags_q(condition)
     if name.startswith("custom_fields_"):

@@ -4,11 +4,11 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import BooleanField, Case, Prefetch, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Exists, OuterRef, Prefetch, QuerySet, Value, When
 
 from automations import queries
 from automations.conditions.model import ID_FIELDS, Facts, digits
-from automations.models import Automation, AutomationFiring, BusinessRule, Trigger
+from automations.models import Automation, AutomationFiring, BusinessRule, Trigger, Webhook
 from tickets import languages
 from tickets.custom_fields import TicketFieldValues
 from tickets.models import AuthorRole, Comment, Group, Ticket, TicketTag
@@ -37,8 +37,9 @@ def rule_get(model: type[BusinessRule], rule_id: int) -> BusinessRule | None:
 
 
 def names_for(definitions: Iterable[BusinessRule]) -> dict[str, dict[int, str]]:
-    """The names of the users, groups and contacts the rules mention (three queries at most, for the rules page)."""
-    wanted: dict[str, set[int]] = {"users": set(), "groups": set(), "contacts": set()}
+    """The names of the users, groups, contacts and webhooks the rules mention (a query per kind mentioned, for the
+    rules page)."""
+    wanted: dict[str, set[int]] = {"users": set(), "groups": set(), "contacts": set(), "webhooks": set()}
     for rule in definitions:
         for group in ("all", "any"):
             for condition in (rule.conditions or {}).get(group, []):
@@ -48,7 +49,7 @@ def names_for(definitions: Iterable[BusinessRule]) -> dict[str, dict[int, str]]:
                     wanted[kind].add(value)
         for action in rule.actions or []:
             value = action.get("value")
-            if action.get("field") == "assignee_id" and isinstance(value, int):
+            if action.get("field") in ("assignee_id", "follower") and isinstance(value, int):
                 wanted["users"].add(value)
             elif action.get("field") == "group_id" and isinstance(value, int):
                 wanted["groups"].add(value)
@@ -56,6 +57,10 @@ def names_for(definitions: Iterable[BusinessRule]) -> dict[str, dict[int, str]]:
                 target = str(value[0]) if value else ""
                 if digits(target):
                     wanted["users" if action["field"] == "notification_user" else "groups"].add(int(target))
+            elif action.get("field") == "notification_webhook" and isinstance(value, list) and len(value) == 2:
+                ident = str(value[0])
+                if digits(ident):
+                    wanted["webhooks"].add(int(ident))
     from tickets.models import Contact
 
     names: dict[str, dict[int, str]] = {"users": {}, "groups": {}, "contacts": {}}
@@ -66,6 +71,8 @@ def names_for(definitions: Iterable[BusinessRule]) -> dict[str, dict[int, str]]:
         names["groups"] = dict(Group.objects.filter(pk__in=wanted["groups"]).values_list("pk", "name"))
     if wanted["contacts"]:
         names["contacts"] = dict(Contact.objects.filter(pk__in=wanted["contacts"]).values_list("pk", "name"))
+    if wanted["webhooks"]:
+        names["webhooks"] = dict(Webhook.objects.filter(pk__in=wanted["webhooks"]).values_list("pk", "name"))
     return names
 
 
@@ -89,8 +96,21 @@ def customer_waiting(ticket_id: int) -> bool:
     return role == AuthorRole.END_USER
 
 
-def facts_for(ticket: Ticket, *, now: datetime, tags: frozenset[str], customer_waiting: bool, **update) -> Facts:
-    """The ticket as plain values (no queries); `update` adds the trigger-only facts of the update."""
+def has_public_comment(ticket_id: int) -> bool:
+    return Comment.objects.filter(ticket_id=ticket_id, public=True).exists()
+
+
+def facts_for(
+    ticket: Ticket,
+    *,
+    now: datetime,
+    tags: frozenset[str],
+    customer_waiting: bool,
+    requester_locale: bool = True,
+    **update,
+) -> Facts:
+    """The ticket as plain values; `update` adds the trigger-only facts of the update. The requester's language
+    costs a query unless the requester is loaded: `requester_locale=False` leaves it out (no rule asks for it)."""
     return Facts(
         now=now,
         status=ticket.status,
@@ -108,7 +128,7 @@ def facts_for(ticket: Ticket, *, now: datetime, tags: frozenset[str], customer_w
         solved_at=ticket.solved_at,
         last_customer_message_at=ticket.last_customer_message_at,
         customer_waiting=customer_waiting,
-        requester_locale=languages.contact_language(ticket.requester),
+        requester_locale=languages.contact_language(ticket.requester) if requester_locale else "",
         custom_fields=TicketFieldValues(ticket.pk),
         **update,
     )
@@ -121,7 +141,8 @@ def tickets_with_facts(queryset: QuerySet[Ticket], *, now: datetime) -> list[tup
         queryset.annotate(
             waiting=Case(
                 When(queries.customer_waiting_q(), then=Value(True)), default=Value(False), output_field=BooleanField()
-            )
+            ),
+            public=Exists(Comment.objects.filter(ticket=OuterRef("pk"), public=True)),
         )
         .select_related("requester")
         .prefetch_related(Prefetch("tag_rows", queryset=TicketTag.objects.only("id", "ticket_id", "name")))
@@ -130,7 +151,11 @@ def tickets_with_facts(queryset: QuerySet[Ticket], *, now: datetime) -> list[tup
         (
             ticket,
             facts_for(
-                ticket, now=now, tags=frozenset(t.name for t in ticket.tag_rows.all()), customer_waiting=ticket.waiting
+                ticket,
+                now=now,
+                tags=frozenset(t.name for t in ticket.tag_rows.all()),
+                customer_waiting=ticket.waiting,
+                has_public_comment=ticket.public,
             ),
         )
         for ticket in annotated

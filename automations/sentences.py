@@ -33,6 +33,7 @@ FIELD_LABELS = {
     "hours_since_hold": gettext_lazy("hours since on-hold"),
     "hours_since_solved": gettext_lazy("hours since solved"),
     "locale_id": gettext_lazy("the requester's language"),
+    "current_via_id": gettext_lazy("the channel of the update"),
 }
 # The values of status, priority and type by their stored names (English shows the stored name itself).
 CHOICE_LABELS = {
@@ -141,6 +142,14 @@ def _value(field: str, value: Any, names: Names) -> str:
         }.get(field, pgettext("no value", "none"))
     if value == "current_user":
         return _("the current user")
+    if value == "current_groups":
+        return _("the current user's group")
+    if field in ("assignee_id", "requester_id") and value in ("assignee_id", "requester_id"):
+        return (
+            pgettext("rule value", "the requester")
+            if value == "requester_id"
+            else pgettext("rule value", "the assignee")
+        )
     if field == "group_id":
         return names.get("groups", {}).get(value) or _("group %(id)s") % {"id": value}
     if field == "assignee_id":
@@ -181,6 +190,14 @@ def condition_sentence(condition: Mapping[str, Any], names: Names) -> str:
         phrase = WINDOW_PHRASES.get(("is" if positive else "is_not", value))
         if phrase is not None:
             return str(phrase)
+    if field == "ticket_is_public":
+        public = (value == "public") == positive
+        return _("the ticket has a public comment") if public else _("the ticket has no public comment")
+    if field in ("via", "current_via_id") and op in ("includes", "not_includes"):
+        params = {"field": label, "values": ", ".join(_choice(field, v) for v in value or [])}
+        if op == "includes":
+            return _("%(field)s is one of: %(values)s") % params
+        return _("%(field)s is none of: %(values)s") % params
     if field == "customer_waiting":
         waiting = (value == "true") == positive
         return _("the customer is waiting for a reply") if waiting else _("the customer is not waiting for a reply")
@@ -229,6 +246,10 @@ def _recipient(target: str, names: Names) -> str:
         return pgettext("notification recipient", "the current user")
     if target == "group_id":
         return pgettext("notification recipient", "the ticket's group")
+    if target == "requester_and_ccs":
+        return pgettext("notification recipient", "the requester and CCs")
+    if target == "all_agents":
+        return pgettext("notification recipient", "all agents")
     if digits(str(target)):
         return names.get("users", {}).get(int(target)) or _("user %(id)s") % {"id": target}
     return str(target)
@@ -264,14 +285,28 @@ def action_sentence(action: Mapping[str, Any], names: Names) -> str:
     if field in ("comment_value", "comment_value_html"):
         text = value[1] if isinstance(value, list) and len(value) == 2 else value
         return _("add a comment %(text)s") % {"text": _quote(text)}
+    if field in ("reply_public", "reply_internal"):
+        text = value.get("body") or value.get("html_body", "") if isinstance(value, dict) else value
+        text = text[1] if isinstance(text, list) and len(text) == 2 else text
+        if field == "reply_public":
+            return _("add a public comment %(text)s") % {"text": _quote(text)}
+        return _("add an internal note %(text)s") % {"text": _quote(text)}
+    if field == "follower":
+        return _("add %(user)s as a follower") % {"user": _value("assignee_id", value, names)}
     if field == "comment_mode_is_public":
         return _("make the comment public") if value else _("make the comment an internal note")
     if field == "notification_user" and isinstance(value, list) and len(value) == 3:
         target, subject, body = value
-        what = _quote(body) if target == "requester_id" or not subject else _quote(subject)
+        to_customer = target in ("requester_id", "requester_and_ccs")
+        what = _quote(body) if to_customer or not subject else _quote(subject)
         params = {"recipient": _recipient(str(target), names), "text": what}
         if target == "requester_id":
             return _("notify %(recipient)s (on WhatsApp for WhatsApp tickets, else by e-mail): %(text)s") % params
+        if target == "requester_and_ccs":
+            return (
+                _("notify %(recipient)s (the requester on WhatsApp for WhatsApp tickets, CCs by e-mail): %(text)s")
+                % params
+            )
         return _("notify %(recipient)s by e-mail: %(text)s") % params
     if field == "notification_group" and isinstance(value, list) and len(value) == 3:
         target, subject, _body = value
@@ -279,6 +314,10 @@ def action_sentence(action: Mapping[str, Any], names: Names) -> str:
             return _("e-mail the members of the ticket's group: %(subject)s") % {"subject": _quote(subject)}
         params = {"group": _value("group_id", int(target), names), "subject": _quote(subject)}
         return _("e-mail the members of %(group)s: %(subject)s") % params
+    if field == "notification_webhook" and isinstance(value, list) and len(value) == 2:
+        ident = str(value[0])
+        name = names.get("webhooks", {}).get(int(ident)) if digits(ident) else None
+        return _("call the webhook %(webhook)s") % {"webhook": name or _("webhook %(id)s") % {"id": ident}}
     return f"{field}: {value}"
 
 

@@ -116,8 +116,15 @@ def _copy_rows(cursor, table: str, columns: tuple[str, ...], rows: Iterator[tupl
     return n
 
 
-FTS_INDEXES = ("ticket_subject_fts", "contact_fts", "comment_body_fts", "tickets_search_messages_fts")
+FTS_INDEXES = (
+    "ticket_subject_fts",
+    "contact_fts",
+    "comment_body_fts",
+    "tickets_search_messages_fts",
+    "tickets_search_messages_updated",
+)
 MESSAGE_TRIGGER = "tickets_search_messages_insert"
+TICKET_TRIGGER = "tickets_search_messages_ticket_insert"  # migration 0010: a document row per ticket
 
 
 def seed(tickets: int, progress=print) -> dict:
@@ -152,8 +159,12 @@ def seed(tickets: int, progress=print) -> dict:
             cursor.execute(f"DROP INDEX {name}")
         cursor.execute("SELECT 1 FROM pg_trigger WHERE tgname = %s", [MESSAGE_TRIGGER])
         documents = cursor.fetchone() is not None
-        if documents:  # the per-ticket message documents (migration 0007) are built once, after the COPY
+        if documents:  # the per-ticket message documents (migration 0008) are built once, after the COPY
             cursor.execute(f"ALTER TABLE tickets_comment DISABLE TRIGGER {MESSAGE_TRIGGER}")
+        cursor.execute("SELECT 1 FROM pg_trigger WHERE tgname = %s", [TICKET_TRIGGER])
+        ticket_columns = cursor.fetchone() is not None
+        if ticket_columns:
+            cursor.execute(f"ALTER TABLE tickets_ticket DISABLE TRIGGER {TICKET_TRIGGER}")
 
         def contact_rows():
             for i in range(contacts):
@@ -232,12 +243,26 @@ def seed(tickets: int, progress=print) -> dict:
         copied = time.monotonic() - t0
         progress(f"    copied in {copied:.0f} s; building the full-text indexes ...")
         cursor.execute("SET maintenance_work_mem = '256MB'")
-        if documents:
+        document = (
+            "strip(to_tsvector('german', string_agg(body, ' ')) || to_tsvector('english', string_agg(body, ' ')))"
+        )
+        if ticket_columns:  # one document per ticket: subject, requester's name and e-mail, every message
+            text = "concat_ws(' ', t.subject, c.name, c.email, m.bodies)"
             cursor.execute(
-                "INSERT INTO tickets_search_messages (ticket_id, document) SELECT ticket_id,"
-                " strip(to_tsvector('german', string_agg(body, ' ')) || to_tsvector('english', string_agg(body, ' ')))"
+                "INSERT INTO tickets_search_messages (ticket_id, document, group_id, assignee_id, status, updated_at)"
+                f" SELECT t.id, strip(to_tsvector('german', {text}) || to_tsvector('english', {text})), t.group_id,"
+                " t.assignee_id, t.status, t.updated_at FROM tickets_ticket t"
+                " LEFT JOIN tickets_contact c ON c.id = t.requester_id"
+                " LEFT JOIN (SELECT ticket_id, string_agg(body, ' ') AS bodies FROM tickets_comment GROUP BY ticket_id)"
+                " m ON m.ticket_id = t.id"
+            )
+            cursor.execute(f"ALTER TABLE tickets_ticket ENABLE TRIGGER {TICKET_TRIGGER}")
+        elif documents:
+            cursor.execute(
+                f"INSERT INTO tickets_search_messages (ticket_id, document) SELECT ticket_id, {document}"
                 " FROM tickets_comment GROUP BY ticket_id"
             )
+        if documents:
             cursor.execute(f"ALTER TABLE tickets_comment ENABLE TRIGGER {MESSAGE_TRIGGER}")
         for definition in definitions.values():
             cursor.execute(definition)

@@ -84,11 +84,12 @@ def outbound_handle(comment: Comment, plan: ReplyPlan | None = None) -> None:
             )
             return
     else:
-        with translation.override(languages.failure_language(comment)):
-            refusal = template_replies.template_refusal(
-                comment=comment, conversation=conversation, template=plan.template
-            )
-        if refusal is not None:
+        refusal = template_replies.template_refusal(comment=comment, conversation=conversation, template=plan.template)
+        if refusal is not None:  # worded again in the language of the agent it is reported to (a query, so only now)
+            with translation.override(languages.failure_language(comment)):
+                refusal = template_replies.template_refusal(
+                    comment=comment, conversation=conversation, template=plan.template
+                )
             code, title, detail = refusal
             delivery.delivery_fail(comment=comment, code=code, title=title, detail=detail)
             return

@@ -13,11 +13,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from macros import selectors, services
+from macros import selectors, services, zendesk_input
+from macros.actions.validate import validate_actions
 from macros.models import Macro, MacroAvailability
 from tickets import selectors as ticket_selectors
 from tickets.api.serializers import CommentOutputSerializer, TicketOutputSerializer
@@ -146,6 +147,17 @@ class MacroPreviewSerializer(serializers.Serializer):
 # --- Views ------------------------------------------------------------------------------------------------
 
 
+def _valid(serializer: serializers.Serializer) -> serializers.Serializer:
+    """The serializer once valid, or one 400 naming every problem: its field errors and the actions' own."""
+    if serializer.is_valid():
+        return serializer
+    actions = serializer.initial_data.get("actions")
+    errors = zendesk_input.merged_errors(
+        serializer.errors, lambda: validate_actions(actions, kind="macro") if actions is not None else None
+    )
+    raise ValidationError(errors)
+
+
 def _flag(value: str | None) -> bool | None:
     return {"true": True, "1": True, "false": False, "0": False}.get((value or "").lower())
 
@@ -207,8 +219,7 @@ class MacroViewSet(viewsets.GenericViewSet):
         responses={201: MacroOutputSerializer},
     )
     def create(self, request: Request) -> Response:
-        serializer = MacroCreateInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        serializer = _valid(MacroCreateInputSerializer(data=zendesk_input.unwrap(request.data, "macro")))
         macro = services.macro_create(actor=request.user, **serializer.to_service())
         macro = selectors.macros_visible_to(request.user).get(pk=macro.pk)
         return Response(self.get_serializer(macro).data, status=status.HTTP_201_CREATED)
@@ -221,8 +232,7 @@ class MacroViewSet(viewsets.GenericViewSet):
     )
     def partial_update(self, request: Request, pk=None) -> Response:
         macro = self.get_object()
-        serializer = MacroUpdateInputSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
+        serializer = _valid(MacroUpdateInputSerializer(data=zendesk_input.unwrap(request.data, "macro"), partial=True))
         macro = services.macro_update(macro=macro, actor=request.user, **serializer.to_service())
         macro = selectors.macros_visible_to(request.user).filter(pk=macro.pk).first() or macro
         return Response(self.get_serializer(macro).data)

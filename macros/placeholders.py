@@ -23,8 +23,15 @@ import bisect
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
+
+from django.utils.translation import gettext_lazy
 
 from macros import shorthand
+from macros.comment_placeholders import COMMENT_NAMES
+
+# Filled by loaders only when a text asks for them (`comment_placeholders.LazyValues`): they need queries.
+LOADED_NAMES = frozenset({"ticket.tags", "ticket.cc_names"})
 
 __all__ = ["KNOWN", "PLACEHOLDER_RE", "found", "render", "render_in_shorthand", "unknown", "values_for"]
 
@@ -48,8 +55,42 @@ KNOWN: frozenset[str] = frozenset(
         "current_user.name",
         "current_user.first_name",
         "current_user.email",
+        # More of Zendesk's placeholder reference
+        "ticket.account",
+        "ticket.link",
+        "ticket.ticket_type",
+        "ticket.created_at",
+        "ticket.updated_at",
+        "ticket.requester.id",
+        "ticket.requester.last_name",
+        "ticket.requester.language",
+        "ticket.assignee.id",
+        "ticket.assignee.last_name",
+        "ticket.group.id",
+        "current_user.id",
+        "current_user.last_name",
     }
+    | COMMENT_NAMES
+    | LOADED_NAMES
 )
+# Zendesk placeholders of products SupportDesk does not have, by prefix: refused naming the feature.
+UNSUPPORTED_PREFIXES = {
+    "ticket.organization": gettext_lazy("organizations"),
+    "ticket.requester.organization": gettext_lazy("organizations"),
+    "current_user.organization": gettext_lazy("organizations"),
+    "satisfaction.": gettext_lazy("satisfaction ratings"),
+    "ticket.satisfaction": gettext_lazy("satisfaction ratings"),
+    "ticket.brand": gettext_lazy("brands"),
+    "ticket.ticket_form": gettext_lazy("ticket forms"),
+    "ticket.in_business_hours": gettext_lazy("business hours"),
+    "ticket.due_date": gettext_lazy("due dates"),
+}
+
+
+def unsupported_feature(name: str) -> str | None:
+    """The feature a Zendesk placeholder belongs to when SupportDesk does not have it (e.g. "organizations")."""
+    return next((str(feature) for prefix, feature in UNSUPPORTED_PREFIXES.items() if name.startswith(prefix)), None)
+
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*"
 # A placeholder that can be filled: a dotted name between double braces, whitespace allowed inside the braces.
@@ -230,6 +271,19 @@ def _attr(obj: Any, name: str) -> str:
     return "" if obj is None else _as_text(getattr(obj, name, None))
 
 
+def _last_name(person: Any) -> str:
+    if person is None:
+        return ""
+    if last := _as_text(getattr(person, "last_name", None)).strip():
+        return last
+    words = _name(person).split()
+    return " ".join(words[1:])
+
+
+def people_names(people: Any) -> str:
+    return ", ".join(_name(person) for person in people)
+
+
 def values_for(*, ticket: Any, current_user: Any = None, site_url: str = "") -> dict[str, str]:
     """The value of every name in `KNOWN` for this ticket and acting user; missing parts give "".
 
@@ -260,4 +314,17 @@ def values_for(*, ticket: Any, current_user: Any = None, site_url: str = "") -> 
         "current_user.name": _name(current_user),
         "current_user.first_name": _first_name(current_user),
         "current_user.email": _attr(current_user, "email"),
+        "ticket.account": urlsplit(site_url).hostname or "",
+        "ticket.link": f"{site_url.rstrip('/')}/tickets/{pk}/" if pk is not None else "",
+        "ticket.ticket_type": _display(ticket, "type"),
+        "ticket.created_at": _as_text(getattr(ticket, "created_at", None)),
+        "ticket.updated_at": _as_text(getattr(ticket, "updated_at", None)),
+        "ticket.requester.id": _attr(requester, "pk"),
+        "ticket.requester.last_name": _last_name(requester),
+        "ticket.requester.language": _attr(requester, "locale"),
+        "ticket.assignee.id": _attr(assignee, "pk"),
+        "ticket.assignee.last_name": _last_name(assignee),
+        "ticket.group.id": _attr(group, "pk"),
+        "current_user.id": _attr(current_user, "pk"),
+        "current_user.last_name": _last_name(current_user),
     }

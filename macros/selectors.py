@@ -10,7 +10,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from macros.models import Macro, MacroAvailability
 from tickets import hooks
-from tickets.models import Group, Ticket, TicketTag
+from tickets.models import Comment, Group, Ticket, TicketTag
 from tickets.permissions import is_admin, is_agent
 
 ORDERINGS = {
@@ -101,3 +101,28 @@ def ticket_for_output(*, ticket_id: int) -> Ticket:
         .prefetch_related(Prefetch("tag_rows", queryset=TicketTag.objects.order_by("name")))
         .get(pk=ticket_id)
     )
+
+
+# --- Placeholder values that need queries ---------------------------------------------------------------------
+
+
+def placeholder_comments(ticket: Ticket) -> list[Comment]:
+    """A ticket's comments, oldest first, with their authors (for the comment placeholders)."""
+    if ticket.pk is None:
+        return []
+    return list(
+        Comment.objects.filter(ticket_id=ticket.pk)
+        .select_related("author_user", "author_contact")
+        .order_by("created_at", "id")
+    )
+
+
+def placeholder_extras(ticket: Ticket, *, names) -> dict[str, str]:
+    """``{{ticket.tags}}`` and ``{{ticket.cc_names}}`` (`names` joins people's names)."""
+    if ticket.pk is None:
+        return {"ticket.tags": "", "ticket.cc_names": ""}
+    tags = TicketTag.objects.filter(ticket_id=ticket.pk).order_by("name").values_list("name", flat=True)
+    return {
+        "ticket.tags": " ".join(tags),
+        "ticket.cc_names": names(ticket.email_ccs.order_by("name", "pk")),
+    }

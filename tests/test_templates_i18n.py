@@ -88,7 +88,7 @@ def test_the_404_page_is_ours_and_in_the_agents_language(agent_client):
     html = response.content.decode()
     assert response.status_code == 404
     assert "This page does not exist" in html
-    assert 'class="topbar"' in html and '<html lang="en">' in html
+    assert 'class="topbar"' in html and '<html lang="en" ' in html
 
 
 def test_the_500_page_renders_without_a_request():

@@ -18,6 +18,8 @@ FIELD_LABELS = {
     "group_id": gettext_lazy("group"),
     "assignee_id": gettext_lazy("assignee"),
     "requester_id": gettext_lazy("requester"),
+    "email_cc_ids": gettext_lazy("CCs"),
+    "follower_ids": gettext_lazy("followers"),
 }
 # Stored values -> the labels the pages show ("hold" -> "On-hold").
 VALUE_LABELS = {
@@ -66,8 +68,10 @@ def _value(field: str, value: Any, names: dict) -> str:
         return names.get("users", {}).get(value) or _("agent #%(id)s") % {"id": value}
     if field == "group_id":
         return names.get("groups", {}).get(value) or _("group #%(id)s") % {"id": value}
+    if field == "follower_ids" and isinstance(value, list | tuple):
+        return ", ".join(_value("assignee_id", v, names) for v in value)
     if isinstance(value, list | tuple):
-        return " ".join(str(v) for v in value)
+        return " ".join(f"#{v}" if field == "email_cc_ids" else str(v) for v in value)
     return str(VALUE_LABELS.get(field, {}).get(value, value))
 
 

@@ -4,9 +4,12 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
 from tickets import custom_field_forms, custom_fields, selectors
+from tickets.collaborators import MAX_CCS
 from tickets.errors import DomainError
 from tickets.models import Group, Ticket, TicketPriority, TicketStatus, TicketType, Via
 from tickets.services import NewComment
@@ -24,7 +27,7 @@ DOMAIN_FIELD_TO_FORM_FIELD = {
 }
 
 # Agents move a ticket between these; "new" is only ever the current state and "closed" is set by automations.
-PROPERTY_FIELDS = ("status", "priority", "type", "group", "assignee", "tags")
+PROPERTY_FIELDS = ("status", "priority", "type", "group", "assignee", "tags", "ccs", "followers")
 AGENT_STATUSES = (TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.HOLD, TicketStatus.SOLVED)
 MAX_ID = 2**63 - 1  # a bigint primary key: anything above would fail in the database, not in the form
 
@@ -105,6 +108,10 @@ class TicketUpdateForm(forms.Form):
         label=_("Assignee"), queryset=get_user_model().objects.none(), required=False, empty_label="-"
     )
     tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Separated by spaces."))
+    ccs = forms.CharField(
+        label=_("CCs"), required=False, help_text=_("E-mail addresses, separated by spaces or commas.")
+    )
+    followers = forms.TypedMultipleChoiceField(label=_("Followers"), coerce=int, required=False)
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 5}), required=False)
     mode = forms.ChoiceField(
         label=_("Reply type"),
@@ -129,6 +136,8 @@ class TicketUpdateForm(forms.Form):
             "group": ticket.group,
             "assignee": ticket.assignee,
             "tags": " ".join(tag.name for tag in ticket.tag_rows.all()),
+            "ccs": " ".join(contact.email for contact in ticket.email_ccs.all() if contact.email),
+            "followers": [user.pk for user in ticket.followers.all()],
             "mode": "public",
         }
         super().__init__(data, files, initial=initial, **kwargs)
@@ -148,6 +157,9 @@ class TicketUpdateForm(forms.Form):
         self.fields["group"].choices = _blank("-", [(g.pk, g.name) for g in groups])
         self.fields["assignee"].queryset = agent_qs
         self.fields["assignee"].choices = _blank("-", [(u.pk, user_label(u)) for u in agents])
+        self.fields["followers"].choices = [(u.pk, user_label(u)) for u in agents if u.is_active]
+        self.fields["followers"].agents = agents
+        self.fields["followers"].widget.attrs["size"] = 3
         for name in PROPERTY_FIELDS:
             self.fields[name].widget.attrs.setdefault("class", "input")
         # Admin-defined ticket fields, after the built-in ones (Zendesk's order).
@@ -157,6 +169,17 @@ class TicketUpdateForm(forms.Form):
             self, self.ticket_fields, self.ticket_field_values
         )
         self.ticket_field_changes: dict[int, Any] = {}
+
+    def clean_ccs(self) -> list[str]:
+        addresses = list(dict.fromkeys(self.cleaned_data["ccs"].replace(",", " ").lower().split()))
+        for address in addresses:
+            try:
+                validate_email(address)
+            except ValidationError:
+                raise ValidationError(_("%(address)s is not an e-mail address.") % {"address": address}) from None
+        if len(addresses) > MAX_CCS:
+            raise ValidationError(_("At most %(max)s CCs on a ticket.") % {"max": MAX_CCS})
+        return addresses
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -194,6 +217,10 @@ class TicketUpdateForm(forms.Form):
         tags = data["tags"].lower().split()
         if sorted(set(tags)) != sorted(tag.name for tag in ticket.tag_rows.all()):
             changes["tags"] = tags
+        if data["ccs"] != self.initial["ccs"].lower().split():
+            changes["email_cc_addresses"] = data["ccs"]
+        if sorted(data["followers"]) != sorted(self.initial["followers"]):
+            changes["followers"] = [u for u in self.fields["followers"].agents if u.pk in set(data["followers"])]
         if self.ticket_field_changes:
             changes["custom_fields"] = self.ticket_field_changes
         return changes

@@ -176,6 +176,11 @@ class Ticket(models.Model):
         related_name="follow_ups",
         verbose_name=_("follow up of"),
     )
+    # Zendesk's CCs (contacts who get the requester's notifications by e-mail) and followers (agents kept informed).
+    email_ccs = models.ManyToManyField(Contact, blank=True, related_name="cc_tickets", verbose_name=_("CCs"))
+    followers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="followed_tickets", verbose_name=_("followers")
+    )
     # The end user's own send time of their latest message on this ticket (for WhatsApp: the message `timestamp`).
     last_customer_message_at = models.DateTimeField(_("last customer message at"), null=True, blank=True)
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)

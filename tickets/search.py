@@ -1,19 +1,21 @@
 """Full-text search over tickets: subject, requester (name, phone, e-mail) and every message body.
 
-PostgreSQL answers from GIN indexes. Subjects and requesters are indexed by expression (migration 0005), so their
-writes cost only the index maintenance PostgreSQL does anyway. A ticket's messages are searched as one document
-(`tickets_search_messages`, migration 0007), kept in step by database triggers whichever code writes a message: a
-common word matched 118,000 of 500,000 messages, and visiting them one by one cost more than the whole search may.
-So the words of a query may be spread over a ticket's messages, as in the SQLite fallback. Each text is indexed
-under German *and* English stemming ("Rechnungen" finds "Rechnung", "invoices" finds "invoice").
+PostgreSQL answers from one table, `tickets_search_messages` (migrations 0008, 0010): a row per ticket whose
+document holds the lexemes of the subject, the requester's name and e-mail and every message, under German *and*
+English stemming ("Rechnungen" finds "Rechnung", "invoices" finds "invoice"), GIN-indexed, with copies of the
+ticket's group, assignee, status and update time. Database triggers keep it in step whichever code writes a ticket,
+a requester or a message. So the words of a query may be spread over a ticket's subject and messages, as in the
+SQLite fallback, and a search never looks a ticket up to learn whether the user may see it: an agent's visibility and
+the list's view are conditions on the copied columns (`_list_conditions`), the recency order too. Phone fragments
+are matched by digits against trigram indexes of the requesters (migration 0009).
 
 A search answers at most MAX_RESULTS tickets, the most recently updated matches, and ranks only those (subject,
 requester, whether a message matched). How they are found depends on how common the words are (`newest_matches`):
-a frequent word is checked ticket by ticket along the recency index until MAX_RESULTS matched, a rare one is
-collected from the GIN indexes. docs/BENCHMARKS.md (full-text search at 100,000 tickets) has the figures.
+for a frequent word the documents are read newest first until MAX_RESULTS matched, a rare one is collected from the
+GIN index. docs/BENCHMARKS.md (full-text search at 100,000 tickets) has the figures.
 
 The expressions below must stay identical to the ones in the migrations, or PostgreSQL stops using the indexes
-(tests/tickets/test_search.py checks the plan).
+(tests/tickets/test_search.py and test_search_plans.py check the plans).
 
 SQLite, the embedded default, has no such index: it falls back to case-insensitive substring matches.
 """
@@ -25,7 +27,6 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
-    BooleanField,
     Case,
     Exists,
     F,
@@ -38,8 +39,11 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import Expression, RawSQL
+from django.db.models.expressions import Col, RawSQL, ResolvedOuterRef
 from django.db.models.functions import Coalesce, Replace
+from django.db.models.lookups import Lookup
+from django.db.models.sql import Query
+from django.db.models.sql.where import AND, WhereNode
 
 from tickets.models import Comment, Contact, Ticket
 
@@ -54,12 +58,14 @@ MESSAGE_MATCH = 0.1
 # A search answers at most this many tickets, the most recently updated matches, ranked (Zendesk's search stops at
 # 1,000 too). One more than the list's count cap, so a longer result still reads "1,000+".
 MAX_RESULTS = 1001
+# One row per ticket: the lexemes of its messages and copies of the ticket columns below (migrations 0008, 0010).
 MESSAGE_DOCUMENTS = "tickets_search_messages"
-# Walk the tickets by recency (checking each) when the planner expects MAX_RESULTS matches within this many tickets
-# along the index; else collect the matches from the GIN indexes. A walk costs ~5 us per ticket it passes, collecting
-# ~10 us per match; the planner overestimates what an agent sees (by ~2.5 x at 100k), hence the margin. Measured at
-# 100k tickets: docs/BENCHMARKS.md (full-text search).
-WALK_MAX_ROWS = 10_000
+COPIED_COLUMNS = frozenset({"group_id", "assignee_id", "status", "updated_at"})
+# Read the documents newest first (checking each, ~2 us) when the planner expects MAX_RESULTS matches of the list
+# within this many; else collect the matches from the GIN index (~5 us per matching document). The planner expects
+# 2.5-5 x too many matches for an agent who sees a fifth of the tickets (it cannot know which groups those are),
+# hence the margin. Measured at 100k tickets: docs/BENCHMARKS.md (full-text search).
+WALK_MAX_ROWS = 8_000
 
 
 def vector(*fields: str) -> SearchVector:
@@ -107,11 +113,17 @@ def _requester_ids(q: str, search_query) -> QuerySet[Contact]:
     else:
         by_words = Contact.objects.filter(Q(name__icontains=q) | Q(email__icontains=q))
     by_words = by_words.order_by().values("pk")
-    if not (digits := _digits(q)):
+    if (by_phone := _phone_contacts(q)) is None:
         return by_words
-    # On PostgreSQL trigram indexes answer these substrings (migration 0009); SQLite scans the contacts.
-    by_phone = _contacts().filter(Q(phone_digits__contains=digits) | Q(wa_id__contains=digits)).order_by().values("pk")
     return by_words.union(by_phone)
+
+
+def _phone_contacts(q: str) -> QuerySet[Contact] | None:
+    """For a phone-like query, the contacts whose phone number or WhatsApp id contains its digits. On PostgreSQL
+    trigram indexes answer these substrings (migration 0009); SQLite scans the contacts."""
+    if not (digits := _digits(q)):
+        return None
+    return _contacts().filter(Q(phone_digits__contains=digits) | Q(wa_id__contains=digits)).order_by().values("pk")
 
 
 def _phone_digits():
@@ -137,114 +149,147 @@ def _compiled(expression, connection_) -> tuple[str, list]:
     return sql, list(params)
 
 
-def _with_message_match(ticket_ids: list[int], sq: SearchQuery) -> list[int]:
-    """Which of `ticket_ids` matched in their messages: one primary-key probe each into the message documents."""
-    sql, params = _compiled(sq, connection)
+def _copied_columns_only(node, alias: str) -> bool:
+    """Whether a condition of the list reads nothing but the ticket columns the documents hold a copy of: plain
+    values, or a subquery of its own (an agent's groups), compared with those columns. Anything else stays with the
+    list (answered by the tickets themselves)."""
+    if isinstance(node, WhereNode):
+        return bool(node.children) and all(_copied_columns_only(child, alias) for child in node.children)
+    if not isinstance(node, Lookup):
+        return False
+    lhs, rhs = node.lhs, node.rhs
+    if not (isinstance(lhs, Col) and lhs.alias == alias and lhs.target.column in COPIED_COLUMNS):
+        return False
+    if isinstance(rhs, Query):
+        return _self_contained(rhs)
+    if hasattr(rhs, "resolve_expression"):
+        return False
+    values = rhs if isinstance(rhs, list | tuple | set) else [rhs]
+    return not any(hasattr(value, "resolve_expression") for value in values)
+
+
+def _table_alias(queryset: QuerySet[Ticket]) -> str:
+    """The alias of the ticket table in `queryset`'s SQL (its name, until a filter has set up the query)."""
+    return queryset.query.base_table or Ticket._meta.db_table
+
+
+def _self_contained(subquery: Query) -> bool:
+    """Whether `subquery` reads only its own tables (no reference to the list's row, no nested subquery)."""
+    own = set(subquery.alias_map)
+    pending = [subquery.where]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, Query | OuterRef | ResolvedOuterRef) or (isinstance(node, Col) and node.alias not in own):
+            return False
+        if isinstance(node, WhereNode):
+            pending.extend(node.children)
+        elif hasattr(node, "get_source_expressions"):
+            pending.extend(expression for expression in node.get_source_expressions() if expression is not None)
+    return True
+
+
+def _list_conditions(queryset: QuerySet[Ticket]) -> tuple[list[tuple[str, list]], bool]:
+    """The conditions of `queryset` that the documents answer from their copies of the ticket's columns, as SQL on
+    the ticket's table alias, and whether they are all of its conditions (then the list itself need not be asked).
+    Each is implied by the list, so adding them to the documents' query never changes what is found."""
+    query_ = queryset.query
+    alias = _table_alias(queryset)
+    where = query_.where
+    children = where.children if where.connector == AND and not where.negated else [where]
+    compiler = query_.get_compiler(connection=connection)
+    conditions, complete = [], True
+    for child in children:
+        if _copied_columns_only(child, alias):
+            sql, params = compiler.compile(child)
+            conditions.append((sql, list(params)))
+        else:
+            complete = False
+    joined = any(count for name, count in query_.alias_refcount.items() if name != alias)
+    return conditions, complete and not joined and not query_.distinct
+
+
+def newest_matches_sql(queryset: QuerySet[Ticket], q: str) -> tuple[str, list]:
+    """PostgreSQL: the SQL of the ids of the MAX_RESULTS most recently updated tickets of `queryset` matching `q`,
+    newest first (raises EmptyResultSet for a list empty by construction).
+
+    One query on the documents, one row per ticket (migration 0010): a match in the document (subject, requester's
+    name and e-mail, every message; GIN index), in the requester's phone (trigram indexes, an array of ticket ids),
+    or the ticket's id; the list's conditions on the ticket columns the documents copy (group, assignee, status: an
+    agent's visibility, the view); the newest MAX_RESULTS by the copied update time. Two plans, one answer, chosen
+    from the planner's estimates (`_walks`): read the documents newest first along the recency index until
+    MAX_RESULTS matched (a word in a third of the tickets: ~4,000 documents for an admin), or collect the matches from
+    the GIN index and sort them (a rarer word: reading newest first would pass every document looking for it). Either
+    way no ticket is read. A condition the documents cannot answer (a tag, a priority) is checked on the list itself,
+    for the candidates only."""
+    sq_sql, sq_params = _compiled(query(q), connection)
+    params = list(sq_params)
+    # The documents take the list's own table alias, so the list's conditions read their copied columns.
+    alias = connection.ops.quote_name(_table_alias(queryset))
+    match = [f"{alias}.document @@ ({sq_sql})"]
+    if (by_phone := _phone_contacts(q)) is not None:
+        tickets_sql, tickets_params = (
+            Ticket.objects.filter(requester_id__in=_array(by_phone)).values("pk").query.sql_with_params()
+        )
+        match.append(f"{alias}.ticket_id = ANY(ARRAY({tickets_sql}))")
+        params.extend(tickets_params)
+    if (ticket_id := _ticket_id(q)) is not None:
+        match.append(f"{alias}.ticket_id = %s")
+        params.append(ticket_id)
+    where = ["(" + " OR ".join(match) + ")"]
+    conditions, complete = _list_conditions(queryset)
+    for sql, condition_params in conditions:
+        where.append(f"({sql})")
+        params.extend(condition_params)
+    if not complete:
+        listed_sql, listed_params = queryset.order_by().values("pk").query.sql_with_params()
+        where.append(f"{alias}.ticket_id IN ({listed_sql})")
+        params.extend(listed_params)
+    where_sql = " AND ".join(where)
+    if _walks(alias, where_sql, params):
+        sql = (
+            f"SELECT {alias}.ticket_id FROM {MESSAGE_DOCUMENTS} AS {alias} WHERE {where_sql}"  # noqa: S608 - constants and compiled SQL
+            f" ORDER BY {alias}.updated_at DESC, {alias}.ticket_id DESC LIMIT {MAX_RESULTS:d}"
+        )
+        return sql, params
+    return _collected(alias, where_sql), params
+
+
+def _walks(alias: str, where_sql: str, params: list) -> bool:
+    """Whether the MAX_RESULTS newest matches are expected within WALK_MAX_ROWS documents along the recency index:
+    documents / expected matches of the list x MAX_RESULTS, matches taken as spread evenly over time. The planner's
+    estimates (one EXPLAIN, no execution, ~1 ms)."""
+    documents = f"SELECT ticket_id FROM {MESSAGE_DOCUMENTS}"  # noqa: S608 - a constant
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT ticket_id FROM {MESSAGE_DOCUMENTS} WHERE ticket_id = ANY(%s) AND document @@ ({sql})",  # noqa: S608 - a constant and compiled SQL
-            [ticket_ids, *params],
+            f"EXPLAIN (FORMAT JSON) ({documents} AS {alias} WHERE {where_sql}) UNION ALL ({documents})", params
         )
-        return [row[0] for row in cursor.fetchall()]
-
-
-class _MatchesInMessages(Expression):
-    """Whether the ticket's message document matches: one primary-key probe, evaluated per ticket only when the
-    subject and requester did not match already. A scalar subquery, so PostgreSQL cannot turn it into a hash of
-    every matching document (which is what EXISTS became: the cost of collecting all matches, per walk)."""
-
-    output_field = BooleanField()
-    conditional = True
-
-    def __init__(self, ticket_id, search_query):
-        super().__init__()
-        self.ticket_id, self.search_query = ticket_id, search_query
-
-    def get_source_expressions(self):
-        return [self.ticket_id, self.search_query]
-
-    def set_source_expressions(self, exprs):
-        self.ticket_id, self.search_query = exprs
-
-    def as_sql(self, compiler, connection_):
-        id_sql, id_params = compiler.compile(self.ticket_id)
-        query_sql, query_params = compiler.compile(self.search_query)
-        sql = f"(SELECT s.document @@ ({query_sql}) FROM {MESSAGE_DOCUMENTS} s WHERE s.ticket_id = {id_sql})"  # noqa: S608 - a constant and compiled SQL
-        return sql, [*query_params, *id_params]
-
-
-def _estimated_rows(queryset: QuerySet[Ticket], sq: SearchQuery) -> tuple[float, float, float, float]:
-    """The planner's row estimates (no execution, one EXPLAIN): documents matching `sq`, all documents, the tickets
-    of `queryset`, all tickets."""
-    documents_sql, documents_params = _message_documents(sq)
-    try:
-        base_sql, base_params = queryset.order_by().values("pk").query.sql_with_params()
-    except EmptyResultSet:  # a list that is empty by construction (queryset.none()): nothing to walk
-        return 0.0, 1.0, 0.0, 1.0
-    parts = (
-        documents_sql,
-        f"SELECT ticket_id FROM {MESSAGE_DOCUMENTS}",  # noqa: S608 - a constant
-        f"SELECT * FROM ({base_sql}) AS base",  # noqa: S608 - SQL from the ORM
-        f"SELECT id FROM {Ticket._meta.db_table}",  # noqa: S608 - a constant
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (FORMAT JSON) " + " UNION ALL ".join(f"({part})" for part in parts),
-                       [*documents_params, *base_params])  # fmt: skip
         plan = cursor.fetchone()[0]
     plan = json.loads(plan) if isinstance(plan, str) else plan
-    children = plan[0]["Plan"]["Plans"]
-    return tuple(float(child["Plan Rows"]) for child in children)
+    matching, documents_ = (float(child["Plan Rows"]) for child in plan[0]["Plan"]["Plans"])
+    return MAX_RESULTS * documents_ / max(matching, 1.0) <= WALK_MAX_ROWS
 
 
-def walks(queryset: QuerySet[Ticket], sq: SearchQuery) -> bool:
-    """Whether the MAX_RESULTS newest matches are expected within WALK_MAX_ROWS tickets along the recency index:
-    (tickets / matching tickets of the list) x MAX_RESULTS, matches taken as spread evenly over time."""
-    matching_documents, documents, listed, tickets = _estimated_rows(queryset, sq)
-    matching_listed = listed * matching_documents / max(documents, 1.0)
-    return MAX_RESULTS * tickets / max(matching_listed, 1.0) <= WALK_MAX_ROWS
+def _collected(alias: str, where_sql: str) -> str:
+    """The matches collected from the indexes, newest first: sorted by an expression, so that PostgreSQL does not walk
+    the recency index unbounded instead."""
+    return (
+        f"SELECT {alias}.ticket_id FROM {MESSAGE_DOCUMENTS} AS {alias} WHERE {where_sql}"  # noqa: S608 - constants and compiled SQL
+        f" ORDER BY {alias}.updated_at + interval '0 s' DESC, {alias}.ticket_id DESC LIMIT {MAX_RESULTS:d}"
+    )
 
 
-def newest_matches(queryset: QuerySet[Ticket], q: str) -> QuerySet:
+def newest_matches(queryset: QuerySet[Ticket], q: str) -> list[int]:
     """PostgreSQL: the ids of the MAX_RESULTS most recently updated tickets of `queryset` matching `q`, newest first.
 
     Only these are ranked: ranking parses each ticket's subject and requester again (~20 us a ticket), and a common
-    word matches half of 100k tickets. Two plans, one answer:
-    - a frequent word: walk the (updated_at, id) index, newest first, and check each ticket (subject and requester
-      against the hashed matches of their indexes, the messages by one probe of the ticket's document) until
-      MAX_RESULTS matched; "Bestellung" in half the tickets visits ~2,000 tickets instead of collecting 50,000.
-    - a rare word: collect the matches from the GIN indexes and sort them by an expression, not along the index:
-      walking it for a rare word visits all 100,000 tickets looking for matches.
-    The planner's own estimates decide (`walks`)."""
-    sq = query(q)
-    by_subject = (
-        Ticket.objects.annotate(search_vector=vector(*TICKET_FIELDS)).filter(search_vector=sq).order_by().values("pk")
-    )
-    requesters = _requester_ids(q, sq)
-    ticket_id = _ticket_id(q)
-    if walks(queryset, sq):
-        match = Q(pk__in=by_subject) | Q(requester__in=requesters) | Q(_MatchesInMessages(F("pk"), sq))
-        if ticket_id is not None:
-            match |= Q(pk=ticket_id)
-        return queryset.filter(match).order_by("-updated_at", "-id").values_list("pk", flat=True)[:MAX_RESULTS]
-    # One set of ids, in an array (planned on its own, estimated small: this path is for few matches), so PostgreSQL
-    # looks the tickets up by primary key; an OR of id sets, or a union estimated at hundreds of rows, scanned every
-    # ticket. The requesters' tickets come from an array for the same reason (the contacts' estimate was 400 for 1).
-    by_requester = Ticket.objects.filter(requester_id__in=_array(requesters)).order_by().values("pk")
-    parts = [by_subject.query.sql_with_params(), by_requester.query.sql_with_params(), _message_documents(sq)]
-    if ticket_id is not None:
-        parts.append(("SELECT %s", [ticket_id]))
-    union = " UNION ".join(f"({sql})" for sql, _ in parts)
-    ids = RawSQL(  # noqa: S611 - SQL and parameters from the ORM
-        f"SELECT unnest(ARRAY({union}))", [param for _, params in parts for param in params]
-    )
-    recency = Coalesce("updated_at", "created_at")
-    return queryset.filter(pk__in=ids).order_by(recency.desc(), "-id").values_list("pk", flat=True)[:MAX_RESULTS]
-
-
-def _message_documents(sq: SearchQuery) -> tuple[str, list]:
-    """The tickets whose message document matches `sq`, from the GIN index: SQL and parameters."""
-    sql, params = _compiled(sq, connection)
-    return f"SELECT ticket_id FROM {MESSAGE_DOCUMENTS} WHERE document @@ ({sql})", params  # noqa: S608 - compiled
+    word matches half of 100k tickets."""
+    try:
+        sql, params = newest_matches_sql(queryset, q)
+    except EmptyResultSet:  # a list that is empty by construction (queryset.none())
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _array(ids: QuerySet) -> RawSQL:
@@ -255,12 +300,11 @@ def _array(ids: QuerySet) -> RawSQL:
 
 def _postgres_search(queryset: QuerySet[Ticket], q: str) -> QuerySet[Ticket]:
     # The ids are read once, here, so the list's count and its page do not search again (each did, at full cost).
-    ticket_ids = list(newest_matches(queryset, q))
+    ticket_ids = newest_matches(queryset, q)
     if not ticket_ids:
         return queryset.none().annotate(search_rank=Value(0.0, output_field=FloatField()))
     sq = query(q)
     requesters = _requester_ids(q, sq)
-    in_messages = _with_message_match(ticket_ids, sq)
     requester = (
         Contact.objects.filter(pk=OuterRef("requester_id"))
         .annotate(search_vector=vector(*CONTACT_FIELDS))
@@ -268,9 +312,12 @@ def _postgres_search(queryset: QuerySet[Ticket], q: str) -> QuerySet[Ticket]:
         .order_by()
         .values("rank")[:1]
     )
-    # The subject weighs most, then the requester; a match in the messages adds a fixed MESSAGE_MATCH (the message
-    # documents hold no positions to rank from). The requester is ranked only when it matched (else its rank is 0).
-    return queryset.filter(pk__in=ticket_ids).annotate(
+    # The subject weighs most, then the requester; a ticket found by neither (nor by its id) was found by its
+    # messages, which add a fixed MESSAGE_MATCH (the documents hold no positions to rank from). The requester is ranked
+    # only when it matched (else its rank is 0).
+    by_head = Q(subject_vector=sq) | Q(requester__in=requesters) | Q(pk=_ticket_id(q) or 0)
+    listed = queryset.filter(pk__in=ticket_ids).alias(subject_vector=vector(*TICKET_FIELDS))
+    return listed.annotate(
         search_rank=(
             2.0 * SearchRank(vector(*TICKET_FIELDS), sq)
             + Case(
@@ -280,7 +327,7 @@ def _postgres_search(queryset: QuerySet[Ticket], q: str) -> QuerySet[Ticket]:
                 default=Value(0.0),
                 output_field=FloatField(),
             )
-            + Case(When(pk__in=in_messages, then=Value(MESSAGE_MATCH)), default=Value(0.0), output_field=FloatField())
+            + Case(When(by_head, then=Value(0.0)), default=Value(MESSAGE_MATCH), output_field=FloatField())
             + Case(When(pk=_ticket_id(q) or 0, then=Value(10.0)), default=Value(0.0), output_field=FloatField())
         )
     )

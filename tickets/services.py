@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tickets import custom_fields, events, realtime, redaction
+from tickets import collaborators, custom_fields, events, realtime, redaction
 from tickets.errors import DomainError
 from tickets.hooks import TicketChange, notify_change, outbound_handler_for, prepare_reply
 from tickets.models import (
@@ -196,7 +196,14 @@ def _change_status(*, ticket: Ticket, actor, status: str) -> dict[str, tuple[Any
 
 def _apply_changes(*, ticket: Ticket, actor, changes: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
     applied: dict[str, tuple[Any, Any]] = {}
-    unknown = set(changes) - {*ASSIGNABLE_FIELDS, "tags", "add_tags", "remove_tags", "custom_fields"}
+    unknown = set(changes) - {
+        *ASSIGNABLE_FIELDS,
+        "tags",
+        "add_tags",
+        "remove_tags",
+        "custom_fields",
+        *collaborators.CHANGE_KEYS,
+    }
     if unknown:
         raise DomainError(_("Unknown field(s): %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
     if "status" in changes:
@@ -242,6 +249,7 @@ def _apply_changes(*, ticket: Ticket, actor, changes: dict[str, Any]) -> dict[st
         if old_tags != new_tags:
             applied["tags"] = (old_tags, new_tags)
             events.field_changed(ticket=ticket, field="tags", old=old_tags, new=new_tags, actor=actor)
+    applied.update(collaborators.collaborators_apply(ticket=ticket, actor=actor, changes=changes))
     _check_required_to_solve(ticket=ticket, actor=actor, applied=applied)
     return applied
 

@@ -23,7 +23,6 @@ from automations.conditions.model import (
     STATUS_ORDER,
     TRIGGER,
     TYPES,
-    VIA_IDS,
     VIA_NAMES,
     VIAS,
     Condition,
@@ -35,6 +34,7 @@ from automations.conditions.model import (
     digits,
 )
 from automations.conditions.time_fields import TIME_SPECS
+from automations.conditions.zendesk_fields import ZENDESK_SPECS
 from channels_whatsapp.window import window_at
 from tickets.tags import TAG_RULE, split_tags
 
@@ -67,8 +67,6 @@ UNSUPPORTED = {
     "ticket_form_id": gettext_lazy("there are no ticket forms"),
     "satisfaction_score": gettext_lazy("there are no satisfaction ratings"),
     "recipient": gettext_lazy("there is no e-mail intake"),
-    "current_via_id": gettext_lazy("use role (who made the update) or via"),
-    "ticket_is_public": gettext_lazy("every ticket is public"),
     "description_includes_word": gettext_lazy("use comment_includes_word"),
     "reopens": gettext_lazy("reopen counts are not kept"),
     "replies": gettext_lazy("reply counts are not kept"),
@@ -188,20 +186,6 @@ def _choice_parser(name: str, choices: Sequence[str], *, blank: bool) -> Parser:
         return text
 
     return parse
-
-
-def via_id_parser(operator: str, value: Any, kind: Kind) -> str:
-    if isinstance(value, bool):
-        raise ConditionError(_("%(value)s is not a via id.") % {"value": repr(value)})
-    if isinstance(value, str) and digits(value.strip()):
-        value = int(value.strip())
-    if not isinstance(value, int) or value not in VIA_IDS:
-        known = ", ".join(f"{number} ({name})" for number, name in VIA_IDS.items())
-        raise ConditionError(
-            _("via_id %(value)s is not a channel SupportDesk has (%(known)s); or use via by name.")
-            % {"value": repr(value), "known": known}
-        )
-    return VIA_IDS[value]
 
 
 _register(
@@ -521,5 +505,5 @@ _register(
 )
 
 
-for _spec in (*TIME_SPECS, LOCALE_SPEC):
+for _spec in (*TIME_SPECS, LOCALE_SPEC, *ZENDESK_SPECS):  # the Zendesk ones replace via, assignee_id, requester_id
     _register(_spec)

@@ -124,6 +124,9 @@ class Facts:
     comment_body: str = ""
     current_user_id: int | None = None
     current_user_role: str | None = None  # end_user, agent, admin; None for the product itself
+    current_contact_id: int | None = None  # the contact who made the update (an end user's message)
+    current_via: str | None = None  # the channel of the update (Zendesk's current_via_id)
+    has_public_comment: bool = True  # Zendesk's ticket_is_public: the ticket has a public comment
     # Admin-defined ticket fields: {field id: value in its JSON form}; may load on first read (`tickets.custom_fields`)
     custom_fields: Mapping[int, Any] = field(default_factory=dict)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from automations.conditions.fields import FIELD_ALIASES, FIELDS, UNSUPPORTED, field_spec, via_id_parser
+from automations.conditions.fields import FIELD_ALIASES, FIELDS, UNSUPPORTED, field_spec
 from automations.conditions.model import (
     ID_FIELDS,
     MAX_CONDITIONS,
@@ -86,9 +86,7 @@ def parse_condition(item: Any, *, kind: Kind, group: str = "all") -> Condition:
         raise ConditionError(
             _("time condition '%(field)s' must be under all (as in Zendesk), not any.") % {"field": raw_name}
         )
-    if raw_name == "via_id":
-        value = via_id_parser(operator, item.get("value"), kind)
-    elif operator in ("changed", "not_changed"):
+    if operator in ("changed", "not_changed"):
         value = None
     else:
         if "value" not in item:

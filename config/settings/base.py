@@ -221,6 +221,7 @@ SPECTACULAR_SETTINGS = {
         "DeliveryStatusEnum": "tickets.models.DeliveryStatus",
         "CustomFieldTypeEnum": "tickets.custom_field_models.CustomFieldType",
         "TicketTypeEnum": "tickets.models.TicketType",
+        "WebhookStatusEnum": "automations.webhooks.models.WebhookStatus",
     },
 }
 
@@ -236,6 +237,16 @@ WHATSAPP_OPT_IN_KEYWORDS = env.list("WHATSAPP_OPT_IN_KEYWORDS", default=["START"
 WHATSAPP_RETRY_BASE_SECONDS = env.float("WHATSAPP_RETRY_BASE_SECONDS", default=1.0)
 # Where the simulator posts its signed webhooks (our own webhook, reached over real HTTP).
 WHATSAPP_SIMULATOR_WEBHOOK_URL = env.str("WHATSAPP_SIMULATOR_WEBHOOK_URL", default="")
+
+# --- Webhooks (the notification_webhook action) ------------------------------------------------------------
+
+# Off: webhooks may only reach public addresses (no loopback, private, link-local, multicast or reserved ones).
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
+# Requests per call: 5xx, timeouts and connection errors are retried after WEBHOOK_RETRY_BASE_SECONDS, doubling.
+# Keep attempts x timeout + the pauses under Q_CLUSTER's timeout (60 s): 4 x 10 s + 1 + 2 + 4 s by default.
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=4)
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=1.0)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 
 # --- Product --------------------------------------------------------------------------------------------
 

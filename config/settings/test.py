@@ -14,6 +14,8 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": None, "us
 # No test ever reaches Meta: anything not pointed at a stand-in fails fast on a closed local port.
 WHATSAPP_GRAPH_URL = "http://127.0.0.1:9/v23.0"
 WHATSAPP_RETRY_BASE_SECONDS = 0
+WEBHOOK_RETRY_BASE_SECONDS = 0
+WEBHOOK_TIMEOUT_SECONDS = 5
 WHATSAPP_APP_SECRET = "test-app-secret"
 WHATSAPP_VERIFY_TOKEN = "test-verify-token"
 WHATSAPP_SIMULATOR_ENABLED = True

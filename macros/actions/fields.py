@@ -21,8 +21,9 @@ from tickets.models import Group, TicketPriority, TicketStatus, TicketType
 from tickets.tags import normalize_tags
 
 MAX_ID = 2**63 - 1  # ids beyond a 64-bit integer would overflow the database driver instead of matching nothing
-NOTIFICATION_RECIPIENTS = ("requester_id", "assignee_id", CURRENT_USER)
+NOTIFICATION_RECIPIENTS = ("requester_id", "assignee_id", CURRENT_USER, "requester_and_ccs", "all_agents")
 MACRO_STATUSES = (TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.HOLD, TicketStatus.SOLVED)
+CURRENT_GROUPS = "current_groups"
 _HTML_LINE_RE = re.compile(r"<br\s*/?>|</div\s*>|</li\s*>", re.IGNORECASE)
 _HTML_PARAGRAPH_RE = re.compile(r"</p\s*>", re.IGNORECASE)
 _BLANK_LINES_RE = re.compile(r"\n{3,}")
@@ -95,8 +96,10 @@ def _choice(name: str, choices: Sequence[str], *, blank: bool) -> Callable[[Any,
 
 def _clean_status(value: Any, kind: Kind) -> str:
     allowed: list[str] = [s.value for s in MACRO_STATUSES]
-    if kind in ("automation", None):
-        allowed.append(TicketStatus.CLOSED.value)  # Zendesk: only automations close tickets
+    if kind in ("trigger", "automation", None):
+        allowed.append(TicketStatus.CLOSED.value)  # Zendesk: rules may close tickets, agents' macros may not
+    if kind == "trigger":
+        allowed.insert(0, TicketStatus.NEW.value)  # Zendesk: a trigger may keep a new ticket new
     return _choice("status", allowed, blank=False)(value, kind)
 
 
@@ -169,12 +172,14 @@ def _clean_assignee(value: Any, kind: Kind) -> int | str | None:
         ) from None
 
 
-def _clean_group(value: Any, kind: Kind) -> int | None:
+def _clean_group(value: Any, kind: Kind) -> int | str | None:
+    if isinstance(value, str) and value.strip() == CURRENT_GROUPS:
+        return CURRENT_GROUPS
     try:
         return _identifier(value)
     except ActionError:
         raise ActionError(
-            _("%(value)s is not a group id, or empty to remove the group.") % {"value": repr(value)}
+            _('%(value)s is not a group id, "current_groups", or empty to remove the group.') % {"value": repr(value)}
         ) from None
 
 
@@ -191,7 +196,10 @@ def _clean_notification(value: Any, kind: Kind) -> list[str]:
             user_id = None
         if user_id is None:
             raise ActionError(
-                _("the recipient %(recipient)s is not requester_id, assignee_id, current_user or a user id.")
+                _(
+                    "the recipient %(recipient)s is not requester_id, requester_and_ccs, assignee_id, current_user, "
+                    "all_agents or a user id."
+                )
                 % {"recipient": repr(recipient)}
             )
         recipient = str(user_id)
@@ -227,7 +235,7 @@ def _check_assignee(value: Any) -> None:
 
 
 def _check_group(value: Any) -> None:
-    if value is not None:
+    if isinstance(value, int):
         _group(value)
 
 
@@ -237,6 +245,12 @@ def _check_notification(value: list[str]) -> None:
 
 
 # Planning ----------------------------------------------------------------------------------------------------
+
+
+def _plan_status(builder: PlanBuilder, value: str) -> None:
+    if value == TicketStatus.NEW and builder.ticket.status != TicketStatus.NEW:
+        return  # Zendesk: "new" only keeps a new ticket new; a ticket never goes back to new
+    builder.changes["status"] = value
 
 
 def _plan_field(name: str) -> Callable[[PlanBuilder, Any], None]:
@@ -253,8 +267,26 @@ def _plan_subject(builder: PlanBuilder, value: str) -> None:
     builder.changes["subject"] = subject[:255]
 
 
-def _plan_group(builder: PlanBuilder, value: int | None) -> None:
+def _plan_group(builder: PlanBuilder, value: int | str | None) -> None:
+    if value == CURRENT_GROUPS:
+        group = current_group(builder)
+        if group is not None:
+            builder.changes["group"] = group
+        return
     builder.changes["group"] = _group(value) if value is not None else None
+
+
+def current_group(builder: PlanBuilder) -> Group | None:
+    """Zendesk's "(current groups)": the ticket's group when the current user is in it, else their first group;
+    None (nothing to set) when nobody is making the update or they are in no group."""
+    user = builder.current_user
+    if user is None or not getattr(user, "pk", None):
+        return None
+    groups = Group.objects.filter(members=user).order_by("name", "pk")
+    ticket_group = builder.changes.get("group", builder.ticket.group)
+    if ticket_group is not None and groups.filter(pk=ticket_group.pk).exists():
+        return ticket_group
+    return groups.first()
 
 
 def _plan_assignee(builder: PlanBuilder, value: int | str | None) -> None:
@@ -295,7 +327,10 @@ def _plan_mode(builder: PlanBuilder, value: bool) -> None:
 def _plan_notification(builder: PlanBuilder, value: list[str]) -> None:
     recipient, subject, body = value
     subject, body = recipients.localized_texts(builder, recipient, subject, body)  # shipped texts: their language
-    builder.notifications.append((recipient, builder.render(subject), builder.render(body)))
+    for_agents = recipient not in ("requester_id", "requester_and_ccs")  # customers never see internal notes
+    builder.notifications.append(
+        (recipient, builder.render(subject, for_agents=for_agents), builder.render(body, for_agents=for_agents))
+    )
 
 
 def _comment_texts(value: Any) -> list[str]:
@@ -306,7 +341,7 @@ def _comment_texts(value: Any) -> list[str]:
 
 
 for _handler in (
-    ActionHandler("status", _clean_status, _plan_field("status")),
+    ActionHandler("status", _clean_status, _plan_status),
     ActionHandler("priority", _choice("priority", TicketPriority.values, blank=True), _plan_field("priority")),
     ActionHandler("type", _choice("type", TicketType.values, blank=True), _plan_field("type")),
     ActionHandler("group_id", _clean_group, _plan_group, check=_check_group),

@@ -5,7 +5,7 @@ An action's field has an `ActionHandler` (registered in `macros.actions.fields`)
 `PlanBuilder`, which `macros.actions.plan` turns into an `ActionPlan`.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -43,6 +43,7 @@ class Notification:
     body: str
     user: Any = None
     contact: Contact | None = None
+    cc: bool = False  # a CC of the requester: always by e-mail, even on a WhatsApp ticket
 
 
 @dataclass(frozen=True)
@@ -52,10 +53,12 @@ class ActionPlan:
     notifications: tuple[Notification, ...] = ()
     # The comment's mode when an action sets it, even without text (a macro can switch the composer to a note).
     comment_public: bool | None = None
+    # (webhook id, rendered body) of each `notification_webhook` action; the rules engine queues the calls.
+    webhooks: tuple[tuple[int, str], ...] = ()
 
     @property
     def is_empty(self) -> bool:
-        return not self.changes and self.comment is None and not self.notifications
+        return not self.changes and self.comment is None and not self.notifications and not self.webhooks
 
 
 # --- Building a plan ---------------------------------------------------------------------------------------
@@ -67,17 +70,20 @@ class PlanBuilder:
 
     ticket: Ticket
     current_user: Any
-    values: dict[str, str]
+    values: Mapping[str, str]  # for texts customers may read (no internal notes)
     changes: dict[str, Any] = field(default_factory=dict)
     tags: TagOps = field(default_factory=TagOps)
     texts: list[str] = field(default_factory=list)
     public: bool | None = None
     notifications: list[tuple[str, str, str]] = field(default_factory=list)
+    webhooks: list[tuple[int, str]] = field(default_factory=list)
+    agent_values: Mapping[str, str] | None = None  # for texts only agents read; None: the same as `values`
 
-    def render(self, text: str) -> str:
+    def render(self, text: str, *, for_agents: bool = False) -> str:
+        values = self.agent_values if for_agents and self.agent_values is not None else self.values
         if shorthand.contains(text):
-            return placeholders.render_in_shorthand(text, self.values)
-        return placeholders.render(text, self.values)
+            return placeholders.render_in_shorthand(text, values)
+        return placeholders.render(text, values)
 
 
 @dataclass(frozen=True)

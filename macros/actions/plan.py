@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from macros import placeholders
+from macros import placeholders, selectors
 from macros.actions.model import (
     CURRENT_USER,
     ActionError,
@@ -29,6 +29,7 @@ from macros.actions.model import (
     PlanBuilder,
 )
 from macros.actions.validate import clean_one, placed
+from macros.comment_placeholders import COMMENT_NAMES, LazyValues, comment_values
 from tickets import custom_fields
 from tickets import services as ticket_services
 from tickets.errors import DomainError
@@ -54,7 +55,12 @@ def plan(
     )
     if "ticket_field_" in repr(actions):  # ticket fields' placeholders: read only when a text may name one
         values.update(custom_fields.placeholder_values(ticket))
-    builder = PlanBuilder(ticket=ticket, current_user=current_user, values=values)
+    builder = PlanBuilder(
+        ticket=ticket,
+        current_user=current_user,
+        values=_lazy_values(values, ticket, public_only=True),
+        agent_values=_lazy_values(values, ticket, public_only=False),
+    )
     errors: list[str] = []
     for index, action in enumerate(actions, start=1):
         try:
@@ -76,6 +82,7 @@ def plan(
         comment=comment,
         notifications=tuple(_notifications(builder, changes)),
         comment_public=builder.public,
+        webhooks=tuple(builder.webhooks),
     )
 
 
@@ -83,6 +90,12 @@ def _notifications(builder: PlanBuilder, changes: dict[str, Any]) -> list[Notifi
     """Recipients are resolved after every action, so `assignee_id` means the assignee the plan leaves."""
     result = []
     for recipient, subject, body in builder.notifications:
+        if recipient in GROUP_RECIPIENTS:
+            result.extend(
+                Notification(recipient=recipient, subject=subject, body=body, **person)
+                for person in _everyone(builder, recipient, changes)
+            )
+            continue
         user, contact = None, None
         if recipient == "requester_id":
             contact = builder.ticket.requester
@@ -96,6 +109,34 @@ def _notifications(builder: PlanBuilder, changes: dict[str, Any]) -> list[Notifi
             continue  # nobody to tell (no assignee, no current user): Zendesk skips it too
         result.append(Notification(recipient=recipient, subject=subject, body=body, user=user, contact=contact))
     return result
+
+
+def _lazy_values(values: dict[str, str], ticket: Ticket, *, public_only: bool) -> LazyValues:
+    """The placeholder values, with the ones that need queries (comments, tags, CCs) loaded only when asked for.
+    `public_only`: texts that reach customers never show internal notes."""
+
+    def comments() -> dict[str, str]:
+        return comment_values(selectors.placeholder_comments(ticket), public_only=public_only)
+
+    def extras() -> dict[str, str]:
+        return selectors.placeholder_extras(ticket, names=placeholders.people_names)
+
+    return LazyValues(values, [(COMMENT_NAMES, comments), (placeholders.LOADED_NAMES, extras)])
+
+
+GROUP_RECIPIENTS = ("requester_and_ccs", "all_agents")
+
+
+def _everyone(builder: PlanBuilder, recipient: str, changes: dict[str, Any]) -> list[dict[str, Any]]:
+    """Zendesk's recipients that are several people: the requester and the ticket's CCs (CCs always by e-mail), or
+    every active agent."""
+    if recipient == "requester_and_ccs":
+        ticket = builder.ticket
+        people: list[dict[str, Any]] = [{"contact": ticket.requester}]
+        ccs = ticket.email_ccs.exclude(pk=ticket.requester_id).order_by("pk") if ticket.pk else []
+        people.extend({"contact": contact, "cc": True} for contact in ccs)
+        return people
+    return [{"user": user} for user in get_user_model().objects.filter(is_active=True).order_by("pk")]
 
 
 def apply(

@@ -2,6 +2,7 @@
 (profile language). Used to write the texts SupportDesk ships (`tickets.shipped_texts`) in that language; any other
 text is sent as the rule says, and costs no query here."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from macros.actions.model import CURRENT_USER, PlanBuilder
@@ -11,8 +12,10 @@ from tickets import languages, profiles, shipped_texts
 def recipient_language(builder: PlanBuilder, recipient: str) -> str:
     """The language of `recipient` as the plan stands when the action runs (an assignee set by an earlier action of
     the same rule counts)."""
-    if recipient == "requester_id":
+    if recipient in ("requester_id", "requester_and_ccs"):
         return languages.contact_language(builder.ticket.requester)
+    if recipient == "all_agents":
+        return settings.LANGUAGE_CODE  # many readers: the account's language
     if recipient == "assignee_id":
         user = builder.changes.get("assignee", builder.ticket.assignee)
     elif recipient == CURRENT_USER:

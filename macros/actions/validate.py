@@ -7,6 +7,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from macros import placeholders, shorthand
+from macros.actions import zendesk  # registers Zendesk's extra actions
 from macros.actions.fields import handler_for
 from macros.actions.model import ActionError, ActionHandler, Kind, PlacedActionError
 from tickets.errors import DomainError
@@ -29,6 +30,12 @@ def _placeholder_problems(text: str) -> list[str]:
     problems = []
     for name in placeholders.unknown(text):
         shown = name if name.startswith("{{") else "{{" + name + "}}"
+        if (feature := placeholders.unsupported_feature(name)) is not None:
+            problems.append(
+                _("placeholder %(placeholder)s needs %(feature)s, which SupportDesk does not have.")
+                % {"placeholder": shown, "feature": feature}
+            )
+            continue
         problems.append(_("unknown placeholder %(placeholder)s.") % {"placeholder": shown})
     return problems
 
@@ -55,6 +62,12 @@ def clean_one(index: int, action: Any, kind: Kind) -> tuple[ActionHandler, Any]:
         raise PlacedActionError(placed(index, None, _('"field" is missing.')))
     handler = handler_for(name)
     if handler is None:
+        if (reason := zendesk.unsupported_reason(name)) is not None:
+            message = _("%(field)s is a Zendesk action SupportDesk does not have: %(reason)s.") % {
+                "field": repr(name),
+                "reason": reason,
+            }
+            raise PlacedActionError(placed(index, None, message))
         raise PlacedActionError(placed(index, None, _("unknown field %(field)s.") % {"field": repr(name)}))
     if kind not in handler.kinds:
         raise PlacedActionError(placed(index, name, str(handler.refused) or _not_available(kind)))

@@ -53,11 +53,13 @@
     return interpolate(gettext("%(hours)s h %(minutes)s min"), { hours: hours, minutes: rest }, true);
   }
 
-  /* A date and time in the page's language (<html lang>), e.g. "Dec 3, 2026, 4:40 PM" or "03.12.2026, 16:40". */
+  /* A date and time in the page's language (<html lang>) and the agent's time zone (<html data-time-zone>),
+     e.g. "Dec 3, 2026, 4:40 PM" or "03.12.2026, 16:40". */
   function formatDateTime(date) {
     return new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
       dateStyle: "medium",
       timeStyle: "short",
+      timeZone: document.documentElement.dataset.timeZone || undefined,
     }).format(date);
   }
 

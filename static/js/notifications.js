@@ -93,7 +93,11 @@
     meta.appendChild(ticketLink(group));
     var when = new Date(frame.occurred_at);
     if (!isNaN(when.getTime())) {
-      var stamp = el("time", "banner-time", " \u00b7 " + when.toLocaleTimeString(document.documentElement.lang || [], { hour: "2-digit", minute: "2-digit" }));
+      var stamp = el("time", "banner-time", " \u00b7 " + when.toLocaleTimeString(document.documentElement.lang || [], {
+        hour: "2-digit",
+        minute: "2-digit",
+        timeZone: document.documentElement.dataset.timeZone || undefined,
+      }));
       stamp.dateTime = frame.occurred_at;
       meta.appendChild(stamp);
     }

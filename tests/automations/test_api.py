@@ -119,7 +119,7 @@ def test_delete(admin_api):
          "conditions", "conditions.all[0]: 'hours_since_created' is a time condition: only automations have them."),
         ({"actions": [{"field": "priority", "value": "high"}, {"field": "statuz", "value": "open"}]},
          "actions", "Action 2: unknown field 'statuz'."),
-        ({"actions": [{"field": "status", "value": "closed"}]}, "actions", "Action 1 (status): 'closed' is not a valid status"),
+        ({"actions": [{"field": "status", "value": "deleted"}]}, "actions", "Action 1 (status): 'deleted' is not a valid status"),
         ({"actions": []}, "actions", "actions: a trigger needs at least one action."),
         ({"conditions": {"all": []}}, "conditions", "conditions: a trigger needs at least one condition."),
         ({"conditions": {"all": [{"field": "group_id", "operator": "is", "value": "999999"}]}},

@@ -1,6 +1,9 @@
 """An agent switches to German on the profile page, in chromium: the ticket page, the composer's window notice, a
 live delivery banner and the rules page then speak German, and dates follow the agent's time zone."""
 
+import os
+from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,6 +23,9 @@ from tests.factories import AdminFactory
 from tests.i18n.pages import phrases_in
 from tickets.models import Comment
 
+# The screenshot in docs/ is rewritten only on purpose (UPDATE_SCREENSHOTS=1).
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ENGLISH_ON_THE_TICKET_PAGE = [
@@ -36,7 +42,7 @@ ENGLISH_ON_THE_TICKET_PAGE = [
 ]
 
 
-def test_an_agent_switches_to_german_and_the_product_follows(page, asgi_server, account):
+def test_an_agent_switches_to_german_and_the_product_follows(page, asgi_server, account, artifacts_dir):
     lead = AdminFactory(username="lena", first_name="Lena", last_name="Lehmann", password=PASSWORD)
     ticket = whatsapp_ticket(account=account, hours_since_customer=30, assignee=lead)
     log_in(page, asgi_server, lead)
@@ -65,6 +71,11 @@ def test_an_agent_switches_to_german_and_the_product_follows(page, asgi_server, 
     banner = banner_for(page, reply)
     expect(banner).to_be_visible(timeout=LIVE_TIMEOUT_MS)
     expect(banner.locator(".banner-title")).to_have_text("Nachricht nicht zugestellt")
+    stamp = banner.locator("time")
+    occurred = datetime.fromisoformat(stamp.get_attribute("datetime").replace("Z", "+00:00"))
+    expect(stamp).to_contain_text(f"{occurred.astimezone(ZoneInfo('Europe/Berlin')):%H:%M}")  # the agent's zone
+    shots = DOCS_SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else artifacts_dir
+    page.screenshot(path=str(shots / "ticket-page-de.png"))
     banner_text = banner.inner_text()
     assert phrases_in(banner_text, ["Message not delivered", "More than 24 hours", "Dismiss"]) == [], banner_text
 

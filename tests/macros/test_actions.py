@@ -125,7 +125,7 @@ def test_unknown_field_names_the_action():
         ("assignee_id", "someone", "'someone' is not a user id, \"current_user\", or empty to unassign."),
         ("assignee_id", -1, "-1 is not a user id"),
         ("assignee_id", True, "True is not a user id"),
-        ("group_id", "billing", "'billing' is not a group id, or empty to remove the group."),
+        ("group_id", "billing", "'billing' is not a group id, \"current_groups\", or empty to remove the group."),
         ("group_id", 2**64, "is not a group id"),
         ("assignee_id", str(2**64), "is not a user id"),
         ("assignee_id", "²", "is not a user id"),
@@ -151,10 +151,14 @@ def test_invalid_values_name_index_field_and_value(field, value, message):
     assert message in error
 
 
-def test_closed_is_only_for_automations():
+def test_closed_is_for_rules_and_new_for_triggers():
+    """Zendesk: triggers and automations may close a ticket, a macro may not; only a trigger may say "new"."""
     assert "not a valid status" in errors_of(one("status", "closed"), kind="macro")[0]
-    assert "not a valid status" in errors_of(one("status", "closed"), kind="trigger")[0]
+    assert validate_actions(one("status", "closed"), kind="trigger") == one("status", "closed")
     assert validate_actions(one("status", "closed"), kind="automation") == one("status", "closed")
+    assert validate_actions(one("status", "new"), kind="trigger") == one("status", "new")
+    assert "not a valid status" in errors_of(one("status", "new"), kind="macro")[0]
+    assert "not a valid status" in errors_of(one("status", "new"), kind="automation")[0]
 
 
 @pytest.mark.parametrize(
@@ -211,7 +215,8 @@ def test_notification_user_shape_for_rules():
         (["requester_id", "only two"], "is not [recipient, subject, body]."),
         (
             ["everyone", "s", "b"],
-            "the recipient 'everyone' is not requester_id, assignee_id, current_user or a user id.",
+            "the recipient 'everyone' is not requester_id, requester_and_ccs, assignee_id, current_user, all_agents "
+            "or a user id.",
         ),
         (["requester_id", "s", 3], "the subject and the body must be texts."),
         (["requester_id", "s", " "], "the notification's body is empty."),

@@ -253,6 +253,53 @@ MATRIX = [
     row("triggers-api", "list", "api", "get", "/api/triggers/", [401, 200, 200, 200]),
     row("triggers-api", "create", "api", "post", "/api/triggers/", [401, 403, 403, 201], TRIGGER),
     row("automations-api", "create", "api", "post", "/api/automations/", [401, 403, 403, 201], AUTOMATION),
+    # CCs and followers: edited like any property, by whoever may see the ticket.
+    row(
+        "ticket-page",
+        "submit-ccs-followers",
+        "page",
+        "post",
+        f"/tickets/{T}/",
+        [LOGIN, 302, 404, 302],
+        {"status": "open", "body": "", "mode": "internal", "tags": "", "ccs": "cc@example.com", "followers": []},
+    ),
+    row(
+        "tickets-api",
+        "patch-ccs-followers",
+        "api",
+        "patch",
+        f"/api/tickets/{T}/",
+        [401, 200, 404, 200],
+        {"email_cc_ids": [], "follower_ids": []},
+    ),
+    # Zendesk's own JSON (wrapper, nulls, read-only keys): the same rules as our shape.
+    row(
+        "triggers-api",
+        "create-zendesk-json",
+        "api",
+        "post",
+        "/api/triggers/",
+        [401, 403, 403, 201],
+        {"trigger": {**TRIGGER, "id": 1, "url": "https://x.zendesk.com/api/v2/triggers/1.json", "description": None}},
+    ),
+    row(
+        "macros-api",
+        "create-zendesk-json",
+        "api",
+        "post",
+        "/api/macros/",
+        [401, 201, 201, 201],
+        {
+            "macro": {
+                "title": "Take it!",
+                "id": 7,
+                "description": None,
+                "restriction": None,
+                "default": False,
+                "actions": [{"field": "assignee_id", "value": "current_user"}],
+            }
+        },
+    ),
 ]
 
 

@@ -17,6 +17,8 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
 
+from automations.webhooks import guard as webhook_guard
+from automations.webhooks.models import Webhook
 from channels_whatsapp import client as graph_client
 from channels_whatsapp.models import MessageTemplate, WhatsAppAccount, WhatsAppConversation
 from config.wsgi import application
@@ -46,6 +48,10 @@ def same_connection():
         signals.request_finished.connect(close_old_connections)
 
 
+def refuse_every_address(host: str, port: int):
+    raise webhook_guard.AddressRefused(host)
+
+
 @pytest.fixture
 def seeded(db, monkeypatch, settings) -> dict:
     """One of everything the API can point at, and a Cloud API that answers in-process."""
@@ -53,6 +59,8 @@ def seeded(db, monkeypatch, settings) -> dict:
     monkeypatch.setattr(graph_client, "send_message", lambda **kw: graph_client.SendResult(wamid="wamid.X", wa_id="1"))
     monkeypatch.setattr(graph_client, "upload_media", lambda **kw: "media-1")
     monkeypatch.setattr(graph_client, "list_templates", lambda **kw: [])
+    # Webhook test calls stay in-process: every address is refused, whatever endpoint a request sets.
+    monkeypatch.setattr(webhook_guard, "resolve", refuse_every_address)
     admin, agent = AdminFactory(), UserFactory()
     group = GroupFactory()
     group.members.add(agent)
@@ -106,6 +114,7 @@ def seeded(db, monkeypatch, settings) -> dict:
             "templates": template.pk,
             "triggers": rules["triggers"],
             "automations": rules["automations"],
+            "webhooks": Webhook.objects.create(name="Hook", endpoint="https://hooks.example.com/x").pk,
         },
         "fields": {
             "ticket_id": ticket.pk,

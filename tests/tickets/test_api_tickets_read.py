@@ -147,9 +147,9 @@ class TestTicketListQueries:
     @pytest.mark.parametrize("n", [5, 50])
     def test_query_count_does_not_grow_with_rows(self, agent_api, agent, django_assert_num_queries, n):
         self._make(n, agent)
-        # count + page of tickets (joined, visibility as a subquery) + tags prefetch + custom field values prefetch
-        # + the active ticket fields (once per response)
-        with django_assert_num_queries(5):
+        # count + page of tickets (joined, visibility as a subquery) + tags, CCs and followers prefetches + custom
+        # field values prefetch + the active ticket fields (once per response)
+        with django_assert_num_queries(7):
             response = agent_api.get("/api/tickets/?page_size=100")
         assert response.status_code == 200
         assert len(response.json()["results"]) == n

@@ -1,6 +1,7 @@
-"""How a search finds its matches on PostgreSQL (tickets.search.newest_matches): a frequent word walks the tickets
-by recency, a rare one is collected from the GIN indexes, a phone fragment is answered by trigram indexes. Both
-ways must answer the same tickets; the list shows a capped result as "N+"."""
+"""How a search finds its matches on PostgreSQL (tickets.search.newest_matches): one query on the per-ticket
+documents, which either reads them newest first (a frequent word) or collects the matches from the GIN index (a rare
+one); the list's visibility and view conditions are answered from the documents' copies of the ticket's columns, kept
+in step by triggers. Both ways must answer the same tickets; the list shows a capped result as "N+"."""
 
 from datetime import timedelta
 
@@ -16,17 +17,26 @@ from tickets.models import Ticket
 pytestmark = pytest.mark.django_db
 
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="the search plans exist on PostgreSQL")
-WALK, COLLECT = 10**12, 0  # WALK_MAX_ROWS that force each way
+NEWEST_FIRST, COLLECT = 10**12, 0  # WALK_MAX_ROWS that force each way
 
 
-@pytest.fixture(params=[WALK, COLLECT], ids=["walk", "collect"])
+def _plan(queryset, q: str, *off: str) -> str:
+    sql, params = search.newest_matches_sql(queryset, q)
+    with connection.cursor() as cursor:
+        for setting in ("enable_seqscan", *off):  # a table of a few rows is read whole otherwise
+            cursor.execute(f"SET LOCAL {setting} = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.fixture(params=[NEWEST_FIRST, COLLECT], ids=["newest-first", "collect"])
 def either_way(request, monkeypatch):
     monkeypatch.setattr(search, "WALK_MAX_ROWS", request.param)
     return request.param
 
 
-def found(agent_api, q: str) -> list[int]:
-    response = agent_api.get("/api/tickets/", {"q": q})
+def found(agent_api, q: str, **params) -> list[int]:
+    response = agent_api.get("/api/tickets/", {"q": q, **params})
     assert response.status_code == 200, response.content
     return [t["id"] for t in response.json()["results"]]
 
@@ -39,9 +49,14 @@ def test_both_ways_find_every_field_and_only_visible_tickets(agent_api, agent, o
     by_name = TicketFactory(subject="Hello", requester=ContactFactory(name="Pangolin Meyer", email=""))
     by_phone = TicketFactory(subject="Hello", requester=ContactFactory(name="B", email="", phone="+49 170 8642097"))
     by_id = TicketFactory(subject="Hello")
-    assert sorted(found(agent_api, "pangolin")) == sorted([by_subject.pk, by_message.pk, by_name.pk])
+    assigned_in_their_group = TicketFactory(subject="Pangolin too", group=hidden.group, assignee=agent)
+    mine = group_with(agent)
+    in_my_group = TicketFactory(subject="Pangolin here", group=mine)
+    expected = [by_subject.pk, by_message.pk, by_name.pk, assigned_in_their_group.pk, in_my_group.pk]
+    assert sorted(found(agent_api, "pangolin")) == sorted(expected)
     assert found(agent_api, "8642097") == [by_phone.pk]
     assert found(agent_api, f"#{by_id.pk}") == [by_id.pk]
+    assert found(agent_api, f"#{hidden.pk}") == []
     assert found(agent_api, "nothinglikethis") == []
 
 
@@ -56,43 +71,76 @@ def test_both_ways_answer_the_most_recently_updated_matches(agent_api, monkeypat
     assert sorted(found(agent_api, "okapi")) == sorted([tickets[0].pk, tickets[2].pk])
 
 
+def test_both_ways_keep_conditions_the_documents_cannot_answer(agent_api, either_way):
+    """A priority is not copied to the documents: the list itself is asked, for the candidates only."""
+    urgent = CommentFactory(ticket=TicketFactory(subject="Tapir", priority="urgent"), body="tapir").ticket
+    TicketFactory(subject="Tapir", priority="low")
+    assert found(agent_api, "tapir", priority="urgent") == [urgent.pk]
+
+
 @postgres_only
-def test_a_frequent_word_walks_the_recency_index(admin_user, monkeypatch):
-    monkeypatch.setattr(search, "WALK_MAX_ROWS", WALK)
+def test_a_frequent_word_reads_the_documents_newest_first(agent, monkeypatch):
+    monkeypatch.setattr(search, "WALK_MAX_ROWS", NEWEST_FIRST)
     CommentFactory(ticket=TicketFactory(subject="Walked"), body="walked")
-    qs = search.newest_matches(selectors.tickets_visible(user=admin_user), "walked")
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_sort = off")
-        plan = qs.explain()
-    # Each ticket's messages by a primary-key probe; never every matching document (the GIN index).
-    assert "ticket_updated" in plan and "tickets_search_messages_pkey" in plan, plan
-    assert "tickets_search_messages_fts" not in plan, plan
+    plan = _plan(selectors.ticket_list(user=agent, view="open"), "walked", "enable_bitmapscan", "enable_sort")
+    # Along the documents' recency index; no ticket is looked up to learn its group or status.
+    assert "tickets_search_messages_updated" in plan, plan
+    assert "tickets_ticket_pkey" not in plan and "ticket_updated" not in plan, plan
 
 
 @postgres_only
-def test_a_rare_word_is_collected_from_the_gin_indexes(admin_user, monkeypatch):
+def test_a_rare_word_is_collected_from_the_gin_index(agent, monkeypatch):
     monkeypatch.setattr(search, "WALK_MAX_ROWS", COLLECT)
     CommentFactory(ticket=TicketFactory(subject="Collected"), body="collected")
-    qs = search.newest_matches(selectors.tickets_visible(user=admin_user), "collected")
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        plan = qs.explain()
-    for index in ("ticket_subject_fts", "contact_fts", "tickets_search_messages_fts"):
-        assert index in plan, plan
+    plan = _plan(selectors.ticket_list(user=agent, view="open"), "collected")
+    assert "tickets_search_messages_fts" in plan and "tickets_search_messages_updated" not in plan, plan
+    assert "tickets_ticket_pkey" not in plan, plan
 
 
 @postgres_only
-def test_the_planners_estimates_decide(admin_user, monkeypatch):
-    """MAX_RESULTS matches expected within WALK_MAX_ROWS tickets: walk; else collect."""
-    qs = selectors.tickets_visible(user=admin_user)
-    monkeypatch.setattr(search, "_estimated_rows", lambda *args: (50_000.0, 100_000.0, 60_000.0, 100_000.0))
-    assert search.walks(qs, search.query("common"))  # 1,001 matches within ~3,300 tickets
-    monkeypatch.setattr(search, "_estimated_rows", lambda *args: (600.0, 100_000.0, 60_000.0, 100_000.0))
-    assert not search.walks(qs, search.query("rare"))  # ~280,000 tickets: more than there are
-    monkeypatch.undo()
-    matching, documents, listed, tickets = search._estimated_rows(qs, search.query("anything"))
-    assert min(matching, documents, listed, tickets) >= 0
+def test_the_planners_estimates_decide(agent, monkeypatch):
+    """MAX_RESULTS matches of the list expected within WALK_MAX_ROWS documents: read newest first; else collect."""
+    TicketFactory(subject="Estimated")
+    listed = selectors.ticket_list(user=agent, view="open")
+    monkeypatch.setattr(search, "WALK_MAX_ROWS", 10**12)
+    walk, _ = search.newest_matches_sql(listed, "estimated")
+    monkeypatch.setattr(search, "WALK_MAX_ROWS", 0)
+    collect, _ = search.newest_matches_sql(listed, "estimated")
+    # Collecting sorts by an expression the recency index cannot answer.
+    assert "interval" not in walk and "interval" in collect
+
+
+def test_visibility_and_view_are_answered_by_the_documents(agent, admin_user):
+    """An agent's visibility (group, assignee) and the view's status are conditions on copied columns only; a tag or
+    a priority is not."""
+    _, complete = search._list_conditions(selectors.ticket_list(user=agent, view="open"))
+    assert complete
+    conditions, complete = search._list_conditions(selectors.ticket_list(user=agent, view="open", priority="high"))
+    assert not complete and len(conditions) == 2  # visibility and status; not the priority
+    conditions, complete = search._list_conditions(selectors.tickets_visible(user=admin_user))
+    assert complete and conditions == []
+    _, complete = search._list_conditions(selectors.ticket_list(user=agent, tag="vip"))
+    assert not complete
+
+
+@postgres_only
+def test_the_documents_follow_every_write_to_a_ticket(agent_api, agent, other_agent):
+    """The copied columns are kept by triggers: a move to a group the agent is not in, a status, a delete."""
+    ticket = CommentFactory(ticket=TicketFactory(subject="Hello", status="open"), body="axolotl").ticket
+    assert found(agent_api, "axolotl", status="open") == [ticket.pk]
+    Ticket.objects.filter(pk=ticket.pk).update(status="pending")
+    assert found(agent_api, "axolotl", status="open") == []
+    assert found(agent_api, "axolotl", status="pending") == [ticket.pk]
+    Ticket.objects.filter(pk=ticket.pk).update(group=group_with(other_agent))
+    assert found(agent_api, "axolotl") == []
+    Ticket.objects.filter(pk=ticket.pk).update(assignee=agent)
+    assert found(agent_api, "axolotl") == [ticket.pk]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM tickets_search_messages WHERE ticket_id = %s", [ticket.pk])
+        assert cursor.fetchone()[0] == 1
+        ticket.delete()
+        cursor.execute("SELECT count(*) FROM tickets_search_messages WHERE ticket_id = %s", [ticket.pk])
+        assert cursor.fetchone()[0] == 0
 
 
 def test_a_list_empty_by_construction_searches_to_nothing(either_way):
@@ -122,3 +170,19 @@ def test_a_capped_search_reads_n_plus_in_the_list_and_counts_the_cap_in_the_api(
     html = agent_client.get(HOME, {"view": "open", "q": "tapir"}).content.decode()
     assert "1\u20132 of 2+ tickets" in html
     assert agent_api.get("/api/tickets/", {"q": "tapir"}).json()["count"] == 2
+
+
+@postgres_only
+def test_the_documents_follow_a_new_subject_and_a_renamed_requester(agent_api):
+    contact = ContactFactory(name="Berta Brandt", email="")
+    ticket = TicketFactory(subject="Hello", requester=contact)
+    assert found(agent_api, "brandt") == [ticket.pk]
+    Ticket.objects.filter(pk=ticket.pk).update(subject="Quetzal")
+    assert found(agent_api, "quetzal") == [ticket.pk]
+    assert found(agent_api, "hello") == []
+    contact.name = "Berta Kranich"
+    contact.save()
+    assert found(agent_api, "kranich") == [ticket.pk]
+    assert found(agent_api, "brandt") == []
+    # Words spread over the subject and the requester still find the ticket, as they do over its messages.
+    assert found(agent_api, "quetzal kranich") == [ticket.pk]

@@ -57,6 +57,9 @@ class TicketOutputSerializer(serializers.Serializer):
     assignee_id = serializers.IntegerField(allow_null=True, read_only=True)
     group_id = serializers.IntegerField(allow_null=True, read_only=True)
     tags = serializers.SerializerMethodField()
+    collaborator_ids = serializers.SerializerMethodField(help_text=_("Zendesk's older name of email_cc_ids."))
+    email_cc_ids = serializers.SerializerMethodField(help_text=_("CCs: contact ids."))
+    follower_ids = serializers.SerializerMethodField(help_text=_("Followers: agent user ids."))
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
     whatsapp = serializers.SerializerMethodField()
@@ -73,6 +76,15 @@ class TicketOutputSerializer(serializers.Serializer):
             context["active_custom_fields"] = custom_fields.field_infos(active=True)
         infos = context["active_custom_fields"]
         return custom_fields.api_values(ticket, infos) if infos else []
+
+    def get_collaborator_ids(self, ticket) -> list[int]:
+        return self.get_email_cc_ids(ticket)
+
+    def get_email_cc_ids(self, ticket) -> list[int]:
+        return sorted(contact.pk for contact in ticket.email_ccs.all())
+
+    def get_follower_ids(self, ticket) -> list[int]:
+        return sorted(user.pk for user in ticket.followers.all())
 
     @extend_schema_field(TicketWhatsAppSerializer(allow_null=True))
     def get_whatsapp(self, ticket) -> dict | None:
@@ -297,12 +309,45 @@ class TicketUpdateInputSerializer(_TicketFieldsInput):
     status = serializers.ChoiceField(choices=TicketStatus.choices, required=False)
     add_tags = _tags(required=False)
     remove_tags = _tags(required=False)
+    email_cc_ids = serializers.ListField(
+        child=serializers.PrimaryKeyRelatedField(queryset=Contact.objects.none()),
+        required=False,
+        max_length=48,
+        help_text=_("Replaces the CCs: contact ids (ones the caller may see)."),
+    )
+    collaborator_ids = serializers.ListField(
+        child=serializers.PrimaryKeyRelatedField(queryset=Contact.objects.none()),
+        required=False,
+        max_length=48,
+        help_text=_("Zendesk's older name of email_cc_ids."),
+    )
+    follower_ids = serializers.ListField(
+        child=serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True)),
+        required=False,
+        max_length=100,
+        help_text=_("Replaces the followers: active agents' user ids."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        visible = selectors.contacts_visible(user=getattr(request, "user", None))
+        for name in ("email_cc_ids", "collaborator_ids"):
+            self.fields[name].child.queryset = visible
 
     def to_changes(self) -> dict:
         """The validated data in `services.ticket_update`'s vocabulary (objects, not ids)."""
         data = dict(self.validated_data)
         data.pop("comment", None)
-        renamed = {"assignee_id": "assignee", "group_id": "group"}
+        if "collaborator_ids" in data:
+            data.setdefault("email_cc_ids", data.pop("collaborator_ids"))
+            data.pop("collaborator_ids", None)
+        renamed = {
+            "assignee_id": "assignee",
+            "group_id": "group",
+            "email_cc_ids": "email_ccs",
+            "follower_ids": "followers",
+        }
         return {renamed.get(key, key): value for key, value in data.items()}
 
 

@@ -62,7 +62,9 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def get_queryset(self) -> QuerySet[Ticket]:
         # The rows' custom field values in one query (the pages read them elsewhere).
-        return selectors.ticket_list(user=self.request.user).prefetch_related("custom_field_values")
+        return selectors.with_collaborators(selectors.ticket_list(user=self.request.user)).prefetch_related(
+            "custom_field_values"
+        )
 
     def get_object(self) -> Ticket:
         return visible_ticket_or_404(self.request, self.kwargs[self.lookup_field])
@@ -103,7 +105,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     )
     def partial_update(self, request: Request, pk=None) -> Response:
         ticket = self.get_object()
-        serializer = s.TicketUpdateInputSerializer(data=request.data, partial=True)
+        serializer = s.TicketUpdateInputSerializer(data=request.data, partial=True, context={"request": request})
         serializer.is_valid(raise_exception=True)
         ticket = services.ticket_update(
             ticket=ticket,

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0011_agent_profile_contact_locale"),
+        ("tickets", "0013_ccs_and_followers"),
     ]
 
     operations = [
