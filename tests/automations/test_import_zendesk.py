@@ -177,3 +177,28 @@ def test_the_imported_trigger_fires_with_the_mapped_group(admin_user, alice):
     ticket.refresh_from_db()
     assert ticket.group == Group.objects.get(name="Billing")
     assert list(ticket.tag_rows.values_list("name", flat=True)) == ["refund"]
+
+
+@pytest.mark.django_db
+def test_a_file_of_the_wrong_shape_names_the_file(admin_user, tmp_path):
+    (tmp_path / "triggers.json").write_text('{"triggers": ["not a trigger"]}')
+
+    with pytest.raises(CommandError, match=r"triggers\.json"):
+        run(str(tmp_path))
+
+
+@pytest.mark.django_db
+def test_a_changed_webhook_keeps_its_status_and_reports_what_changed(admin_user, alice, tmp_path):
+    run(str(EXPORT))
+    Webhook.objects.filter(name="Order system").update(status="active")
+    changed = tmp_path / "export"
+    shutil.copytree(EXPORT, changed)
+    webhooks = changed / "webhooks.json"
+    webhooks.write_text(webhooks.read_text().replace("/hooks/zendesk", "/hooks/v2"))
+
+    result = run(str(changed))
+
+    assert rows(result)[("webhook", "Order system")] == "changed"
+    assert "endpoint" in result
+    webhook = Webhook.objects.get(name="Order system")
+    assert (webhook.endpoint, webhook.status) == ("https://orders.example.com/hooks/v2", "active")
