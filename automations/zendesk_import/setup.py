@@ -19,6 +19,7 @@ from tickets.models import Group
 AGENT_ROLES = ("agent", "admin")
 FIELD_KEYS = ("description", "active", "required_on_solve", "tag", "regexp_for_validation")
 WEBHOOK_KEYS = ("description", "endpoint", "http_method", "request_format")
+GROUP_NAME_LENGTH = Group._meta.get_field("name").max_length
 
 
 def problems_text(errors: Any) -> str:
@@ -40,6 +41,11 @@ def import_groups(items: list[dict[str, Any]], ids: IdMap, report: Report) -> No
         name = str(item.get("name") or "").strip()
         if not name:
             report.add(kind, "?", SKIPPED, _("no name"))
+            continue
+        if len(name) > GROUP_NAME_LENGTH:
+            report.add(
+                kind, name, SKIPPED, _("the name is longer than %(limit)s characters") % {"limit": GROUP_NAME_LENGTH}
+            )
             continue
         group = Group.objects.filter(name__iexact=name).first()
         if group is None:

@@ -202,3 +202,16 @@ def test_a_changed_webhook_keeps_its_status_and_reports_what_changed(admin_user,
     assert "endpoint" in result
     webhook = Webhook.objects.get(name="Order system")
     assert (webhook.endpoint, webhook.status) == ("https://orders.example.com/hooks/v2", "active")
+
+
+@pytest.mark.django_db
+def test_a_group_name_too_long_is_skipped_not_an_error(admin_user, tmp_path):
+    (tmp_path / "groups.json").write_text(
+        '{"groups": [{"id": 1, "name": "%s"}, {"id": 2, "name": null}]}' % ("x" * 101)
+    )
+
+    result = rows(run(str(tmp_path)))
+
+    assert result[("group", "x" * 101)] == "skipped"
+    assert result[("group", "?")] == "skipped"
+    assert not Group.objects.exists()
