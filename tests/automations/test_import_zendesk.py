@@ -215,3 +215,10 @@ def test_a_group_name_too_long_is_skipped_not_an_error(admin_user, tmp_path):
     assert result[("group", "x" * 101)] == "skipped"
     assert result[("group", "?")] == "skipped"
     assert not Group.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_actor_must_be_an_administrator(admin_user, alice):
+    with pytest.raises(CommandError, match="administrator"):
+        run(str(EXPORT), "--actor", alice.username)
+    assert not Group.objects.exists()

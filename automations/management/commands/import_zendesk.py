@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from automations.zendesk_import import reading
 from automations.zendesk_import.run import import_directory
+from tickets.permissions import is_admin
 
 
 class Command(BaseCommand):
@@ -28,7 +29,7 @@ class Command(BaseCommand):
     def _actor(self, username: str | None):
         users = get_user_model().objects.filter(is_active=True)
         actor = users.filter(username=username).first() if username else users.filter(is_superuser=True).first()
-        if actor is None:
+        if actor is None or not is_admin(actor):
             raise CommandError(_("No such active administrator; create one or give --actor."))
         return actor
 
