@@ -84,6 +84,9 @@ def _set_options(field: CustomField, options: Sequence[dict[str, Any]]) -> None:
     field.options.exclude(pk__in=keep).delete()
 
 
+MAX_POSITION = 2**31 - 1  # PostgreSQL's integer, as the API's own bound on `position`
+
+
 @transaction.atomic
 def field_create(
     *, type: str, title: str, options: Sequence[dict[str, Any]] | None = None, **values: Any
@@ -106,7 +109,7 @@ def field_create(
     )
     if "position" not in values:
         last = CustomField.objects.order_by("-position").values_list("position", flat=True).first()
-        values["position"] = (last or 0) + 1
+        values["position"] = min((last or 0) + 1, MAX_POSITION)  # after the last, never past the column's range
     field = CustomField.objects.create(type=type, title=title, **values)
     if type == CustomFieldType.DROPDOWN:
         _set_options(field, options or [])

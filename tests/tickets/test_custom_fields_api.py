@@ -5,6 +5,7 @@ import pytest
 from tests.factories import ContactFactory, TicketFactory
 from tests.tickets.custom_field_helpers import make_fields
 from tickets import custom_field_definitions as definitions
+from tickets.custom_field_definitions import MAX_POSITION
 from tickets.models import CustomFieldValue, Event
 
 pytestmark = pytest.mark.django_db
@@ -243,3 +244,14 @@ def test_the_type_is_fixed_and_delete_removes_values(admin_api, fields, ticket):
     assert admin_api.delete(url).status_code == 204
     assert not CustomFieldValue.objects.exists()
     assert admin_api.get(url).status_code == 404
+
+
+def test_a_new_field_after_one_at_the_last_position_stays_in_range(admin_api):
+    """A field placed at the column's largest position, then one more: placed last too, not a database error."""
+    made = admin_api.post(
+        "/api/ticket_fields/", {"type": "text", "title": "Last", "position": MAX_POSITION}, format="json"
+    )
+    assert made.status_code == 201, made.content
+    after = admin_api.post("/api/ticket_fields/", {"type": "text", "title": "After"}, format="json")
+    assert after.status_code == 201, after.content
+    assert after.json()["position"] == MAX_POSITION
