@@ -25,6 +25,7 @@ from tickets.custom_field_values import (
     to_columns,
 )
 from tickets.errors import DomainError
+from tickets.models import Ticket, TicketStatus
 
 FILTERABLE_TYPES = (CustomFieldType.DROPDOWN, CustomFieldType.CHECKBOX)
 
@@ -230,3 +231,24 @@ def custom_field_filter_q(chosen: Mapping[int, str]) -> Q:
         else:
             q &= Q(Exists(CustomFieldValue.objects.filter(ticket=OuterRef("pk"), field_id=field_id, value=value)))
     return q
+
+
+def submit_values_apply(*, ticket: Ticket, actor, changes: dict[str, Any], applied: dict) -> None:
+    """The submit's field values into `applied`; a drop-down's or checkbox's tags join the submit's tag changes."""
+    field_changes, add, remove = values_set(ticket=ticket, actor=actor, values=changes["custom_fields"])
+    applied.update(field_changes)
+    if add or remove:
+        changes["add_tags"] = [*changes.get("add_tags", ()), *add]
+        changes["remove_tags"] = [*changes.get("remove_tags", ()), *remove]
+
+
+def required_to_solve_check(*, ticket: Ticket, actor, applied: dict) -> None:
+    """An agent solving the ticket must have filled in the fields required to solve (rules and the product may)."""
+    if actor is None or applied.get("status", (None, None))[1] != TicketStatus.SOLVED:
+        return
+    missing = missing_to_solve(ticket)
+    if missing:
+        titles = ", ".join(info.title for info in missing)
+        raise DomainError(
+            _("Fill in %(fields)s before solving the ticket.") % {"fields": titles}, field="custom_fields"
+        )

@@ -237,7 +237,7 @@ def _apply_changes(*, ticket: Ticket, actor, changes: dict[str, Any]) -> dict[st
             old, new = applied[field]
             events.field_changed(ticket=ticket, field=field, old=old, new=new, actor=actor)
     if changes.get("custom_fields"):
-        _set_custom_fields(ticket=ticket, actor=actor, changes=changes, applied=applied)
+        custom_fields.submit_values_apply(ticket=ticket, actor=actor, changes=changes, applied=applied)
     if {"tags", "add_tags", "remove_tags"} & set(changes):
         target = combine(
             ticket.tag_rows.values_list("name", flat=True),
@@ -250,29 +250,8 @@ def _apply_changes(*, ticket: Ticket, actor, changes: dict[str, Any]) -> dict[st
             applied["tags"] = (old_tags, new_tags)
             events.field_changed(ticket=ticket, field="tags", old=old_tags, new=new_tags, actor=actor)
     applied.update(collaborators.collaborators_apply(ticket=ticket, actor=actor, changes=changes))
-    _check_required_to_solve(ticket=ticket, actor=actor, applied=applied)
+    custom_fields.required_to_solve_check(ticket=ticket, actor=actor, applied=applied)
     return applied
-
-
-def _set_custom_fields(*, ticket: Ticket, actor, changes: dict[str, Any], applied: dict) -> None:
-    """The submit's field values; a drop-down's or checkbox's tags join the submit's tag changes. An agent solving
-    the ticket must have filled in the fields required to solve."""
-    field_changes, add, remove = custom_fields.values_set(ticket=ticket, actor=actor, values=changes["custom_fields"])
-    applied.update(field_changes)
-    if add or remove:
-        changes["add_tags"] = [*changes.get("add_tags", ()), *add]
-        changes["remove_tags"] = [*changes.get("remove_tags", ()), *remove]
-
-
-def _check_required_to_solve(*, ticket: Ticket, actor, applied: dict) -> None:
-    if actor is None or applied.get("status", (None, None))[1] != TicketStatus.SOLVED:
-        return
-    missing = custom_fields.missing_to_solve(ticket)
-    if missing:
-        titles = ", ".join(info.title for info in missing)
-        raise DomainError(
-            _("Fill in %(fields)s before solving the ticket.") % {"fields": titles}, field="custom_fields"
-        )
 
 
 def _store_attachments(*, ticket: Ticket, comment: Comment, files: Sequence[UploadedFile]) -> None:

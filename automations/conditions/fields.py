@@ -4,7 +4,6 @@ Hours follow Zendesk (see `automations.conditions.time_fields`); everything else
 update's plain values (`Facts`).
 """
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,14 +31,13 @@ from automations.conditions.model import (
     Kind,
     Parser,
     digits,
+    text_value,
 )
 from automations.conditions.time_fields import TIME_SPECS
+from automations.conditions.word_fields import WORD_SPECS
 from automations.conditions.zendesk_fields import ZENDESK_SPECS
 from channels_whatsapp.window import window_at
 from tickets.tags import TAG_RULE, split_tags
-
-_WORD_RE = re.compile(r"\w+")
-WORDS_VALUES = gettext_lazy("words separated by spaces (includes/not_includes) or a phrase (is/is_not)")
 
 FIELDS: dict[str, FieldSpec] = {}
 NO_VALUE = gettext_lazy("none")
@@ -83,12 +81,6 @@ def _register(spec: FieldSpec) -> None:
 
 def _is_none(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip() in ("", "-"))
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ConditionError(_("%(value)s is not a text.") % {"value": repr(value)})
-    return str(value).strip()
 
 
 def _flag(value: Any) -> str:
@@ -174,7 +166,7 @@ def _choice_parser(name: str, choices: Sequence[str], *, blank: bool) -> Parser:
             return None
         if blank and _is_none(value):
             return NONE
-        text = _text(value).lower()
+        text = text_value(value).lower()
         if name == "via" and text in VIA_NAMES:
             text = VIA_NAMES[text]
         if text not in choices:
@@ -314,65 +306,15 @@ _register(
 # Words in the update's comment or the subject -----------------------------------------------------------------
 
 
-def words(text: str) -> list[str]:
-    return _WORD_RE.findall(text.lower())
-
-
-def _phrase_in(haystack: Sequence[str], phrase: Sequence[str]) -> bool:
-    if not phrase:
-        return False
-    size = len(phrase)
-    return any(list(haystack[i : i + size]) == list(phrase) for i in range(len(haystack) - size + 1))
-
-
-def _words_parser(operator: str, value: Any, kind: Kind) -> str:
-    text = " ".join(_text(value).split())
-    if not words(text):
-        raise ConditionError(_("give at least one word."))
-    return text
-
-
-def text_matches(operator: str, value: str, text: str) -> bool:
-    """Zendesk's word conditions: whole words, any case.
-
-    includes: at least one of the space-separated words; not_includes: none of them; is: the whole text as a phrase
-    (consecutive words); is_not: not that phrase.
-    """
-    haystack = words(text)
-    if operator in ("includes", "not_includes"):
-        found = any(_phrase_in(haystack, words(word)) for word in value.split())
-        return found if operator == "includes" else not found
-    found = _phrase_in(haystack, words(value))
-    return found if operator == "is" else not found
-
-
-_register(
-    FieldSpec(
-        "comment_includes_word",
-        ("includes", "not_includes", "is", "is_not"),
-        _words_parser,
-        lambda c, f: text_matches(c.operator, c.value, f.comment_body if f.comment_public is not None else ""),
-        kinds=(TRIGGER,),
-        values=WORDS_VALUES,
-    )
-)
-_register(
-    FieldSpec(
-        "subject_includes_word",
-        ("includes", "not_includes", "is", "is_not"),
-        _words_parser,
-        lambda c, f: text_matches(c.operator, c.value, f.subject),
-        kinds=(TRIGGER,),
-        values=WORDS_VALUES,
-    )
-)
+for _spec in WORD_SPECS:  # comment_includes_word, subject_includes_word (word_fields.py)
+    _register(_spec)
 
 
 # The update: its type, its comment, who made it ---------------------------------------------------------------
 
 
 def _update_type_parser(operator: str, value: Any, kind: Kind) -> str:
-    text = _text(value).lower()
+    text = text_value(value).lower()
     if text not in ("create", "change"):
         raise ConditionError(_("%(value)s is not Create or Change.") % {"value": repr(value)})
     return text.capitalize()
@@ -434,7 +376,7 @@ _register(
 
 
 def _role_parser(operator: str, value: Any, kind: Kind) -> str:
-    text = _text(value).lower().replace("-", "_")
+    text = text_value(value).lower().replace("-", "_")
     if text not in ROLES:
         raise ConditionError(
             _("%(value)s is not a role (%(allowed)s).") % {"value": repr(value), "allowed": ", ".join(ROLES)}
@@ -477,7 +419,7 @@ def window_open(facts: Facts) -> bool:
 
 
 def _window_parser(operator: str, value: Any, kind: Kind) -> str:
-    text = _text(value).lower()
+    text = text_value(value).lower()
     if text not in ("open", "closed"):
         raise ConditionError(_("%(value)s is not open or closed.") % {"value": repr(value)})
     return text
@@ -505,5 +447,10 @@ _register(
 )
 
 
-for _spec in (*TIME_SPECS, LOCALE_SPEC, *ZENDESK_SPECS):  # the Zendesk ones replace via, assignee_id, requester_id
+for _spec in (
+    *WORD_SPECS,
+    *TIME_SPECS,
+    LOCALE_SPEC,
+    *ZENDESK_SPECS,
+):  # the Zendesk ones replace via, assignee_id, requester_id
     _register(_spec)

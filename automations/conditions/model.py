@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from django.utils.translation import gettext as _
+
 Kind = Literal["trigger", "automation"]
 TRIGGER: Kind = "trigger"
 AUTOMATION: Kind = "automation"
@@ -157,3 +159,10 @@ ID_FIELDS = {"group_id": "groups", "assignee_id": "users", "requester_id": "cont
 def digits(text: str) -> bool:
     """ASCII digits only: superscripts and other scripts' digits pass `str.isdigit` but are no ids."""
     return text.isascii() and text.isdigit()
+
+
+def text_value(value: Any) -> str:
+    """A condition's value as text (a string or a number, as Zendesk sends both), trimmed."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ConditionError(_("%(value)s is not a text.") % {"value": repr(value)})
+    return str(value).strip()
