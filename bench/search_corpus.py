@@ -17,6 +17,9 @@ import datetime as dt
 import random
 import time
 from collections.abc import Iterator
+from importlib import import_module
+
+HEAD_LEXEMES = import_module("tickets.migrations.0015_search_head_lexemes").HEAD
 
 GROUPS = ("Support", "Billing", "Sales", "Logistik", "Technik")
 # The restricted agent belongs to this group only; `admin` sees everything.
@@ -178,6 +181,8 @@ def seed(tickets: int, progress=print) -> dict:
                     f"49{i + 1:012d}",
                     False,
                     "",
+                    "",
+                    "",
                     created,
                     created,
                 )
@@ -186,7 +191,7 @@ def seed(tickets: int, progress=print) -> dict:
             _copy_rows(
                 cursor.cursor,
                 "tickets_contact",
-                ("id", "name", "email", "phone", "wa_id", "whatsapp_opt_in", "whatsapp_opt_in_source", "created_at", "updated_at"),
+                ("id", "name", "email", "phone", "wa_id", "whatsapp_opt_in", "whatsapp_opt_in_source", "locale", "locale_source", "created_at", "updated_at"),
                 contact_rows(),
             )  # fmt: skip
         progress(f"    {contacts} contacts in {time.monotonic() - t0:.0f} s")
@@ -248,10 +253,16 @@ def seed(tickets: int, progress=print) -> dict:
         )
         if ticket_columns:  # one document per ticket: subject, requester's name and e-mail, every message
             text = "concat_ws(' ', t.subject, c.name, c.email, m.bodies)"
+            # The weighted subject and requester the rank reads (migration 0015), where it exists.
             cursor.execute(
-                "INSERT INTO tickets_search_messages (ticket_id, document, group_id, assignee_id, status, updated_at)"
-                f" SELECT t.id, strip(to_tsvector('german', {text}) || to_tsvector('english', {text})), t.group_id,"
-                " t.assignee_id, t.status, t.updated_at FROM tickets_ticket t"
+                "SELECT 1 FROM information_schema.columns WHERE table_name = 'tickets_search_messages'"
+                " AND column_name = 'head'"
+            )
+            head_column, head = ("", "") if cursor.fetchone() is None else (", head", f", {HEAD_LEXEMES}")
+            cursor.execute(
+                f"INSERT INTO tickets_search_messages (ticket_id, document, group_id, assignee_id, status, updated_at"
+                f"{head_column}) SELECT t.id, strip(to_tsvector('german', {text}) || to_tsvector('english', {text})),"
+                f" t.group_id, t.assignee_id, t.status, t.updated_at{head} FROM tickets_ticket t"
                 " LEFT JOIN tickets_contact c ON c.id = t.requester_id"
                 " LEFT JOIN (SELECT ticket_id, string_agg(body, ' ') AS bodies FROM tickets_comment GROUP BY ticket_id)"
                 " m ON m.ticket_id = t.id"

@@ -1,6 +1,6 @@
 """Full-text search over tickets: subject, requester (name, phone, e-mail) and every message body.
 
-PostgreSQL answers from one table, `tickets_search_messages` (migrations 0008, 0010): a row per ticket whose
+PostgreSQL answers from one table, `tickets_search_messages` (migrations 0008, 0012, 0015): a row per ticket whose
 document holds the lexemes of the subject, the requester's name and e-mail and every message, under German *and*
 English stemming ("Rechnungen" finds "Rechnung", "invoices" finds "invoice"), GIN-indexed, with copies of the
 ticket's group, assignee, status and update time. Database triggers keep it in step whichever code writes a ticket,
@@ -9,8 +9,9 @@ SQLite fallback, and a search never looks a ticket up to learn whether the user 
 the list's view are conditions on the copied columns (`_list_conditions`), the recency order too. Phone fragments
 are matched by digits against trigram indexes of the requesters (migration 0009).
 
-A search answers at most MAX_RESULTS tickets, the most recently updated matches, and ranks only those (subject,
-requester, whether a message matched). How they are found depends on how common the words are (`newest_matches`):
+A search answers at most MAX_RESULTS tickets, the most recently updated matches, and ranks only those, in the same
+query, from the subject's and requester's weighted lexemes stored beside the document (migration 0015; whether a
+message matched adds a fixed amount). How they are found depends on how common the words are (`newest_matches`):
 for a frequent word the documents are read newest first until MAX_RESULTS matched, a rare one is collected from the
 GIN index. docs/BENCHMARKS.md (full-text search at 100,000 tickets) has the figures.
 
@@ -23,7 +24,7 @@ SQLite, the embedded default, has no such index: it falls back to case-insensiti
 import json
 import re
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
@@ -31,16 +32,16 @@ from django.db.models import (
     Exists,
     F,
     FloatField,
+    Func,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
 from django.db.models.expressions import Col, RawSQL, ResolvedOuterRef
-from django.db.models.functions import Coalesce, Replace
+from django.db.models.functions import Replace
 from django.db.models.lookups import Lookup
 from django.db.models.sql import Query
 from django.db.models.sql.where import AND, WhereNode
@@ -53,8 +54,11 @@ MIN_PHONE_DIGITS = 4
 PHONE_SEPARATORS = (" ", "+", "-", "(", ")", "/", ".")
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 10
-# What a match in the messages adds to the rank: about a subject match's ts_rank.
+# The rank of a match found by the messages only, by the requester's phone, by the ticket's id: below a match in the
+# requester's name (ts_rank of weight B, ~0.2-0.4), as a requester match, first.
 MESSAGE_MATCH = 0.1
+REQUESTER_MATCH = 0.3
+ID_MATCH = 10.0
 # A search answers at most this many tickets, the most recently updated matches, ranked (Zendesk's search stops at
 # 1,000 too). One more than the list's count cap, so a longer result still reads "1,000+".
 MAX_RESULTS = 1001
@@ -91,9 +95,7 @@ def query(q: str) -> SearchQuery:
     return combined
 
 
-TICKET_FIELDS = ("subject",)
 CONTACT_FIELDS = ("name", "email")
-COMMENT_FIELDS = ("body",)
 
 
 def _digits(q: str) -> str:
@@ -226,10 +228,8 @@ def newest_matches_sql(queryset: QuerySet[Ticket], q: str) -> tuple[str, list]:
     # The documents take the list's own table alias, so the list's conditions read their copied columns.
     alias = connection.ops.quote_name(_table_alias(queryset))
     match = [f"{alias}.document @@ ({sq_sql})"]
-    if (by_phone := _phone_contacts(q)) is not None:
-        tickets_sql, tickets_params = (
-            Ticket.objects.filter(requester_id__in=_array(by_phone)).values("pk").query.sql_with_params()
-        )
+    if (by_phone := _phone_tickets_sql(q)) is not None:
+        tickets_sql, tickets_params = by_phone
         match.append(f"{alias}.ticket_id = ANY(ARRAY({tickets_sql}))")
         params.extend(tickets_params)
     if (ticket_id := _ticket_id(q)) is not None:
@@ -247,7 +247,7 @@ def newest_matches_sql(queryset: QuerySet[Ticket], q: str) -> tuple[str, list]:
     where_sql = " AND ".join(where)
     if _walks(alias, where_sql, params):
         sql = (
-            f"SELECT {alias}.ticket_id FROM {MESSAGE_DOCUMENTS} AS {alias} WHERE {where_sql}"  # noqa: S608 - constants and compiled SQL
+            f"SELECT {alias}.ticket_id, {alias}.head FROM {MESSAGE_DOCUMENTS} AS {alias} WHERE {where_sql}"  # noqa: S608 - constants and compiled SQL
             f" ORDER BY {alias}.updated_at DESC, {alias}.ticket_id DESC LIMIT {MAX_RESULTS:d}"
         )
         return sql, params
@@ -273,23 +273,50 @@ def _collected(alias: str, where_sql: str) -> str:
     """The matches collected from the indexes, newest first: sorted by an expression, so that PostgreSQL does not walk
     the recency index unbounded instead."""
     return (
-        f"SELECT {alias}.ticket_id FROM {MESSAGE_DOCUMENTS} AS {alias} WHERE {where_sql}"  # noqa: S608 - constants and compiled SQL
+        f"SELECT {alias}.ticket_id, {alias}.head FROM {MESSAGE_DOCUMENTS} AS {alias} WHERE {where_sql}"  # noqa: S608 - constants and compiled SQL
         f" ORDER BY {alias}.updated_at + interval '0 s' DESC, {alias}.ticket_id DESC LIMIT {MAX_RESULTS:d}"
     )
 
 
-def newest_matches(queryset: QuerySet[Ticket], q: str) -> list[int]:
-    """PostgreSQL: the ids of the MAX_RESULTS most recently updated tickets of `queryset` matching `q`, newest first.
+def ranked_matches(queryset: QuerySet[Ticket], q: str) -> list[tuple[int, float]]:
+    """PostgreSQL: the MAX_RESULTS most recently updated tickets of `queryset` matching `q`, newest first, each with
+    its rank (higher is better), in one query.
 
-    Only these are ranked: ranking parses each ticket's subject and requester again (~20 us a ticket), and a common
-    word matches half of 100k tickets."""
+    The rank reads the stored, weighted lexemes of the subject (A) and the requester (B) (migration 0015): a match
+    there ranks by ts_rank; a match by the requester's phone as a requester match; one found by its messages only
+    adds a fixed MESSAGE_MATCH (the documents hold no positions to rank from); the ticket's own id ranks first. Only
+    the newest matches are ranked: the subquery's LIMIT comes first."""
     try:
         sql, params = newest_matches_sql(queryset, q)
     except EmptyResultSet:  # a list that is empty by construction (queryset.none())
         return []
+    sq_sql, sq_params = _compiled(query(q), connection)
+    rank_params = [*sq_params, *sq_params]
+    by_phone = "false"
+    if (phone := _phone_tickets_sql(q)) is not None:
+        by_phone = f"m.ticket_id = ANY(ARRAY({phone[0]}))"
+        rank_params.extend(phone[1])
+    rank_params.append(_ticket_id(q) or 0)
+    rank = (
+        f"ts_rank(m.head, ({sq_sql}))"
+        f" + CASE WHEN m.head @@ ({sq_sql}) THEN 0 WHEN {by_phone} THEN {REQUESTER_MATCH} ELSE {MESSAGE_MATCH} END"
+        f" + CASE WHEN m.ticket_id = %s THEN {ID_MATCH} ELSE 0 END"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT m.ticket_id, {rank} FROM ({sql}) AS m", [*rank_params, *params])  # noqa: S608 - compiled SQL
+        return [(ticket_id, float(rank_)) for ticket_id, rank_ in cursor.fetchall()]
+
+
+def newest_matches(queryset: QuerySet[Ticket], q: str) -> list[int]:
+    """PostgreSQL: the ids of the MAX_RESULTS most recently updated tickets of `queryset` matching `q`, newest first."""
+    return [ticket_id for ticket_id, _rank in ranked_matches(queryset, q)]
+
+
+def _phone_tickets_sql(q: str) -> tuple[str, list] | None:
+    """For a phone-like query, the SQL of the ids of the tickets whose requester's phone holds its digits."""
+    if (by_phone := _phone_contacts(q)) is None:
+        return None
+    return Ticket.objects.filter(requester_id__in=_array(by_phone)).values("pk").query.sql_with_params()
 
 
 def _array(ids: QuerySet) -> RawSQL:
@@ -299,38 +326,28 @@ def _array(ids: QuerySet) -> RawSQL:
 
 
 def _postgres_search(queryset: QuerySet[Ticket], q: str) -> QuerySet[Ticket]:
-    # The ids are read once, here, so the list's count and its page do not search again (each did, at full cost).
-    ticket_ids = newest_matches(queryset, q)
-    if not ticket_ids:
+    # The matches and their ranks are read once, here, so the list's count and its page neither search nor rank again.
+    ranked = ranked_matches(queryset, q)
+    if not ranked:
         return queryset.none().annotate(search_rank=Value(0.0, output_field=FloatField()))
-    sq = query(q)
-    requesters = _requester_ids(q, sq)
-    requester = (
-        Contact.objects.filter(pk=OuterRef("requester_id"))
-        .annotate(search_vector=vector(*CONTACT_FIELDS))
-        .annotate(rank=SearchRank(F("search_vector"), sq))
-        .order_by()
-        .values("rank")[:1]
-    )
-    # The subject weighs most, then the requester; a ticket found by neither (nor by its id) was found by its
-    # messages, which add a fixed MESSAGE_MATCH (the documents hold no positions to rank from). The requester is ranked
-    # only when it matched (else its rank is 0).
-    by_head = Q(subject_vector=sq) | Q(requester__in=requesters) | Q(pk=_ticket_id(q) or 0)
-    listed = queryset.filter(pk__in=ticket_ids).alias(subject_vector=vector(*TICKET_FIELDS))
-    return listed.annotate(
-        search_rank=(
-            2.0 * SearchRank(vector(*TICKET_FIELDS), sq)
-            + Case(
-                When(
-                    requester__in=requesters, then=1.5 * Coalesce(Subquery(requester, output_field=FloatField()), 0.0)
-                ),
-                default=Value(0.0),
-                output_field=FloatField(),
-            )
-            + Case(When(by_head, then=Value(0.0)), default=Value(MESSAGE_MATCH), output_field=FloatField())
-            + Case(When(pk=_ticket_id(q) or 0, then=Value(10.0)), default=Value(0.0), output_field=FloatField())
-        )
-    )
+    ticket_ids, ranks = [row[0] for row in ranked], [row[1] for row in ranked]
+    return queryset.filter(pk__in=ticket_ids).annotate(search_rank=RankOf(ticket_ids, ranks))
+
+
+class RankOf(Func):
+    """The rank of each row's ticket, looked up in the ranks read with the matches (an array position, in C: ~1 ms
+    for 1,001 rows)."""
+
+    output_field = FloatField()
+
+    def __init__(self, ticket_ids: list[int], ranks: list[float]):
+        super().__init__(F("pk"))
+        self.ticket_ids, self.ranks = ticket_ids, ranks
+
+    def as_sql(self, compiler, connection_, **extra):
+        pk_sql, pk_params = compiler.compile(self.source_expressions[0])
+        sql = f"(%s::float8[])[array_position(%s::bigint[], {pk_sql})]"
+        return sql, [self.ranks, self.ticket_ids, *pk_params]
 
 
 def _substring_search(queryset: QuerySet[Ticket], q: str) -> QuerySet[Ticket]:

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.factories import CommentFactory, ContactFactory, TicketFactory, group_with
@@ -186,3 +187,45 @@ def test_the_documents_follow_a_new_subject_and_a_renamed_requester(agent_api):
     assert found(agent_api, "brandt") == []
     # Words spread over the subject and the requester still find the ticket, as they do over its messages.
     assert found(agent_api, "quetzal kranich") == [ticket.pk]
+
+
+@postgres_only
+def test_the_rank_follows_a_new_subject_and_a_renamed_requester(agent_api):
+    """The rank reads the subject's and requester's lexemes stored beside the document (migration 0015): a new
+    subject or a renamed requester ranks at once, above a ticket found by its messages only."""
+    requester = ContactFactory(name="Berta Brandt", email="")
+    by_requester = CommentFactory(ticket=TicketFactory(subject="Hello", requester=requester), body="numbat").ticket
+    by_subject = CommentFactory(ticket=TicketFactory(subject="Hello"), body="numbat").ticket
+    by_messages = CommentFactory(body="numbat").ticket
+    now = timezone.now()
+    for minutes, ticket in ((3, by_subject), (2, by_requester), (1, by_messages)):
+        Ticket.objects.filter(pk=ticket.pk).update(updated_at=now - timedelta(minutes=minutes))
+    assert found(agent_api, "numbat") == [by_messages.pk, by_requester.pk, by_subject.pk]  # a tie: newest first
+    Ticket.objects.filter(pk=by_subject.pk).update(subject="Numbat")
+    requester.name = "Berta Numbat"
+    requester.save()
+    assert found(agent_api, "numbat") == [by_subject.pk, by_requester.pk, by_messages.pk]
+
+
+@postgres_only
+def test_a_phone_match_ranks_as_the_requester_and_an_id_first(agent_api):
+    by_phone = TicketFactory(subject="Hello", requester=ContactFactory(phone="+49 170 5550123", email=""))
+    by_messages = CommentFactory(body="call 5550123").ticket
+    assert found(agent_api, "5550123") == [by_phone.pk, by_messages.pk]
+    by_id = TicketFactory(subject="Hello")
+    CommentFactory(ticket=TicketFactory(subject=f"About {by_id.pk}"), body="")
+    assert found(agent_api, str(by_id.pk))[0] == by_id.pk
+
+
+@postgres_only
+def test_the_page_and_its_count_never_parse_text_to_rank(agent_client, agent, django_assert_max_num_queries):
+    """Ranking reads stored lexemes, once: neither the list's page nor its count parses a subject or a requester."""
+    for i in range(3):
+        CommentFactory(ticket=TicketFactory(subject=f"Numbat {i}", assignee=agent), body="numbat")
+    with CaptureQueriesContext(connection) as queries:
+        response = agent_client.get(HOME, {"view": "open", "q": "numbat"})
+    assert len(response.context["page"].object_list) == 3
+    ticket_queries = [q["sql"] for q in queries if 'FROM "tickets_ticket"' in q["sql"]]
+    assert ticket_queries, [q["sql"] for q in queries]
+    assert not [sql for sql in ticket_queries if "to_tsvector" in sql or "ts_rank" in sql]
+    assert sum("ts_rank" in q["sql"] for q in queries) == 1
