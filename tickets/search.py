@@ -335,19 +335,18 @@ def _postgres_search(queryset: QuerySet[Ticket], q: str) -> QuerySet[Ticket]:
 
 
 class RankOf(Func):
-    """The rank of each row's ticket, looked up in the ranks read with the matches (an array position, in C: ~1 ms
-    for 1,001 rows)."""
+    """The rank of each row's ticket, looked up in the ranks read with the matches: a JSON object by ticket id, whose
+    keys PostgreSQL keeps sorted (a binary search per row; an array position cost ~3 ms over 1,001 rows)."""
 
     output_field = FloatField()
 
     def __init__(self, ticket_ids: list[int], ranks: list[float]):
         super().__init__(F("pk"))
-        self.ticket_ids, self.ranks = ticket_ids, ranks
+        self.ranks = json.dumps(dict(zip(map(str, ticket_ids), ranks, strict=True)))
 
     def as_sql(self, compiler, connection_, **extra):
         pk_sql, pk_params = compiler.compile(self.source_expressions[0])
-        sql = f"(%s::float8[])[array_position(%s::bigint[], {pk_sql})]"
-        return sql, [self.ranks, self.ticket_ids, *pk_params]
+        return f"((%s::jsonb ->> ({pk_sql})::text)::float8)", [self.ranks, *pk_params]
 
 
 def _substring_search(queryset: QuerySet[Ticket], q: str) -> QuerySet[Ticket]:
