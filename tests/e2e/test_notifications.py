@@ -49,6 +49,7 @@ def assert_nothing_covered(page, *targets) -> None:
                 target.scroll_into_view_if_needed()
             else:
                 page.evaluate("window.scrollTo(0, 0)")
+            expect(target).to_be_visible()  # a live fragment may be swapping it in right now
             box = target.bounding_box()
             assert box is not None
             for banner in page.locator("#banner-area .banner, #banner-area .banner-more").all():
