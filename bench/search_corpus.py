@@ -253,20 +253,20 @@ def seed(tickets: int, progress=print) -> dict:
         )
         if ticket_columns:  # one document per ticket: subject, requester's name and e-mail, every message
             text = "concat_ws(' ', t.subject, c.name, c.email, m.bodies)"
-            # The weighted subject and requester the rank reads (migration 0015), where it exists.
             cursor.execute(
-                "SELECT 1 FROM information_schema.columns WHERE table_name = 'tickets_search_messages'"
-                " AND column_name = 'head'"
-            )
-            head_column, head = ("", "") if cursor.fetchone() is None else (", head", f", {HEAD_LEXEMES}")
-            cursor.execute(
-                f"INSERT INTO tickets_search_messages (ticket_id, document, group_id, assignee_id, status, updated_at"
-                f"{head_column}) SELECT t.id, strip(to_tsvector('german', {text}) || to_tsvector('english', {text})),"
-                f" t.group_id, t.assignee_id, t.status, t.updated_at{head} FROM tickets_ticket t"
+                "INSERT INTO tickets_search_messages (ticket_id, document, group_id, assignee_id, status, updated_at)"
+                f" SELECT t.id, strip(to_tsvector('german', {text}) || to_tsvector('english', {text})), t.group_id,"
+                " t.assignee_id, t.status, t.updated_at FROM tickets_ticket t"
                 " LEFT JOIN tickets_contact c ON c.id = t.requester_id"
                 " LEFT JOIN (SELECT ticket_id, string_agg(body, ' ') AS bodies FROM tickets_comment GROUP BY ticket_id)"
                 " m ON m.ticket_id = t.id"
             )
+            cursor.execute("SELECT to_regclass('tickets_search_heads') IS NOT NULL")
+            if cursor.fetchone()[0]:  # the weighted subject and requester the rank reads (migration 0015)
+                cursor.execute(
+                    f"INSERT INTO tickets_search_heads (ticket_id, head) SELECT t.id, {HEAD_LEXEMES}"
+                    " FROM tickets_ticket t LEFT JOIN tickets_contact c ON c.id = t.requester_id"
+                )
             cursor.execute(f"ALTER TABLE tickets_ticket ENABLE TRIGGER {TICKET_TRIGGER}")
         elif documents:
             cursor.execute(

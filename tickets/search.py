@@ -10,7 +10,7 @@ the list's view are conditions on the copied columns (`_list_conditions`), the r
 are matched by digits against trigram indexes of the requesters (migration 0009).
 
 A search answers at most MAX_RESULTS tickets, the most recently updated matches, and ranks only those, in the same
-query, from the subject's and requester's weighted lexemes stored beside the document (migration 0015; whether a
+query, from the subject's and requester's weighted lexemes stored in a table of their own (migration 0015; whether a
 message matched adds a fixed amount). How they are found depends on how common the words are (`newest_matches`):
 for a frequent word the documents are read newest first until MAX_RESULTS matched, a rare one is collected from the
 GIN index. docs/BENCHMARKS.md (full-text search at 100,000 tickets) has the figures.
@@ -28,6 +28,7 @@ from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     Exists,
     F,
@@ -64,6 +65,8 @@ ID_MATCH = 10.0
 MAX_RESULTS = 1001
 # One row per ticket: the lexemes of its messages and copies of the ticket columns below (migrations 0008, 0010).
 MESSAGE_DOCUMENTS = "tickets_search_messages"
+# One row per ticket: the weighted lexemes of its subject (A) and requester (B), which the rank reads (migration 0015).
+HEADS = "tickets_search_heads"
 COPIED_COLUMNS = frozenset({"group_id", "assignee_id", "status", "updated_at"})
 # Read the documents newest first (checking each, ~2 us) when the planner expects MAX_RESULTS matches of the list
 # within this many; else collect the matches from the GIN index (~5 us per matching document). The planner expects
@@ -247,7 +250,7 @@ def newest_matches_sql(queryset: QuerySet[Ticket], q: str) -> tuple[str, list]:
     where_sql = " AND ".join(where)
     if _walks(alias, where_sql, params):
         sql = (
-            f"SELECT {alias}.ticket_id, {alias}.head FROM {MESSAGE_DOCUMENTS} AS {alias} WHERE {where_sql}"  # noqa: S608 - constants and compiled SQL
+            f"SELECT {alias}.ticket_id FROM {MESSAGE_DOCUMENTS} AS {alias} WHERE {where_sql}"  # noqa: S608 - constants and compiled SQL
             f" ORDER BY {alias}.updated_at DESC, {alias}.ticket_id DESC LIMIT {MAX_RESULTS:d}"
         )
         return sql, params
@@ -273,7 +276,7 @@ def _collected(alias: str, where_sql: str) -> str:
     """The matches collected from the indexes, newest first: sorted by an expression, so that PostgreSQL does not walk
     the recency index unbounded instead."""
     return (
-        f"SELECT {alias}.ticket_id, {alias}.head FROM {MESSAGE_DOCUMENTS} AS {alias} WHERE {where_sql}"  # noqa: S608 - constants and compiled SQL
+        f"SELECT {alias}.ticket_id FROM {MESSAGE_DOCUMENTS} AS {alias} WHERE {where_sql}"  # noqa: S608 - constants and compiled SQL
         f" ORDER BY {alias}.updated_at + interval '0 s' DESC, {alias}.ticket_id DESC LIMIT {MAX_RESULTS:d}"
     )
 
@@ -282,7 +285,7 @@ def ranked_matches(queryset: QuerySet[Ticket], q: str) -> list[tuple[int, float]
     """PostgreSQL: the MAX_RESULTS most recently updated tickets of `queryset` matching `q`, newest first, each with
     its rank (higher is better), in one query.
 
-    The rank reads the stored, weighted lexemes of the subject (A) and the requester (B) (migration 0015): a match
+    The rank reads the stored, weighted lexemes of the subject (A) and the requester (B) (HEADS, migration 0015): a match
     there ranks by ts_rank; a match by the requester's phone as a requester match; one found by its messages only
     adds a fixed MESSAGE_MATCH (the documents hold no positions to rank from); the ticket's own id ranks first. Only
     the newest matches are ranked: the subquery's LIMIT comes first."""
@@ -298,12 +301,17 @@ def ranked_matches(queryset: QuerySet[Ticket], q: str) -> list[tuple[int, float]
         rank_params.extend(phone[1])
     rank_params.append(_ticket_id(q) or 0)
     rank = (
-        f"ts_rank(m.head, ({sq_sql}))"
-        f" + CASE WHEN m.head @@ ({sq_sql}) THEN 0 WHEN {by_phone} THEN {REQUESTER_MATCH} ELSE {MESSAGE_MATCH} END"
+        f"ts_rank(coalesce(h.head, ''::tsvector), ({sq_sql}))"
+        f" + CASE WHEN h.head @@ ({sq_sql}) THEN 0 WHEN {by_phone} THEN {REQUESTER_MATCH} ELSE {MESSAGE_MATCH} END"
         f" + CASE WHEN m.ticket_id = %s THEN {ID_MATCH} ELSE 0 END"
     )
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT m.ticket_id, {rank} FROM ({sql}) AS m", [*rank_params, *params])  # noqa: S608 - compiled SQL
+        cursor.execute(
+            f"SELECT m.ticket_id, {rank} FROM ({sql}) AS m"  # noqa: S608 - constants and compiled SQL
+            # One index lookup per match (LIMIT keeps the planner from hashing the whole table instead).
+            f" LEFT JOIN LATERAL (SELECT head FROM {HEADS} WHERE ticket_id = m.ticket_id LIMIT 1) AS h ON true",
+            [*rank_params, *params],
+        )
         return [(ticket_id, float(rank_)) for ticket_id, rank_ in cursor.fetchall()]
 
 
@@ -331,7 +339,22 @@ def _postgres_search(queryset: QuerySet[Ticket], q: str) -> QuerySet[Ticket]:
     if not ranked:
         return queryset.none().annotate(search_rank=Value(0.0, output_field=FloatField()))
     ticket_ids, ranks = [row[0] for row in ranked], [row[1] for row in ranked]
-    return queryset.filter(pk__in=ticket_ids).annotate(search_rank=RankOf(ticket_ids, ranks))
+    return queryset.filter(AmongIds(ticket_ids)).annotate(search_rank=RankOf(ticket_ids, ranks))
+
+
+class AmongIds(Func):
+    """`pk IN (...)` as one array parameter: the same plan, compiled at once instead of one placeholder per id (~13 ms
+    of Python per query for 1,001 ids, paid by the page and again by its count)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, ticket_ids: list[int]):
+        super().__init__(F("pk"))
+        self.ticket_ids = ticket_ids
+
+    def as_sql(self, compiler, connection_, **extra):
+        pk_sql, pk_params = compiler.compile(self.source_expressions[0])
+        return f"{pk_sql} = ANY(%s::bigint[])", [*pk_params, self.ticket_ids]
 
 
 class RankOf(Func):

@@ -229,3 +229,17 @@ def test_the_page_and_its_count_never_parse_text_to_rank(agent_client, agent, dj
     assert ticket_queries, [q["sql"] for q in queries]
     assert not [sql for sql in ticket_queries if "to_tsvector" in sql or "ts_rank" in sql]
     assert sum("ts_rank" in q["sql"] for q in queries) == 1
+
+
+@postgres_only
+def test_the_ranked_lexemes_come_and_go_with_their_ticket():
+    def heads() -> dict[int, str]:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT ticket_id, head::text FROM {search.HEADS}")
+            return dict(cursor.fetchall())
+
+    ticket = TicketFactory(subject="Okapi", requester=ContactFactory(name="Berta Brandt", email=""))
+    CommentFactory(ticket=ticket, body="a message")
+    assert heads()[ticket.pk] == "'berta':3B,5B 'brandt':4B,6B 'okapi':1A,2A"  # German, then English
+    ticket.delete()
+    assert heads() == {}

@@ -1,15 +1,17 @@
-"""The subject's and the requester's lexemes, weighted, beside each search document (PostgreSQL only).
+"""The subject's and the requester's lexemes, weighted, in a table of their own (PostgreSQL only).
 
 Ranking a search parsed every matching ticket's subject and requester again, in two languages, for the up to 1,001
 newest matches (~20 us a ticket, ~40-70 ms for a common word at 100k tickets), and the list page paid it twice.
-`tickets_search_messages.head` now holds them once: the subject under weight A, the requester's name and e-mail
+`tickets_search_heads` now holds them once per ticket: the subject under weight A, the requester's name and e-mail
 under weight B, German and English stemming, positions kept (ts_rank reads them). The rank of a match is ts_rank of
 this stored vector (tickets/search.py), computed for the newest matches only.
 
+A table of its own rather than a column of `tickets_search_messages`: that table's rows stay inline (PostgreSQL moves
+values out of line only from rows of ~2 KB up, whatever its toast_tuple_target says), so every search that collects
+its matches reads them, and a wider row there cost the collecting searches more than the rank saves.
+
 The rebuild function of 0012 writes it: a ticket's insert, a new subject or requester, and a renamed requester all
-rebuild, so no new trigger is needed. It is set in a statement of its own, so a document past PostgreSQL's tsvector
-limit (kept as it was) still gets its head. It stays in the row (storage MAIN) rather than out of line, where every
-ranked match would cost a TOAST read.
+rebuild. Triggers of its own delete a ticket's row with the ticket and empty the table when tickets are truncated.
 """
 
 from django.db import migrations
@@ -26,9 +28,9 @@ TEXT = "concat_ws(' ', t.subject, c.name, c.email)"
 
 def rebuild(head: bool) -> str:
     head_update = f"""
-    UPDATE tickets_search_messages s SET head = {HEAD}
-    FROM tickets_ticket t LEFT JOIN tickets_contact c ON c.id = t.requester_id
-    WHERE t.id = ticket AND s.ticket_id = t.id;"""
+    INSERT INTO tickets_search_heads AS h (ticket_id, head)
+    SELECT t.id, {HEAD} FROM tickets_ticket t LEFT JOIN tickets_contact c ON c.id = t.requester_id WHERE t.id = ticket
+    ON CONFLICT (ticket_id) DO UPDATE SET head = excluded.head;"""  # noqa: S608 - constant text
     return f"""
 CREATE OR REPLACE FUNCTION tickets_search_messages_rebuild(ticket bigint) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
@@ -48,21 +50,39 @@ BEGIN
     END;{head_update if head else ""}
 END
 $$;
-"""
+"""  # noqa: S608 - constant text
 
 
 CREATE = f"""
-ALTER TABLE tickets_search_messages ADD COLUMN head tsvector NOT NULL DEFAULT ''::tsvector;
-ALTER TABLE tickets_search_messages ALTER COLUMN head SET STORAGE MAIN;
-UPDATE tickets_search_messages s SET head = {HEAD}
-FROM tickets_ticket t LEFT JOIN tickets_contact c ON c.id = t.requester_id
-WHERE s.ticket_id = t.id;
+CREATE TABLE tickets_search_heads (
+    ticket_id bigint PRIMARY KEY,
+    head tsvector NOT NULL
+);
+INSERT INTO tickets_search_heads (ticket_id, head)
+SELECT t.id, {HEAD} FROM tickets_ticket t LEFT JOIN tickets_contact c ON c.id = t.requester_id;
 {rebuild(head=True)}
+CREATE FUNCTION tickets_search_heads_ticket() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        DELETE FROM tickets_search_heads;
+    ELSE
+        DELETE FROM tickets_search_heads WHERE ticket_id = OLD.id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER tickets_search_heads_ticket_delete AFTER DELETE ON tickets_ticket
+    FOR EACH ROW EXECUTE FUNCTION tickets_search_heads_ticket();
+CREATE TRIGGER tickets_search_heads_ticket_truncate AFTER TRUNCATE ON tickets_ticket
+    FOR EACH STATEMENT EXECUTE FUNCTION tickets_search_heads_ticket();
 """  # noqa: S608 - constant text
 
 DROP = f"""
+DROP TRIGGER IF EXISTS tickets_search_heads_ticket_delete ON tickets_ticket;
+DROP TRIGGER IF EXISTS tickets_search_heads_ticket_truncate ON tickets_ticket;
+DROP FUNCTION IF EXISTS tickets_search_heads_ticket();
 {rebuild(head=False)}
-ALTER TABLE tickets_search_messages DROP COLUMN head;
+DROP TABLE tickets_search_heads;
 """
 
 
