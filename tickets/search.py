@@ -1,6 +1,6 @@
 """Full-text search over tickets: subject, requester (name, phone, e-mail) and every message body.
 
-PostgreSQL answers from one table, `tickets_search_messages` (migrations 0008, 0012, 0015): a row per ticket whose
+PostgreSQL answers from one table, `tickets_search_messages` (migrations 0008, 0012): a row per ticket whose
 document holds the lexemes of the subject, the requester's name and e-mail and every message, under German *and*
 English stemming ("Rechnungen" finds "Rechnung", "invoices" finds "invoice"), GIN-indexed, with copies of the
 ticket's group, assignee, status and update time. Database triggers keep it in step whichever code writes a ticket,
