@@ -407,7 +407,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--updates", type=int, default=450, help="timed updates per trigger configuration")
     parser.add_argument("--fire", type=int, default=1000, help="tickets per sweep, and single updates to compare")
-    parser.add_argument("--db-suffix", default="", help="appended to this script's database names (bench_rules...)")
+    parser.add_argument(
+        "--db-suffix", default="", help="appended to this script's database names (bench_rules..., bench_template)"
+    )
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--triggers-here", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--sweep-here", action="store_true", help=argparse.SUPPRESS)
@@ -423,6 +425,8 @@ def main() -> None:
     )
     if args.quick:
         args.updates, args.fire = 60, 200
+    if args.db_suffix:  # the migrated template too: checkouts with other migrations would rebuild a shared one
+        environment.TEMPLATE_DB += args.db_suffix
     triggers_db = TRIGGERS_DB + args.db_suffix
     print(f"Triggers: fresh {triggers_db} with 500 tickets ...", flush=True)
     environment.db_fresh(triggers_db)
