@@ -4,6 +4,7 @@ run, a summary; driven by backdated timestamps (queryset.update), never by sleep
 import logging
 from datetime import timedelta
 from io import StringIO
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
@@ -228,3 +229,26 @@ def test_the_time_budget_leaves_the_rest_for_the_next_run(pending_reminder):
     assert (summary.matched, summary.fired, summary.automations[0].deferred) == (2, 0, 2)
     assert "2 left for the next run: time budget reached" in str(summary)
     assert sweep.run_automations().fired == 2
+
+
+def test_tickets_are_fired_in_batches_and_the_time_budget_is_checked_between_them(pending_reminder, monkeypatch):
+    monkeypatch.setattr(sweep_batch, "BATCH_SIZE", 2)
+    tickets = [TicketFactory(status="pending") for _ in range(5)]
+    for ticket in tickets:
+        backdate(ticket, status_changed_at=100)
+    batches = []
+    real = sweep_batch.fire_batch
+
+    def counted(**kwargs):
+        batches.append(list(kwargs["ticket_ids"]))
+        return real(**kwargs)
+
+    monkeypatch.setattr(sweep_batch, "fire_batch", counted)
+    clock = iter(range(0, 10_000, 30))  # each look at the clock: 30 s later
+    monkeypatch.setattr(sweep, "time", SimpleNamespace(monotonic=lambda: next(clock)))  # the sweep's clock only
+    summary = sweep.run_automations()  # started at 0; first batch at 30 s; 60 s > 45 s: the rest wait
+    assert batches == [[tickets[0].pk, tickets[1].pk]]
+    assert (summary.matched, summary.fired, summary.automations[0].deferred) == (5, 2, 3)
+    monkeypatch.setattr(sweep, "time", SimpleNamespace(monotonic=lambda: 0))
+    assert sweep.run_automations().fired == 3
+    assert [len(b) for b in batches] == [2, 2, 1]
