@@ -4,7 +4,8 @@ Registered with the core as a change listener (`tickets.hooks.register_change_li
 the update: the agent page, the API, an inbound WhatsApp message, a macro, an automation. Inside the update's
 transaction:
 
-1. the active triggers are loaded once (one query, however many there are);
+1. the active triggers are taken from this process's cache (`automations.rule_cache`: one query reads the rules
+   version; they are loaded and parsed again only after a rule changed);
 2. they are checked in position order against the ticket and the update (`automations.conditions`, pure);
 3. the first that matches fires: its actions run as one update by the product (`macros.actions.plan`), with
    `run_listeners=False` so the engine does not call itself, then `trigger.fired` is written and its notifications
@@ -17,20 +18,20 @@ A trigger whose actions fail (say, it assigns an agent who is not in the ticket'
 savepoint and logged; the update and the other triggers go on.
 """
 
-import copy
 import logging
-from dataclasses import dataclass, replace
+from collections.abc import Set as AbstractSet
+from dataclasses import replace
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from automations import selectors
+from automations import rule_cache, selectors
 from automations.conditions.evaluate import matches
-from automations.conditions.model import VIAS, Conditions, ConditionsInvalid
-from automations.conditions.parse import load
+from automations.conditions.model import VIAS
 from automations.firing import rule_actions_run
 from automations.models import Trigger
+from automations.rule_cache import ActiveTriggers, LoadedTrigger
 from tickets.errors import DomainError
 from tickets.hooks import TicketChange
 from tickets.models import AuthorRole, Ticket
@@ -40,38 +41,11 @@ logger = logging.getLogger(__name__)
 
 MAX_PASSES = 10
 CHANGE_FIELDS = ("status", "priority", "type", "group_id", "assignee_id", "requester_id")
-_parsed: dict[int, tuple[Any, Conditions | None]] = {}
-
-
-@dataclass(frozen=True)
-class LoadedTrigger:
-    rule: Trigger
-    conditions: Conditions
-
-
-def _conditions(trigger: Trigger) -> Conditions | None:
-    """Parsed once per version of a trigger's conditions, for every later update in this process."""
-    cached = _parsed.get(trigger.pk)
-    if cached is not None and cached[0] == trigger.conditions:
-        return cached[1]
-    if len(_parsed) > 5000:
-        _parsed.clear()
-    try:
-        parsed = load(trigger.conditions, kind="trigger")
-    except ConditionsInvalid as error:
-        logger.error("Trigger %s (%s) has invalid conditions and is skipped: %s", trigger.pk, trigger, error)
-        parsed = None
-    _parsed[trigger.pk] = (copy.deepcopy(trigger.conditions), parsed)
-    return parsed
 
 
 def load_triggers() -> list[LoadedTrigger]:
-    loaded = []
-    for trigger in selectors.triggers_active():
-        parsed = _conditions(trigger)
-        if parsed is not None:
-            loaded.append(LoadedTrigger(rule=trigger, conditions=parsed))
-    return loaded
+    """The active triggers in running order, parsed (from this process's cache while the rules are unchanged)."""
+    return list(rule_cache.active_triggers())
 
 
 def _role(change: TicketChange) -> str | None:
@@ -127,22 +101,26 @@ def on_ticket_change(change: TicketChange) -> None:
     A rule's own updates never reach here: they are made with `run_listeners=False` (the one loop guard), so a
     trigger that changes the ticket continues this cycle instead of starting another.
     """
-    triggers = load_triggers()
-    if not triggers:
+    triggers = rule_cache.active_triggers()
+    if not triggers.triggers:
         return
     run_cycle(change, triggers)
 
 
-def run_cycle(change: TicketChange, triggers: list[LoadedTrigger]) -> list[int]:
+def run_cycle(change: TicketChange, triggers: ActiveTriggers | list[LoadedTrigger]) -> list[int]:
     """Zendesk's trigger cycle over `triggers` (in running order). Returns the ids of the triggers that fired."""
-    used = frozenset().union(*(t.conditions.fields for t in triggers))
+    if isinstance(triggers, ActiveTriggers):
+        used = triggers.fields
+    else:
+        used = frozenset().union(*(t.conditions.fields for t in triggers))
     ticket: Ticket = change.ticket
-    tags: frozenset[str] | None = selectors.ticket_tags(ticket.pk) if "current_tags" in used else None
+    # Read only if a condition asks for them while it is checked (most stop at an earlier condition).
+    tags: AbstractSet[str] = selectors.TicketTags(ticket.pk)
     changes = _changes(change)
     facts = selectors.facts_for(
         ticket,
         now=timezone.now(),
-        tags=tags or frozenset(),
+        tags=tags,
         customer_waiting=_customer_waiting(change) if "customer_waiting" in used else False,
         requester_locale="locale_id" in used,
         update_type=change.update_type,
@@ -161,8 +139,6 @@ def run_cycle(change: TicketChange, triggers: list[LoadedTrigger]) -> list[int]:
             if trigger.rule.pk in fired or not matches(trigger.conditions, facts):
                 continue
             fired.append(trigger.rule.pk)
-            if tags is None:
-                tags = selectors.ticket_tags(ticket.pk)
             outcome = _fire(trigger.rule, ticket=ticket, tags=tags, change=change)
             if outcome is None:
                 continue
@@ -211,7 +187,7 @@ def run_cycle(change: TicketChange, triggers: list[LoadedTrigger]) -> list[int]:
         passes += 1
 
 
-def _fire(trigger: Trigger, *, ticket: Ticket, tags: frozenset[str], change: TicketChange):
+def _fire(trigger: Trigger, *, ticket: Ticket, tags: AbstractSet[str], change: TicketChange):
     try:
         with transaction.atomic():  # a savepoint: a failing trigger leaves the update as it was
             return rule_actions_run(

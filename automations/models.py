@@ -88,3 +88,22 @@ class AutomationFiring(models.Model):
             "ticket": self.ticket_id,
             "time": f"{self.fired_at:%Y-%m-%d %H:%M}",
         }
+
+
+class RulesVersion(models.Model):
+    """One row whose `version` changes with every write to the triggers or automations tables, in the writing
+    transaction: database triggers (migration 0006) bump it, so an admin page, the API, an import, a bulk
+    `QuerySet.update()` or raw SQL all count. Each process keeps the active rules parsed (`automations.rule_cache`)
+    and reads this one number per ticket update to know whether they are still current. The value is never reused
+    (a sequence on PostgreSQL, a random number on SQLite), so a rolled-back write cannot leave a stale cache behind."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("business rules version")
+        verbose_name_plural = _("business rules versions")
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="rules_version_single_row")]
+
+    def __str__(self) -> str:
+        return str(self.version)

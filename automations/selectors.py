@@ -1,6 +1,7 @@
 """Every read of the business rules app: the rules in running order, and the facts conditions are checked against."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
@@ -81,6 +82,29 @@ def names_for(definitions: Iterable[BusinessRule]) -> dict[str, dict[int, str]]:
 
 def ticket_tags(ticket_id: int) -> frozenset[str]:
     return frozenset(TicketTag.objects.filter(ticket_id=ticket_id).values_list("name", flat=True))
+
+
+class TicketTags(AbstractSet):
+    """A ticket's tags, read from the database on first use (one query): the trigger cycle hands them to every
+    condition, and most updates are settled by conditions that never look at them."""
+
+    def __init__(self, ticket_id: int):
+        self._ticket_id = ticket_id
+        self._tags: frozenset[str] | None = None
+
+    def _load(self) -> frozenset[str]:
+        if self._tags is None:
+            self._tags = ticket_tags(self._ticket_id)
+        return self._tags
+
+    def __contains__(self, tag: object) -> bool:
+        return tag in self._load()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
 
 
 def customer_waiting(ticket_id: int) -> bool:

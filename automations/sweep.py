@@ -1,11 +1,12 @@
 """The automation sweep (hourly in the worker, or `manage.py run_automations`): every active automation over the
-tickets its conditions select, each ticket in its own transaction.
+tickets its conditions select, in batches of tickets written set-wise (`automations.sweep_batch`).
 """
 
 import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -14,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from automations import queries, selectors
+from automations import queries, selectors, sweep_batch
 from automations.conditions.model import Conditions, ConditionsInvalid
 from automations.conditions.parse import load
 from automations.firing import rule_actions_run
@@ -102,7 +103,8 @@ def _eligible(automation: Automation, parsed: Conditions, now: datetime):
 
 def _fire_automation(*, automation: Automation, parsed: Conditions, ticket_id: int, now: datetime) -> bool:
     """One ticket, in its own transaction: the row is locked and checked again (it may have changed since the
-    sweep's query, or another sweep may have fired), then the actions, the event, the firing."""
+    sweep's query, or another sweep may have fired), then the actions, the event, the firing. The sweep fires
+    tickets in batches (`sweep_batch.fire_batch`); this is for the tickets of a batch that failed as a whole."""
     with transaction.atomic():
         ticket = (
             _eligible(automation, parsed, now)
@@ -122,6 +124,23 @@ def _fire_automation(*, automation: Automation, parsed: Conditions, ticket_id: i
     return True
 
 
+def _fire_one_by_one(
+    *, automation: Automation, parsed: Conditions, ticket_ids: list[int], now: datetime
+) -> sweep_batch.BatchResult:
+    result = sweep_batch.BatchResult()
+    for ticket_id in ticket_ids:
+        try:
+            if _fire_automation(automation=automation, parsed=parsed, ticket_id=ticket_id, now=now):
+                result.fired += 1
+        except (DomainError, PermissionDenied) as error:
+            result.failed += 1
+            logger.warning("Automation %s (%s) failed on ticket %s: %s", automation.pk, automation, ticket_id, error)
+        except Exception:
+            result.failed += 1
+            logger.exception("Automation %s (%s) failed on ticket %s", automation.pk, automation, ticket_id)
+    return result
+
+
 def run_automations(
     *,
     now: datetime | None = None,
@@ -131,9 +150,10 @@ def run_automations(
     """One sweep: every active automation in position order, each over the tickets its conditions select.
 
     The selection is one query per automation (conditions as SQL, `automations.queries`), so tickets that do not
-    match cost nothing. Each matched ticket is updated in its own transaction; a ticket whose update fails (say, the
-    assignee left the group) is logged and counted, and the others go on. At most `limit` tickets per automation,
-    and no new ticket is started after `time_budget` seconds: what is left waits for the next run.
+    match cost nothing. Matched tickets are fired in batches (`sweep_batch`), each one transaction; a ticket whose
+    update fails (say, the assignee left the group) is logged and counted, and the others go on. At most `limit`
+    tickets per automation, and no new batch is started after `time_budget` seconds: what is left waits for the
+    next run.
     """
     started = time.monotonic()
     now = now or timezone.now()
@@ -151,21 +171,24 @@ def run_automations(
         run.capped = len(ids) > limit
         ids = ids[:limit]
         run.matched = len(ids)
-        for position, ticket_id in enumerate(ids):
+        for start in range(0, len(ids), sweep_batch.BATCH_SIZE):
             if time.monotonic() - started > time_budget:
-                run.deferred = len(ids) - position
+                run.deferred = len(ids) - start
                 break
+            batch = ids[start : start + sweep_batch.BATCH_SIZE]
             try:
-                if _fire_automation(automation=automation, parsed=parsed, ticket_id=ticket_id, now=now):
-                    run.fired += 1
-            except (DomainError, PermissionDenied) as error:
-                run.failed += 1
-                logger.warning(
-                    "Automation %s (%s) failed on ticket %s: %s", automation.pk, automation, ticket_id, error
+                result = sweep_batch.fire_batch(
+                    automation=automation,
+                    eligible=partial(_eligible, automation, parsed, now),
+                    ticket_ids=batch,
                 )
             except Exception:
-                run.failed += 1
-                logger.exception("Automation %s (%s) failed on ticket %s", automation.pk, automation, ticket_id)
+                logger.exception(
+                    "Automation %s (%s): a batch failed, its tickets are fired one by one", automation.pk, automation
+                )
+                result = _fire_one_by_one(automation=automation, parsed=parsed, ticket_ids=batch, now=now)
+            run.fired += result.fired
+            run.failed += result.failed
     summary.seconds = time.monotonic() - started
     logger.info("Automations run: %s", summary)
     return summary

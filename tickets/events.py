@@ -28,6 +28,11 @@ def record(*, ticket: Ticket, type: str, actor=None, data: dict[str, Any] | None
     return Event.objects.create(ticket=ticket, type=type, actor=actor, data=data or {})
 
 
+def record_all(rows: list[Event]) -> list[Event]:
+    """Rows built by the `*_row` writers below, written in one INSERT (a sweep over many tickets)."""
+    return Event.objects.bulk_create(rows)
+
+
 def ticket_created(*, ticket: Ticket, actor=None) -> Event:
     return record(
         ticket=ticket,
@@ -59,7 +64,14 @@ def comment_added(*, comment: Comment, actor=None) -> Event:
 
 
 def field_changed(*, ticket: Ticket, field: str, old: Any, new: Any, actor=None) -> Event:
-    return record(ticket=ticket, type=FIELD_CHANGED, actor=actor, data={"field": field, "from": old, "to": new})
+    row = field_changed_row(ticket=ticket, field=field, old=old, new=new, actor=actor)
+    row.save(force_insert=True)
+    return row
+
+
+def field_changed_row(*, ticket: Ticket, field: str, old: Any, new: Any, actor=None) -> Event:
+    """`field.changed`, not yet written (`record_all`)."""
+    return Event(ticket=ticket, type=FIELD_CHANGED, actor=actor, data={"field": field, "from": old, "to": new})
 
 
 def delivery_status(*, comment: Comment, status: str, previous: str | None) -> Event:
@@ -119,8 +131,15 @@ def macro_applied(
 
 def rule_fired(*, ticket: Ticket, kind: str, rule_id: int, title: str, changes: dict) -> Event:
     """`trigger.fired` or `automation.fired`: which rule changed what."""
+    row = rule_fired_row(ticket=ticket, kind=kind, rule_id=rule_id, title=title, changes=changes)
+    row.save(force_insert=True)
+    return row
+
+
+def rule_fired_row(*, ticket: Ticket, kind: str, rule_id: int, title: str, changes: dict) -> Event:
+    """`trigger.fired` or `automation.fired`, not yet written (`record_all`)."""
     event_type = TRIGGER_FIRED if kind == "trigger" else AUTOMATION_FIRED
-    return record(ticket=ticket, type=event_type, data={f"{kind}_id": rule_id, "title": title, "changes": changes})
+    return Event(ticket=ticket, type=event_type, data={f"{kind}_id": rule_id, "title": title, "changes": changes})
 
 
 def notification_sent(*, ticket: Ticket, data: dict[str, Any]) -> Event:

@@ -97,6 +97,33 @@ def broadcast_on_commit(groups: list[str], frame: dict) -> None:
     transaction.on_commit(lambda: send_to_groups(groups, frame))
 
 
+def broadcast_many_on_commit(sends: list[tuple[list[str], dict]]) -> None:
+    """Many (groups, frame) pairs after commit, in order: the same frames as `broadcast_on_commit` for each, but sent
+    in one pass over the channel layer (one event loop, not one per frame) for writes that change many tickets."""
+    if sends:
+        transaction.on_commit(lambda: send_many_to_groups(sends))
+
+
+def send_many_to_groups(sends: list[tuple[list[str], dict]]) -> None:
+    url = relay_url()
+    if url:
+        for groups, frame in sends:
+            relay_to_web(groups, frame, url=url)
+        return
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(_group_send_all)(layer, sends)
+
+
+async def _group_send_all(layer, sends: list[tuple[list[str], dict]]) -> None:
+    for groups, frame in sends:
+        for group in dict.fromkeys(groups):
+            try:
+                await layer.group_send(group, {"type": "agent.frame", "frame": frame})
+            except Exception:
+                logger.warning("Could not broadcast %s to %s", frame.get("type"), group, exc_info=True)
+
+
 # --- Embedded mode: the worker reaches the web process's in-memory layer over loopback HTTP -----------------------
 
 
@@ -310,6 +337,20 @@ def ticket_changed_on_commit(ticket, *, former_group_ids=(), former_assignee_ids
         group_ids=[ticket.group_id, *former_group_ids], assignee_ids=[ticket.assignee_id, *former_assignee_ids]
     )
     broadcast_on_commit(groups, ticket_changed_frame(ticket_id=ticket.pk))
+
+
+def tickets_changed_on_commit(tickets) -> None:
+    """`ticket_changed_on_commit` for each of many tickets whose group and assignee stayed (an automation sweep's
+    batch): the same frames to the same groups, sent together after commit."""
+    broadcast_many_on_commit(
+        [
+            (
+                ticket_list_groups(group_ids=[ticket.group_id], assignee_ids=[ticket.assignee_id]),
+                ticket_changed_frame(ticket_id=ticket.pk),
+            )
+            for ticket in tickets
+        ]
+    )
 
 
 # --- Agent collision: who else has a ticket open (the state is kept by tickets/presence.py) ------------------------

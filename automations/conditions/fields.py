@@ -288,7 +288,7 @@ def _tags_parser(operator: str, value: Any, kind: Kind) -> str:
 
 
 def _tags(condition: Condition, facts: Facts) -> bool:
-    found = bool(set(condition.value.split()) & facts.tags)
+    found = any(tag in facts.tags for tag in condition.value.split())  # facts.tags may be read on first use
     return found if condition.operator == "includes" else not found
 
 

@@ -4,6 +4,7 @@ run, a summary; driven by backdated timestamps (queryset.update), never by sleep
 import logging
 from datetime import timedelta
 from io import StringIO
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
@@ -11,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from automations import sweep
+from automations import sweep, sweep_batch
 from automations.models import AutomationFiring
 from tests.automations.conftest import act, cond
 from tests.factories import GroupFactory, TicketFactory
@@ -187,18 +188,38 @@ def test_summary_is_logged_and_printed_by_the_command(pending_reminder, caplog):
 
 def test_an_update_between_the_query_and_the_lock_is_respected(pending_reminder, monkeypatch):
     """Each ticket is checked again under its lock: one that no longer matches is left alone."""
-    ticket = TicketFactory(status="pending")
+    ticket, other = TicketFactory(status="pending"), TicketFactory(status="pending")
     backdate(ticket, status_changed_at=100)
-    real = sweep._fire_automation
+    backdate(other, status_changed_at=100)
+    real = sweep_batch.fire_batch
 
     def reopened_meanwhile(**kwargs):
-        Ticket.objects.filter(pk=kwargs["ticket_id"]).update(status="open")
+        Ticket.objects.filter(pk=ticket.pk).update(status="open")
         return real(**kwargs)
 
-    monkeypatch.setattr(sweep, "_fire_automation", reopened_meanwhile)
+    monkeypatch.setattr(sweep_batch, "fire_batch", reopened_meanwhile)
     summary = sweep.run_automations()
-    assert (summary.matched, summary.fired) == (1, 0)
-    assert fired_on(ticket) == []
+    assert (summary.matched, summary.fired) == (2, 1)
+    assert fired_on(ticket) == [] and fired_on(other) == ["Solve pending after 3 days"]
+
+
+def test_a_batch_that_fails_as_a_whole_is_fired_ticket_by_ticket(pending_reminder, monkeypatch, caplog):
+    tickets = [TicketFactory(status="pending") for _ in range(3)]
+    for ticket in tickets:
+        backdate(ticket, status_changed_at=100)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the batch broke after writing the tickets")
+
+    monkeypatch.setattr(sweep_batch, "_fired", broken)
+    with caplog.at_level(logging.WARNING, logger="automations.sweep"):
+        summary = sweep.run_automations()
+    assert (summary.matched, summary.fired, summary.failed) == (3, 3, 0)
+    for ticket in tickets:  # once each: what the broken batch wrote was rolled back
+        assert fired_on(ticket) == ["Solve pending after 3 days"]
+        assert Event.objects.filter(ticket=ticket, type="field.changed", data__field="status").count() == 1
+    assert AutomationFiring.objects.count() == 3
+    assert any("a batch failed" in r.getMessage() for r in caplog.records)
 
 
 def test_the_time_budget_leaves_the_rest_for_the_next_run(pending_reminder):
@@ -208,3 +229,26 @@ def test_the_time_budget_leaves_the_rest_for_the_next_run(pending_reminder):
     assert (summary.matched, summary.fired, summary.automations[0].deferred) == (2, 0, 2)
     assert "2 left for the next run: time budget reached" in str(summary)
     assert sweep.run_automations().fired == 2
+
+
+def test_tickets_are_fired_in_batches_and_the_time_budget_is_checked_between_them(pending_reminder, monkeypatch):
+    monkeypatch.setattr(sweep_batch, "BATCH_SIZE", 2)
+    tickets = [TicketFactory(status="pending") for _ in range(5)]
+    for ticket in tickets:
+        backdate(ticket, status_changed_at=100)
+    batches = []
+    real = sweep_batch.fire_batch
+
+    def counted(**kwargs):
+        batches.append(list(kwargs["ticket_ids"]))
+        return real(**kwargs)
+
+    monkeypatch.setattr(sweep_batch, "fire_batch", counted)
+    clock = iter(range(0, 10_000, 30))  # each look at the clock: 30 s later
+    monkeypatch.setattr(sweep, "time", SimpleNamespace(monotonic=lambda: next(clock)))  # the sweep's clock only
+    summary = sweep.run_automations()  # started at 0; first batch at 30 s; 60 s > 45 s: the rest wait
+    assert batches == [[tickets[0].pk, tickets[1].pk]]
+    assert (summary.matched, summary.fired, summary.automations[0].deferred) == (5, 2, 3)
+    monkeypatch.setattr(sweep, "time", SimpleNamespace(monotonic=lambda: 0))
+    assert sweep.run_automations().fired == 3
+    assert [len(b) for b in batches] == [2, 2, 1]

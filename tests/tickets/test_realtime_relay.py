@@ -68,6 +68,27 @@ def test_worker_side_posts_to_the_relay_url(settings, monkeypatch):
     assert sent["signature"] == realtime.relay_signature(sent["body"])
 
 
+def test_many_frames_from_a_worker_are_relayed_one_by_one_in_order(settings, monkeypatch):
+    """A sweep's batch (`broadcast_many_on_commit`): the web process gets each frame as a single broadcast gives it."""
+    sent = []
+    monkeypatch.setattr(realtime.httpx, "post", lambda url, content, headers, timeout: sent.append(json.loads(content)))
+    monkeypatch.setattr(realtime, "_serving_layer", False)
+    settings.REDIS_URL = ""
+    settings.REALTIME_RELAY_URL = "http://127.0.0.1:8000/internal/realtime/"
+    frames = [realtime.ticket_changed_frame(ticket_id=i) for i in (3, 4)]
+    realtime.send_many_to_groups([(["list.all", "list.unrouted"], frames[0]), (["list.all"], frames[1])])
+    assert sent == [{"groups": ["list.all", "list.unrouted"], "frame": frames[0]}, {"groups": ["list.all"],
+                                                                                    "frame": frames[1]}]  # fmt: skip
+
+
+def test_many_frames_reach_the_groups_of_the_layer_in_order(embedded):
+    layer, channel = embedded
+    frames = [realtime.ticket_changed_frame(ticket_id=5), FRAME]
+    realtime.send_many_to_groups([([realtime.ticket_group(5)], frame) for frame in frames])
+    received = [async_to_sync(layer.receive)(channel) for _ in frames]
+    assert received == [{"type": "agent.frame", "frame": frame} for frame in frames]
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "meta",
