@@ -7,17 +7,18 @@ import hmac
 import json
 import logging
 import math
+from contextlib import contextmanager, nullcontext
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from channels_whatsapp import (
+    account_cache,
     inbound,
     outbound,
     parsing,
-    selectors,
     statuses,
 )
 from channels_whatsapp.models import (
@@ -229,13 +230,44 @@ def enqueue_webhook(delivery_id: int) -> None:
 
 
 def webhook_process(*, delivery_id: int) -> None:
-    stored = WebhookDelivery.objects.filter(pk=delivery_id).first()
+    """Process one stored delivery: all of its messages and statuses and the mark `processed`, in one transaction.
+
+    Either everything the delivery holds is written and the row says so, in the same commit, or nothing is and the
+    row stays pending (the task's retry or the sweep hands it out again). The delivery row is locked first, so a
+    duplicate task waits and then finds it processed. The first attempt runs without savepoints (each costs two
+    round trips, and an error anywhere rolls the whole delivery back anyway); if the database refuses something
+    there (a race lost to another worker, a deadlock), the delivery is processed again from the start with a
+    savepoint per message, as a race then only costs that message a note.
+    """
+    try:
+        with transaction.atomic():
+            _delivery_process(delivery_id=delivery_id, savepoints=False)
+    except DatabaseError:
+        logger.info("Webhook %s: processing again with a savepoint per message", delivery_id, exc_info=True)
+        with transaction.atomic():
+            _delivery_process(delivery_id=delivery_id, savepoints=True)
+
+
+def _delivery_process(*, delivery_id: int, savepoints: bool) -> None:
+    deliveries = WebhookDelivery.objects.select_for_update().filter(pk=delivery_id)
+    version = account_cache.version_expression()
+    if version is not None:
+        deliveries = deliveries.annotate(accounts_version=version)
+    stored = deliveries.first()
     if stored is None or stored.state == WebhookDelivery.State.PROCESSED:
         return
     notes: list[str] = []
-    for change in parsing.parse_payload(stored.payload):
-        notes.extend(change.problems)
-        notes.extend(_process_change(change, delivery_id=delivery_id))
+    with nullcontext() if savepoints else _without_savepoints():
+        for change in parsing.parse_payload(stored.payload):
+            notes.extend(change.problems)
+            notes.extend(
+                _process_change(
+                    change,
+                    delivery_id=delivery_id,
+                    accounts_version=getattr(stored, "accounts_version", None),
+                    savepoints=savepoints,
+                )
+            )
     WebhookDelivery.objects.filter(pk=delivery_id).update(
         state=WebhookDelivery.State.PROCESSED,
         processed_at=timezone.now(),
@@ -244,24 +276,40 @@ def webhook_process(*, delivery_id: int) -> None:
     )
 
 
-def _process_change(change: parsing.Change, *, delivery_id: int | None = None) -> list[str]:
+@contextmanager
+def _without_savepoints():
+    """Nested `atomic` blocks (the services') open no savepoint: inside the delivery's one transaction a failure
+    rolls everything back anyway. An error caught inside one of them then leaves the transaction unusable, so the
+    next statement raises and `webhook_process` starts again with savepoints."""
+    features = transaction.get_connection().features
+    features.uses_savepoints = False
+    try:
+        yield
+    finally:
+        del features.uses_savepoints  # back to the backend's class attribute
+
+
+def _process_change(
+    change: parsing.Change, *, delivery_id: int | None = None, accounts_version: str | None = None, savepoints=True
+) -> list[str]:
     if change.field == "message_template_status_update" and change.template_status is not None:
         from channels_whatsapp import template_sync
 
         return template_sync.template_status_update(waba_id=change.waba_id, update=change.template_status)
     if change.field != "messages":
         return [f"ignored change field '{change.field}'"]
-    account = selectors.account_for_phone_number(change.phone_number_id)
+    account = account_cache.account_for_phone_number(change.phone_number_id, version=accounts_version)
     if account is None:
         count = len(change.messages) + len(change.statuses)
         return [f"unknown phone_number_id '{change.phone_number_id}': {count} item(s) kept here, not processed"]
     notes = [f"webhook error {e.code}: {e.title} {e.detail}".strip() for e in change.errors]
     for message in change.messages:
+        handle = inbound.inbound_message_handle if savepoints else inbound.inbound_message_write
         try:
-            note = inbound.inbound_message_handle(
-                account=account, change=change, message=message, delivery_id=delivery_id
-            )
-        except IntegrityError as exc:  # never silently: a lost race is harmless, anything else must be seen
+            note = handle(account=account, change=change, message=message, delivery_id=delivery_id)
+        except IntegrityError as exc:
+            if not savepoints:
+                raise  # the transaction is unusable without a savepoint: start again with them  # never silently: a lost race is harmless, anything else must be seen
             note = f"message {message.wamid} not stored: {exc}"[:500]
         if note:
             notes.append(note)
