@@ -147,11 +147,13 @@ def _requests(label: str, path: str, count: int, run: str) -> list[bytes]:
     return payloads.inbound_requests(path, count, run=run)
 
 
-def end_to_end(web: str, port: int, env: dict, args, run_id: str, rss: dict, rate: float = 0.0) -> dict:
+def end_to_end(
+    web: str, port: int, env: dict, args, run_id: str, rss: dict, rate: float = 0.0, worker_cpus: str | None = None
+) -> dict:
     """POST messages (closed loop at e2e-concurrency, or open loop at `rate` per second) with the worker running,
     until every one is a comment: the sustained rate, and each message's latency from POST to comment."""
     drop_pending()
-    worker = processes.qcluster({**env, "Q_WORKERS": str(args.workers)}, name=f"qcluster-e2e-{web}")
+    worker = processes.qcluster({**env, "Q_WORKERS": str(args.workers)}, name=f"qcluster-e2e-{web}", cpus=worker_cpus)
     time.sleep(3)  # the cluster forks its workers
     run = f"{run_id}.e2e.{web}.{int(rate)}"
     prefix = f"wamid.bench.{run}"
@@ -221,7 +223,7 @@ def main() -> None:
     parser.add_argument("--servers", default="daphne,gunicorn,nginx", help="daphne,gunicorn,nginx,uvicorn")
     parser.add_argument("--e2e-count", type=int, default=3000)
     parser.add_argument("--e2e-concurrency", type=int, default=8)
-    parser.add_argument("--e2e-servers", default="gunicorn,daphne")
+    parser.add_argument("--e2e-servers", default="gunicorn,daphne,gunicorn-split")
     parser.add_argument(
         "--e2e-rates",
         type=lambda v: [float(x) for x in v.split(",") if x],
@@ -309,10 +311,12 @@ def main() -> None:
             # Replies (the default auto-reply trigger answers each new ticket) go to the simulator's Graph API on
             # the same web server, whose status webhooks come back to it, as with `make run`.
             env = {**env, **environment.simulator_env(port)}
+            # "gunicorn-split": the web on core 0 and the worker on core 1 (PostgreSQL, Redis, the client unpinned).
+            split = web_name == "gunicorn-split"
             web = (
                 processes.daphne(env, port, name="daphne-e2e")
                 if web_name == "daphne"
-                else processes.gunicorn(env, port)
+                else processes.gunicorn(env, port, name=web_name, cpus="0" if split else None)
             )
             if web_name == "gunicorn" and args.backlog and worker is None:
                 worker = worker_backlog.backlog_drain(
@@ -328,8 +332,10 @@ def main() -> None:
                 if args.in_process:
                     cost = worker_backlog.in_process(db=DB, env=env, count=args.in_process)
                     print(f"  worker in-process: {cost}", flush=True)
-            for rate in (0.0, *args.e2e_rates):
-                result = end_to_end(web_name, port, env, args, run_id, {"web": web}, rate=rate)
+            for rate in (0.0,) if split else (0.0, *args.e2e_rates):
+                result = end_to_end(
+                    web_name, port, env, args, run_id, {"web": web}, rate=rate, worker_cpus="1" if split else None
+                )
                 e2e.append(result)
                 print(f"  e2e {web_name}: {result}", flush=True)
             web.stop()
@@ -360,7 +366,8 @@ def main() -> None:
             " ticket, and the shipped auto-reply trigger answers it through the simulator's Graph API, whose sent,"
             f" delivered and read status webhooks come back) closed loop at concurrency {args.e2e_concurrency} (as fast as the web answers), then open"
             f" loop at {', '.join(f'{r:.0f}' for r in args.e2e_rates)} msgs/s offered; qcluster with "
-            f"{args.workers} workers on the Redis broker, web + worker + PostgreSQL + Redis + client on {os.cpu_count()} cores.\n"
+            f"{args.workers} workers on the Redis broker, web + worker + PostgreSQL + Redis + client on {os.cpu_count()} cores"
+            " (`gunicorn-split`: the web pinned to core 0 and the worker to core 1 with taskset, the rest unpinned).\n"
         )
         report.add(
             reporting.table(

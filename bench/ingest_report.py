@@ -112,11 +112,11 @@ def worker_targets(rows: list, e2e: list[dict], worker: dict | None, cost: dict 
             f" (target <= 8: {reporting.verdict(cost['queries_max'] <= 8)})"
         )
     for r in e2e:
-        if r["web"] == "gunicorn" and not r["offered"].endswith("/s"):
+        if r["web"] in ("gunicorn", "gunicorn-split") and not r["offered"].endswith("/s"):
             ratio = r["e2e_rate"] / bare_rate
             lost = r["acked"] - r["comments"]
             lines.append(
-                f"- end to end, gunicorn closed loop {r['offered']}: {r['e2e_rate']:.0f} msgs/s = {ratio:.2f} x the bare"
+                f"- end to end, {r['web']} closed loop {r['offered']}: {r['e2e_rate']:.0f} msgs/s = {ratio:.2f} x the bare"
                 f" view's rate (target >= 0.5: {reporting.verdict(ratio >= 0.5)}); {lost} lost, {r['duplicates']}"
                 " duplicated"
             )
