@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import environment, loadgen, payloads, processes, reporting
+from bench import environment, ingest_report, loadgen, payloads, processes, reporting, worker_backlog
 
 DB = "bench_ingest"
 ENDPOINTS = {
@@ -147,11 +147,13 @@ def _requests(label: str, path: str, count: int, run: str) -> list[bytes]:
     return payloads.inbound_requests(path, count, run=run)
 
 
-def end_to_end(web: str, port: int, env: dict, args, run_id: str, rss: dict, rate: float = 0.0) -> dict:
+def end_to_end(
+    web: str, port: int, env: dict, args, run_id: str, rss: dict, rate: float = 0.0, worker_cpus: str | None = None
+) -> dict:
     """POST messages (closed loop at e2e-concurrency, or open loop at `rate` per second) with the worker running,
     until every one is a comment: the sustained rate, and each message's latency from POST to comment."""
     drop_pending()
-    worker = processes.qcluster({**env, "Q_WORKERS": str(args.workers)}, name=f"qcluster-e2e-{web}")
+    worker = processes.qcluster({**env, "Q_WORKERS": str(args.workers)}, name=f"qcluster-e2e-{web}", cpus=worker_cpus)
     time.sleep(3)  # the cluster forks its workers
     run = f"{run_id}.e2e.{web}.{int(rate)}"
     prefix = f"wamid.bench.{run}"
@@ -213,43 +215,15 @@ def end_to_end(web: str, port: int, env: dict, args, run_id: str, rss: dict, rat
     }
 
 
-def plot(rows: list, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=False)
-    for ax, (col, name) in zip(axes, ((5, "p50"), (6, "p99")), strict=True):
-        for server in dict.fromkeys(r[0] for r in rows):
-            for label in ENDPOINTS:
-                points = [(r[1], r[col]) for r in rows if r[0] == server and r[2] == label]
-                if len(points) < 2 or (label == "webhook, full stack" and server != "daphne"):
-                    continue
-                style = "-" if label == "webhook" else "--" if label == "hmac+insert" else ":"
-                ax.plot(*zip(*points, strict=True), style, marker="o", label=f"{server}: {label}")
-        ax.set_xscale("log", base=2)
-        ax.set_yscale("log")
-        ax.set_xticks([1, 8, 32], ["1", "8", "32"])
-        ax.set_xlabel("concurrent connections")
-        ax.set_ylabel(f"{name} acknowledgement latency (ms)")
-        ax.axhline(250 if name == "p50" else 1000, color="grey", linewidth=0.8)
-        ax.grid(True, which="both", alpha=0.3)
-    axes[0].legend(fontsize=7)
-    fig.suptitle("Webhook acknowledgement latency by concurrency (2 cores, PostgreSQL + Redis)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    print(f"Plot: {path.relative_to(environment.REPO)}")
-
-
 def main() -> None:
+    global DB
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=3000, help="requests per endpoint and concurrency")
     parser.add_argument("--concurrency", type=lambda s: [int(x) for x in s.split(",")], default=[1, 8, 32])
     parser.add_argument("--servers", default="daphne,gunicorn,nginx", help="daphne,gunicorn,nginx,uvicorn")
     parser.add_argument("--e2e-count", type=int, default=3000)
     parser.add_argument("--e2e-concurrency", type=int, default=8)
-    parser.add_argument("--e2e-servers", default="gunicorn,daphne")
+    parser.add_argument("--e2e-servers", default="gunicorn,daphne,gunicorn-split")
     parser.add_argument(
         "--e2e-rates",
         type=lambda v: [float(x) for x in v.split(",") if x],
@@ -264,10 +238,16 @@ def main() -> None:
         help="customers writing in the end-to-end step (each first message opens a ticket)",
     )
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per concurrency")
+    parser.add_argument("--db", default=DB, help="the database to create afresh for this run")
+    parser.add_argument("--backlog", type=int, default=10000, help="follow-ups the worker drains (0: skip the step)")
+    parser.add_argument("--backlog-contacts", type=int, default=200, help="customers writing the backlog")
+    parser.add_argument("--in-process", type=int, default=300, help="follow-ups processed in-process for their cost")
     parser.add_argument("--quick", action="store_true", help="300 requests per step; no report appended")
     args = parser.parse_args()
     if args.quick:
         args.count, args.e2e_count, args.rounds, args.contacts = 300, 600, 2, 60
+        args.backlog, args.backlog_contacts, args.in_process = min(args.backlog, 1000), 50, 100
+    DB = args.db
     servers = args.servers.split(",")
     if "nginx" in servers and not shutil.which("nginx"):
         print("nginx is not installed (apt-get install nginx-light): measuring gunicorn directly only.")
@@ -279,13 +259,15 @@ def main() -> None:
         "python bench/ingest.py" + (" " + " ".join(sys.argv[1:]) if sys.argv[1:] else ""),
     )
     run_id = str(int(time.time()))
-    print("Fresh database bench_ingest, Redis db", environment.REDIS_URL.rsplit("/", 1)[-1], flush=True)
+    print(f"Fresh database {DB}, Redis db", environment.REDIS_URL.rsplit("/", 1)[-1], flush=True)
     setup_db()
     environment.redis_flush()
     env = environment.bench_env(DB)
     rows: list = []
     rss: dict[str, int] = {}
     e2e: list[dict] = []
+    worker: dict | None = None
+    cost: dict | None = None
     try:
         if "daphne" in servers:
             port = processes.free_port()
@@ -329,13 +311,31 @@ def main() -> None:
             # Replies (the default auto-reply trigger answers each new ticket) go to the simulator's Graph API on
             # the same web server, whose status webhooks come back to it, as with `make run`.
             env = {**env, **environment.simulator_env(port)}
+            # "gunicorn-split": the web on core 0 and the worker on core 1 (PostgreSQL, Redis, the client unpinned).
+            split = web_name == "gunicorn-split"
             web = (
                 processes.daphne(env, port, name="daphne-e2e")
                 if web_name == "daphne"
-                else processes.gunicorn(env, port)
+                else processes.gunicorn(env, port, name=web_name, cpus="0" if split else None)
             )
-            for rate in (0.0, *args.e2e_rates):
-                result = end_to_end(web_name, port, env, args, run_id, {"web": web}, rate=rate)
+            if web_name == "gunicorn" and args.backlog and worker is None:
+                worker = worker_backlog.backlog_drain(
+                    db=DB,
+                    port=port,
+                    env=env,
+                    run_id=run_id,
+                    count=args.backlog,
+                    contacts=args.backlog_contacts,
+                    workers=args.workers,
+                )
+                print(f"  worker backlog: {worker}", flush=True)
+                if args.in_process:
+                    cost = worker_backlog.in_process(db=DB, env=env, count=args.in_process)
+                    print(f"  worker in-process: {cost}", flush=True)
+            for rate in (0.0,) if split else (0.0, *args.e2e_rates):
+                result = end_to_end(
+                    web_name, port, env, args, run_id, {"web": web}, rate=rate, worker_cpus="1" if split else None
+                )
                 e2e.append(result)
                 print(f"  e2e {web_name}: {result}", flush=True)
             web.stop()
@@ -366,7 +366,8 @@ def main() -> None:
             " ticket, and the shipped auto-reply trigger answers it through the simulator's Graph API, whose sent,"
             f" delivered and read status webhooks come back) closed loop at concurrency {args.e2e_concurrency} (as fast as the web answers), then open"
             f" loop at {', '.join(f'{r:.0f}' for r in args.e2e_rates)} msgs/s offered; qcluster with "
-            f"{args.workers} workers on the Redis broker, web + worker + PostgreSQL + Redis + client on {os.cpu_count()} cores.\n"
+            f"{args.workers} workers on the Redis broker, web + worker + PostgreSQL + Redis + client on {os.cpu_count()} cores"
+            " (`gunicorn-split`: the web pinned to core 0 and the worker to core 1 with taskset, the rest unpinned).\n"
         )
         report.add(
             reporting.table(
@@ -419,56 +420,41 @@ def main() -> None:
             + ", ".join(f"{k} {v / 2**20:.0f} MiB" for k, v in rss.items())
             + "."
         )
-    report.add("\n" + targets(rows, e2e))
+    if worker:
+        report.add(
+            f"\nWorker on follow-up text messages: {worker['contacts']} customers opened their tickets, then"
+            f" {worker['backlog']:,} follow-ups were posted to gunicorn (c=8) with the worker stopped and drained by"
+            f" qcluster ({args.workers} workers); then {args.in_process} more processed in-process"
+            " (`bench/worker_backlog.py`).\n"
+        )
+        report.add(
+            reporting.table(
+                ["backlog", "ack msgs/s", "comments", "duplicates", "drain s", "drain msgs/s", "worker CPU ms/msg"]
+                + (["in-process CPU ms/msg", "statements/msg"] if cost else []),
+                [
+                    [
+                        worker["backlog"],
+                        worker["ack_rate"],
+                        worker["comments"],
+                        worker["duplicates"],
+                        worker["drain_s"],
+                        worker["drain_rate"],
+                        worker["worker_cpu_ms"],
+                    ]
+                    + ([cost["cpu_ms"], cost["queries_median"]] if cost else [])
+                ],
+            )
+        )
+    report.add("\n" + ingest_report.targets(rows, e2e))
+    report.add("\n".join(["", "Round 2 (worker and webhook; ratios to the same run's bare view):"]))
+    report.add("\n".join(ingest_report.worker_targets(rows, e2e, worker, cost)))
+    load = os.getloadavg()
+    report.add(f"\nLoad average at the end: {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (1 / 5 / 15 min).")
     if not args.quick:
         if rows:
-            plot(rows, environment.REPO / "docs" / "ingest-latency.png")
+            ingest_report.plot(rows, environment.REPO / "docs" / "ingest-latency.png")
             report.add("\n![ack latency by concurrency](ingest-latency.png)")
         report.write()
-
-
-def _row(rows, server, conc, label):
-    return next((r for r in rows if r[0] == server and r[1] == conc and r[2] == label), None)
-
-
-def targets(rows: list, e2e: list[dict]) -> str:
-    lines = ["Targets:"]
-    for server in dict.fromkeys(r[0] for r in rows):
-        hook = _row(rows, server, 32, "webhook")
-        if hook is None:
-            continue
-        ratio = hook[8]
-        lines.append(
-            f"- {server}, c=32: webhook {hook[4]:.0f} msgs/s = {ratio:.2f} x trivial (target >= 0.6: "
-            f"{reporting.verdict(ratio >= 0.6, 'the trivial view does no database work')}), {hook[9]:.2f} x hmac+insert; "
-            f"p50 {hook[5]:.0f} ms (< 250: {reporting.verdict(hook[5] < 250)}), {hook[7]:.2f} % over 1 s "
-            f"(< 1 %: {reporting.verdict(hook[7] < 1)})"
-        )
-        full = _row(rows, server, 32, "webhook, full stack")
-        if full is not None and full[4]:
-            lines.append(
-                f"  - lean route vs the same view through the full middleware stack on {server}: "
-                f"{hook[4] / full[4]:.2f} x the throughput, {hook[10]:.2f} vs {full[10]:.2f} ms of server CPU per message"
-            )
-    for r in e2e:
-        if r["offered"].endswith("/s"):  # open loop: it keeps up when no backlog builds (comments follow POSTs)
-            ok = r["lag_p95"] < 2.0 and r["comments"] == r["acked"]
-            verdict = f"keeps up with {r['offered']} (target 80/s: {reporting.verdict(ok, 'a backlog builds')})"
-        else:
-            verdict = f"target >= 80: {reporting.verdict(r['e2e_rate'] >= 80)}"
-        lines.append(
-            f"- end to end with {r['web']}, offered {r['offered']}: {r['e2e_rate']:.0f} msgs/s sustained ({verdict}),"
-            f" POST to comment p50 {r['lag_p50']:.2f} s / p95 {r['lag_p95']:.2f} s;"
-            f" {r['comments']} comments for {r['acked']} acknowledged, {r['duplicates']} duplicates"
-        )
-    gun = _row(rows, "gunicorn x2", 32, "webhook") or _row(rows, "nginx+gunicorn x2", 32, "webhook")
-    bare = _row(rows, "gunicorn x2", 32, "hmac+insert")
-    if gun and bare:
-        lines.append(
-            f"- production topology: webhook under gunicorn {gun[4]:.0f} msgs/s = {gun[4] / bare[4]:.2f} x the bare"
-            f" hmac+insert view under gunicorn (target >= 0.5: {reporting.verdict(gun[4] / bare[4] >= 0.5)})"
-        )
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":

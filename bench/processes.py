@@ -121,7 +121,12 @@ def daphne(env: dict[str, str], port: int, name: str = "daphne") -> Proc:
     return proc
 
 
-def gunicorn(env: dict[str, str], port: int, workers: int = 2, name: str = "gunicorn") -> Proc:
+def pinned(argv: list[str], cpus: str | None) -> list[str]:
+    """`argv` run on the CPUs `cpus` only ("0", "1", "0-1"; children inherit it), or as it is when None."""
+    return ["taskset", "-c", cpus, *argv] if cpus else argv
+
+
+def gunicorn(env: dict[str, str], port: int, workers: int = 2, name: str = "gunicorn", cpus: str | None = None) -> Proc:
     argv = [
         str(VENV_BIN / "gunicorn"),
         "-c",
@@ -134,7 +139,7 @@ def gunicorn(env: dict[str, str], port: int, workers: int = 2, name: str = "guni
         "0",  # no worker recycling during a measurement (its CPU time would leave the process tree)
         "config.wsgi:application",
     ]
-    proc = start(name, argv, env)
+    proc = start(name, pinned(argv, cpus), env)
     wait_port(port, proc=proc)
     return proc
 
@@ -158,8 +163,8 @@ def uvicorn(env: dict[str, str], port: int, workers: int = 2, name: str = "uvico
     return proc
 
 
-def qcluster(env: dict[str, str], name: str = "qcluster") -> Proc:
-    return start(name, [PYTHON, "manage.py", "qcluster"], env)
+def qcluster(env: dict[str, str], name: str = "qcluster", cpus: str | None = None) -> Proc:
+    return start(name, pinned([PYTHON, "manage.py", "qcluster"], cpus), env)
 
 
 def cpu_seconds(procs: Iterable[Proc]) -> float:

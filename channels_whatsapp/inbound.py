@@ -6,7 +6,7 @@ Reactions, edits and revokes are in message_updates.py; the download of the medi
 import logging
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from channels_whatsapp import (
@@ -16,13 +16,13 @@ from channels_whatsapp import (
     media,
     message_text,
     parsing,
+    receipts,
     refusals,
     selectors,
     system_notes,
     window,
 )
 from channels_whatsapp.models import (
-    InboundReceipt,
     RefusedEvent,
     WhatsAppAccount,
     WhatsAppConversation,
@@ -38,14 +38,18 @@ logger = logging.getLogger(__name__)
 # --- Inbound messages ---------------------------------------------------------------------------------------
 
 
-def _contact_for(*, change: parsing.Change, message: parsing.InboundMessage) -> Contact:
+def _sender(*, change: parsing.Change, message: parsing.InboundMessage) -> tuple[str, str, str, str]:
+    """wa_id, user_id, the name to give a new contact, and the sender's profile name."""
     profile = change.profile_for(message.sender_wa_id, message.sender_user_id)
     wa_id = message.sender_wa_id or (profile.wa_id if profile else "")
     user_id = message.sender_user_id or (profile.user_id if profile else "")
     name = (profile.name if profile else "") or wa_id or user_id or channel_writes.UNNAMED
-    return channel_writes.contact_ensure(
-        wa_id=wa_id, user_id=user_id, name=name, profile_name=profile.name if profile else ""
-    )
+    return wa_id, user_id, name, profile.name if profile else ""
+
+
+def _contact_for(*, change: parsing.Change, message: parsing.InboundMessage) -> Contact:
+    wa_id, user_id, name, profile_name = _sender(change=change, message=message)
+    return channel_writes.contact_ensure(wa_id=wa_id, user_id=user_id, name=name, profile_name=profile_name)
 
 
 def render_body(message: parsing.InboundMessage) -> str:
@@ -60,15 +64,18 @@ def redact_inbound(*, account: WhatsAppAccount, text: str) -> tuple[str, int]:
     return redaction.redact(text)
 
 
-@transaction.atomic
-def inbound_message_handle(
+_NO_TARGET_LOCK = frozenset({"reaction", "edit", "revoke", "request_welcome", "system"})
+
+
+def inbound_message_write(
     *, account: WhatsAppAccount, change: parsing.Change, message: parsing.InboundMessage, delivery_id: int | None = None
 ) -> str | None:
-    """Turn one inbound message into a comment (or an event), exactly once. Returns a note for the admin, if any."""
-    try:
-        with transaction.atomic():
-            InboundReceipt.objects.create(wamid=message.wamid, message_type=message.type[:30])
-    except IntegrityError:
+    """Turn one inbound message into a comment (or an event), exactly once, in the caller's transaction.
+    Returns a note for the admin, if any."""
+    # Only a message that can be the target of an early reaction, edit or revoke takes its wamid's lock here.
+    if not receipts.receipt_add(
+        wamid=message.wamid, message_type=message.type, lock=message.type not in _NO_TARGET_LOCK
+    ):
         return None  # already processed: redelivery never creates a second comment
     if message.type in ("reaction", "edit", "revoke"):
         from channels_whatsapp import message_updates
@@ -78,17 +85,51 @@ def inbound_message_handle(
         return f"{message.type} from {message.sender_wa_id} (no content)"
     if message.type == "system":
         return _system_message(account=account, message=message, delivery_id=delivery_id)
-    contact = _contact_for(change=change, message=message)
     received_at = timezone.now()
     sent_at = window.effective_send_time(message.sent_at or received_at, received_at)
-    quoted, quotes_ours = _quoted_comment(account=account, contact=contact, message=message, delivery_id=delivery_id)
+    quoted, quotes_ours = None, False
+    conversation = contact = None
+    ticket_locked = False
+    updates_waiting: bool | None = None  # unknown: pending_apply looks
+    latest_template = contact_language.UNKNOWN
+    if not message.context_id:
+        # The usual case, a customer writing on in their conversation: contact, ticket (both locked), the template
+        # the customer may be answering and whether events wait for this message, in one query.
+        wa_id, user_id, _name, profile_name = _sender(change=change, message=message)
+        conversation = selectors.conversation_of_sender(
+            account=account, wa_id=wa_id, user_id=user_id, wamid=message.wamid
+        )
+        if conversation is not None and channel_writes.contact_is_current(
+            contact=conversation.contact, wa_id=wa_id, user_id=user_id, profile_name=profile_name
+        ):
+            contact = conversation.contact
+            ticket_locked = True
+            updates_waiting = conversation.updates_waiting
+            latest_template = conversation.latest_template
+            if conversation.ticket.status == TicketStatus.CLOSED:
+                # The rows were read before the locks were granted: if another worker held them, it may have opened
+                # the follow-up meanwhile, which only a new statement sees. (Closed is final, so an open ticket
+                # locked here cannot have led anyone to open another.)
+                conversation = selectors.latest_conversation(account=account, contact=contact)
+                ticket_locked = False
+                latest_template = contact_language.UNKNOWN
+    if contact is None:
+        contact = _contact_for(change=change, message=message)
+        quoted, quotes_ours = _quoted_comment(
+            account=account, contact=contact, message=message, delivery_id=delivery_id
+        )
+        if quotes_ours and quoted.ticket.status != TicketStatus.CLOSED:
+            # A swipe-reply to one of our messages answers that conversation, even if a newer ticket was opened since.
+            conversation = None
+        elif conversation is None or message.context_id:  # the contact may have been found by its other id
+            conversation = selectors.latest_conversation(account=account, contact=contact)
     if quotes_ours and quoted.ticket.status != TicketStatus.CLOSED:
-        # A swipe-reply to one of our messages answers that conversation, even if a newer ticket was opened since.
         conversation_ticket = quoted.ticket
     else:
-        conversation = selectors.latest_conversation(account=account, contact=contact)
         conversation_ticket = conversation.ticket if conversation else None
-    contact_language.contact_language_learn(contact=contact, quoted=quoted, conversation_ticket=conversation_ticket)
+    contact_language.contact_language_learn(
+        contact=contact, quoted=quoted, conversation_ticket=conversation_ticket, latest_template=latest_template
+    )
     body = render_body(message)
     body, redactions = redact_inbound(account=account, text=body)
     subject, _masked = redact_inbound(account=account, text=message_text.subject_for(message))
@@ -115,6 +156,7 @@ def inbound_message_handle(
         message_type=message.type,
         channel_data=details,
         on_ticket_created=link,
+        ticket_locked=ticket_locked and conversation_ticket is not None,
     )
     if redactions:
         ticket_services.redaction_recorded(comment=comment, count=redactions)
@@ -132,7 +174,13 @@ def inbound_message_handle(
     from channels_whatsapp import pending_updates
 
     # Reactions, edits and revokes that came before this message: applied now, in their timestamp order.
+    if updates_waiting is False:
+        return None
     return "; ".join(pending_updates.pending_apply(target_wamid=message.wamid)) or None
+
+
+inbound_message_handle = transaction.atomic(inbound_message_write)
+inbound_message_handle.__doc__ = "`inbound_message_write` in its own transaction (a savepoint inside the caller's)."
 
 
 def _quoted_comment(

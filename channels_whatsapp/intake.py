@@ -7,17 +7,18 @@ import hmac
 import json
 import logging
 import math
+from contextlib import contextmanager, nullcontext
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from channels_whatsapp import (
+    account_cache,
     inbound,
     outbound,
     parsing,
-    selectors,
     statuses,
 )
 from channels_whatsapp.models import (
@@ -104,12 +105,7 @@ def webhook_receive(*, body: bytes, signature: str) -> WebhookDelivery:
         raise WebhookRefused(400, "Body larger than 3 MiB.")
     if not signature_valid(body=body, header=signature):
         raise WebhookRefused(403, "Missing or invalid X-Hub-Signature-256.")
-    # The same signed bytes again within 24 hours (a replayed request): acknowledged, not stored a second time.
     digest = hashlib.sha256(body).hexdigest()
-    now = timezone.now()
-    earlier = WebhookDelivery.objects.filter(body_sha256=digest, received_at__gte=now - timedelta(hours=24)).first()
-    if earlier is not None:
-        return earlier
     try:
         # NaN, Infinity and 1e400 are not JSON and no database stores them; nor a lone surrogate (\ud800).
         payload = json.loads(body, parse_constant=_json_constant, parse_float=_json_float)
@@ -123,19 +119,42 @@ def webhook_receive(*, body: bytes, signature: str) -> WebhookDelivery:
     if _too_deep(body, payload):
         raise WebhookRefused(400, f"JSON nested deeper than {MAX_JSON_DEPTH} levels.")
     _redact_payload(payload)  # before anything is stored: the webhook store never holds a full card number
-    # One INSERT, committed on its own (autocommit): no BEGIN/COMMIT round trips on the hottest path. Inside a
-    # caller's transaction, a savepoint keeps a clash from breaking it; on_commit still waits for that commit.
-    fields = {"payload": payload, "body_sha256": digest, "received_day": now.date()}
-    try:
-        if transaction.get_connection().in_atomic_block:
-            with transaction.atomic():
-                stored = WebhookDelivery.objects.create(**fields)
-        else:
-            stored = WebhookDelivery.objects.create(**fields)
-    except IntegrityError:  # the same body posted in parallel: the other request stored it (unique hash + day)
-        return WebhookDelivery.objects.get(body_sha256=digest, received_day=fields["received_day"])
+    stored = WebhookDelivery(payload=payload, body_sha256=digest, received_day=timezone.now().date())
+    stored.pk = _insert_unless_replayed(stored)
+    if stored.pk is None:
+        # The same signed bytes again within 24 hours (a replayed request, or the same body posted in parallel):
+        # acknowledged, not stored a second time.
+        cutoff = timezone.now() - timedelta(hours=24)
+        earlier = WebhookDelivery.objects.filter(body_sha256=digest, received_at__gte=cutoff).order_by("id").first()
+        return earlier or WebhookDelivery.objects.get(body_sha256=digest, received_day=stored.received_day)
     transaction.on_commit(lambda: enqueue_webhook(stored.pk))
     return stored
+
+
+def _insert_unless_replayed(stored: WebhookDelivery) -> int | None:
+    """Store the delivery and return its id, or None when the same body was stored within the last 24 hours.
+
+    One statement, `INSERT ... SELECT ... WHERE NOT EXISTS (...) ON CONFLICT DO NOTHING RETURNING id`: the replay
+    check and the insert in one round trip, committed on its own (autocommit: no BEGIN/COMMIT on the hottest path),
+    and no savepoint needed inside a caller's transaction, since a clash with the unique (hash, day) pair is not an
+    error. The values are prepared by the model's own fields, as `Model.save()` would.
+    """
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    fields = [f for f in WebhookDelivery._meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(stored, add=True), connection) for f in fields]
+    cutoff = connection.ops.adapt_datetimefield_value(stored.received_at - timedelta(hours=24))
+    table = quote(WebhookDelivery._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(quote(f.column) for f in fields)})"  # noqa: S608 (names from the model)
+        f" SELECT {', '.join(['%s'] * len(fields))}"
+        f" WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE body_sha256 = %s AND received_at >= %s)"
+        " ON CONFLICT (body_sha256, received_day) DO NOTHING RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, stored.body_sha256, cutoff])
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 # Keys whose values are identifiers, never customer text: never masked (a 13-digit phone id may pass Luhn).
@@ -170,49 +189,65 @@ _CUSTOMER_URL_PARENTS = frozenset({"urls", "location"})
 
 def _redact_payload(payload: dict) -> None:
     """Mask card numbers in every customer-written string of each message, in place, where the receiving account
-    redacts (unknown numbers are masked too). The count travels with the message for the `redaction.applied` event."""
+    redacts (unknown numbers are masked too). The count travels with the message for the `redaction.applied` event.
+
+    The account's choice is read only when there is something to mask: a first pass counts without changing
+    anything, and most messages hold no card number (no query for them on the hottest path)."""
     for entry in parsing._l(payload.get("entry")):  # any JSON at all may arrive here: shapes are checked
         for change in parsing._l(parsing._d(entry).get("changes")):
             value = parsing._d(change).get("value")
             if not isinstance(value, dict) or not isinstance(value.get("messages"), list):
                 continue
+            messages = [message for message in value["messages"] if isinstance(message, dict)]
+            contacts = value["contacts"] if isinstance(value.get("contacts"), list) else None
+            for message in messages:
+                message.pop(parsing.REDACTION_COUNT_KEY, None)  # ours alone, never taken from the body
+            found = sum(_redact_strings(message, apply=False) for message in messages)
+            if contacts is not None:  # the sender's profile name is theirs too
+                found += _redact_strings(contacts, "contacts", apply=False)
+            if not found:
+                continue
             phone_number_id = str(parsing._d(value.get("metadata")).get("phone_number_id", ""))[:64]
-            # values_list()[:1], not first(): no ORDER BY to compile and run on the hottest path (one row at most).
+            # values_list()[:1], not first(): no ORDER BY to compile and run (one row at most).
             flags = (
                 WhatsAppAccount.objects.filter(phone_number_id=phone_number_id)
                 .order_by()
                 .values_list("redact_credit_cards", flat=True)[:1]
             )
-            redacts = not flags or flags[0]
-            if redacts and isinstance(value.get("contacts"), list):  # the sender's profile name is theirs too
-                _redact_strings(value["contacts"], "contacts")
-            for message in value["messages"]:
-                if isinstance(message, dict):
-                    message.pop(parsing.REDACTION_COUNT_KEY, None)  # ours alone, never taken from the body
-                    count = _redact_strings(message) if redacts else 0
-                    if count:
-                        message[parsing.REDACTION_COUNT_KEY] = count
+            if flags and not flags[0]:
+                continue
+            if contacts is not None:
+                _redact_strings(contacts, "contacts")
+            for message in messages:
+                count = _redact_strings(message)
+                if count:
+                    message[parsing.REDACTION_COUNT_KEY] = count
 
 
-def _redact_strings(node, key: str = "") -> int:
+def _redact_strings(node, key: str = "", *, apply: bool = True) -> int:
+    """Mask (with `apply`) or only count the card numbers in the customer-written strings under `node`."""
     count = 0
     if isinstance(node, dict):
         for k, v in node.items():
             if isinstance(v, str):
                 if k not in _IDENTIFIER_KEYS or (k == "url" and key in _CUSTOMER_URL_PARENTS):
                     redact = redaction.redact_filename if k == "filename" else redaction.redact
-                    node[k], found = redact(v)
+                    masked, found = redact(v)
+                    if apply:
+                        node[k] = masked
                     count += found
             else:
-                count += _redact_strings(v, k)
+                count += _redact_strings(v, k, apply=apply)
     elif isinstance(node, list):
         for index, v in enumerate(node):
             if isinstance(v, str):
                 if key not in _IDENTIFIER_KEYS:
-                    node[index], found = redaction.redact(v)
+                    masked, found = redaction.redact(v)
+                    if apply:
+                        node[index] = masked
                     count += found
             else:
-                count += _redact_strings(v, key)
+                count += _redact_strings(v, key, apply=apply)
     return count
 
 
@@ -229,13 +264,44 @@ def enqueue_webhook(delivery_id: int) -> None:
 
 
 def webhook_process(*, delivery_id: int) -> None:
-    stored = WebhookDelivery.objects.filter(pk=delivery_id).first()
+    """Process one stored delivery: all of its messages and statuses and the mark `processed`, in one transaction.
+
+    Either everything the delivery holds is written and the row says so, in the same commit, or nothing is and the
+    row stays pending (the task's retry or the sweep hands it out again). The delivery row is locked first, so a
+    duplicate task waits and then finds it processed. The first attempt runs without savepoints (each costs two
+    round trips, and an error anywhere rolls the whole delivery back anyway); if the database refuses something
+    there (a race lost to another worker, a deadlock), the delivery is processed again from the start with a
+    savepoint per message, as a race then only costs that message a note.
+    """
+    try:
+        with transaction.atomic():
+            _delivery_process(delivery_id=delivery_id, savepoints=False)
+    except DatabaseError:
+        logger.info("Webhook %s: processing again with a savepoint per message", delivery_id, exc_info=True)
+        with transaction.atomic():
+            _delivery_process(delivery_id=delivery_id, savepoints=True)
+
+
+def _delivery_process(*, delivery_id: int, savepoints: bool) -> None:
+    deliveries = WebhookDelivery.objects.select_for_update().filter(pk=delivery_id)
+    version = account_cache.version_expression()
+    if version is not None:
+        deliveries = deliveries.annotate(accounts_version=version)
+    stored = deliveries.first()
     if stored is None or stored.state == WebhookDelivery.State.PROCESSED:
         return
     notes: list[str] = []
-    for change in parsing.parse_payload(stored.payload):
-        notes.extend(change.problems)
-        notes.extend(_process_change(change, delivery_id=delivery_id))
+    with nullcontext() if savepoints else _without_savepoints():
+        for change in parsing.parse_payload(stored.payload):
+            notes.extend(change.problems)
+            notes.extend(
+                _process_change(
+                    change,
+                    delivery_id=delivery_id,
+                    accounts_version=getattr(stored, "accounts_version", None),
+                    savepoints=savepoints,
+                )
+            )
     WebhookDelivery.objects.filter(pk=delivery_id).update(
         state=WebhookDelivery.State.PROCESSED,
         processed_at=timezone.now(),
@@ -244,24 +310,40 @@ def webhook_process(*, delivery_id: int) -> None:
     )
 
 
-def _process_change(change: parsing.Change, *, delivery_id: int | None = None) -> list[str]:
+@contextmanager
+def _without_savepoints():
+    """Nested `atomic` blocks (the services') open no savepoint: inside the delivery's one transaction a failure
+    rolls everything back anyway. An error caught inside one of them then leaves the transaction unusable, so the
+    next statement raises and `webhook_process` starts again with savepoints."""
+    features = transaction.get_connection().features
+    features.uses_savepoints = False
+    try:
+        yield
+    finally:
+        del features.uses_savepoints  # back to the backend's class attribute
+
+
+def _process_change(
+    change: parsing.Change, *, delivery_id: int | None = None, accounts_version: str | None = None, savepoints=True
+) -> list[str]:
     if change.field == "message_template_status_update" and change.template_status is not None:
         from channels_whatsapp import template_sync
 
         return template_sync.template_status_update(waba_id=change.waba_id, update=change.template_status)
     if change.field != "messages":
         return [f"ignored change field '{change.field}'"]
-    account = selectors.account_for_phone_number(change.phone_number_id)
+    account = account_cache.account_for_phone_number(change.phone_number_id, version=accounts_version)
     if account is None:
         count = len(change.messages) + len(change.statuses)
         return [f"unknown phone_number_id '{change.phone_number_id}': {count} item(s) kept here, not processed"]
     notes = [f"webhook error {e.code}: {e.title} {e.detail}".strip() for e in change.errors]
     for message in change.messages:
+        handle = inbound.inbound_message_handle if savepoints else inbound.inbound_message_write
         try:
-            note = inbound.inbound_message_handle(
-                account=account, change=change, message=message, delivery_id=delivery_id
-            )
-        except IntegrityError as exc:  # never silently: a lost race is harmless, anything else must be seen
+            note = handle(account=account, change=change, message=message, delivery_id=delivery_id)
+        except IntegrityError as exc:
+            if not savepoints:
+                raise  # the transaction is unusable without a savepoint: start again with them  # never silently: a lost race is harmless, anything else must be seen
             note = f"message {message.wamid} not stored: {exc}"[:500]
         if note:
             notes.append(note)

@@ -8,8 +8,8 @@ retry horizon) an event whose message never came becomes a `RefusedEvent` (`targ
 
 Race safety: the event side ("is the message there? else store pending") and the arrival side ("the message is
 there now: apply what is pending") both run under one transaction-scoped lock named after the target wamid. The
-event side takes it before looking for the message; the arrival side after writing the message and before reading
-the pending rows. Under READ COMMITTED each statement sees what committed before it started, so whichever side
+event side takes it before looking for the message; the arrival side with the message's receipt (receipts.py), before
+writing the message and reading the pending rows. Under READ COMMITTED each statement sees what committed before it started, so whichever side
 takes the lock second sees the other's work: either the event finds the message, or the arrival finds the event.
 """
 
@@ -37,9 +37,14 @@ def target_lock(wamid: str) -> None:
     connection = transaction.get_connection()
     if connection.vendor != "postgresql":
         return
-    digest = hashlib.blake2b(_LOCK_NAMESPACE + wamid.encode(), digest_size=8).digest()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)])
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [target_lock_key(wamid)])
+
+
+def target_lock_key(wamid: str) -> int:
+    """The advisory lock's 64-bit key for `wamid` (also taken by `receipts.receipt_add`)."""
+    digest = hashlib.blake2b(_LOCK_NAMESPACE + wamid.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def pending_store(

@@ -1,5 +1,7 @@
-from channels_whatsapp.models import WhatsAppAccount, WhatsAppConversation
-from tickets.models import Comment
+from django.db.models import Exists, OuterRef, Subquery
+
+from channels_whatsapp.models import PendingMessageUpdate, WhatsAppAccount, WhatsAppConversation
+from tickets.models import AuthorRole, Comment
 
 
 def account_for_phone_number(phone_number_id: str) -> WhatsAppAccount | None:
@@ -13,6 +15,40 @@ def latest_conversation(*, account: WhatsAppAccount, contact) -> WhatsAppConvers
     return (
         WhatsAppConversation.objects.select_related("ticket")
         .filter(account=account, contact=contact)
+        .order_by("-ticket_id")
+        .first()
+    )
+
+
+def conversation_of_sender(
+    *, account: WhatsAppAccount, wa_id: str, user_id: str, wamid: str
+) -> WhatsAppConversation | None:
+    """What a customer's next message needs, in one query: the newest conversation on this number of the contact
+    with `wa_id` (else `user_id`, the contact `contact_ensure` would find), its contact and ticket, both locked (one
+    worker at a time per customer, and the ticket as `end_user_message_add` locks it), annotated with
+    `latest_template` (the template of our latest public message there, or None) and `updates_waiting` (reactions,
+    edits or revokes kept for `wamid`; read under the wamid's target lock, which the receipt took).
+    """
+    if wa_id:
+        sender = {"contact__wa_id": wa_id}
+    elif user_id:
+        sender = {"contact__whatsapp_user_id": user_id}
+    else:
+        return None
+    latest_template = (
+        Comment.objects.filter(ticket_id=OuterRef("ticket_id"), public=True)
+        .exclude(author_role=AuthorRole.END_USER)
+        .order_by("-id")
+        .values("template")[:1]
+    )
+    return (
+        WhatsAppConversation.objects.select_related("contact", "ticket")
+        .select_for_update(of=("contact", "ticket"))
+        .filter(account=account, **sender)
+        .annotate(
+            latest_template=Subquery(latest_template),
+            updates_waiting=Exists(PendingMessageUpdate.objects.filter(target_wamid=wamid)),
+        )
         .order_by("-ticket_id")
         .first()
     )

@@ -62,6 +62,14 @@ def contact_ensure(*, wa_id: str, user_id: str, name: str, profile_name: str = "
     return Contact.objects.select_for_update().get(pk=contact.pk)
 
 
+def contact_is_current(*, contact: Contact, wa_id: str, user_id: str, profile_name: str = "") -> bool:
+    """Whether `contact_ensure` would leave this contact (found by `wa_id`, else `user_id`) as it is: then a caller
+    that already holds it, locked, can skip it."""
+    if profile_name and contact.name in ("", contact.wa_id, UNNAMED):
+        return False
+    return not (user_id and not contact.whatsapp_user_id) and not (wa_id and not contact.wa_id)
+
+
 def contact_number_change(*, contact: Contact, wa_id: str) -> bool:
     """The customer's WhatsApp number changed: theirs now, unless another contact already has it."""
     if Contact.objects.filter(wa_id=wa_id).exists():

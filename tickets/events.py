@@ -48,7 +48,10 @@ def ticket_created(*, ticket: Ticket, actor=None) -> Event:
     )
 
 
-def comment_added(*, comment: Comment, actor=None) -> Event:
+def comment_added(*, comment: Comment, actor=None, attachments: int | None = None) -> Event:
+    """`attachments`: how many the comment has, when the caller knows (a comment just made has none yet)."""
+    if attachments is None:
+        attachments = comment.attachments.count() if comment.pk else 0
     return record(
         ticket=comment.ticket,
         type=COMMENT_ADDED,
@@ -58,7 +61,7 @@ def comment_added(*, comment: Comment, actor=None) -> Event:
             "public": comment.public,
             "author_role": comment.author_role,
             "via": comment.via,
-            "attachments": comment.attachments.count() if comment.pk else 0,
+            "attachments": attachments,
         },
     )
 

@@ -17,6 +17,8 @@ from django.conf import settings
 from django.db import connections, transaction
 from django.urls import reverse
 
+from tickets import layer_loop
+
 logger = logging.getLogger(__name__)
 
 
@@ -86,9 +88,16 @@ def send_to_local_groups(groups: list[str], frame: dict) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    # Redis: on this process's own long-lived loop (tickets/layer_loop.py); the in-memory layer belongs to the
+    # server's loop, which async_to_sync finds.
+    own_loop = type(layer).__module__.startswith("channels_redis")
     for group in dict.fromkeys(groups):
+        message = {"type": "agent.frame", "frame": frame}
         try:
-            async_to_sync(layer.group_send)(group, {"type": "agent.frame", "frame": frame})
+            if own_loop:
+                layer_loop.run(layer.group_send(group, message))
+            else:
+                async_to_sync(layer.group_send)(group, message)
         except Exception:
             logger.warning("Could not broadcast %s to %s", frame.get("type"), group, exc_info=True)
 

@@ -390,17 +390,19 @@ def end_user_message_add(
     message_type: str = "",
     channel_data: dict | None = None,
     on_ticket_created: Callable[[Ticket], None] | None = None,
+    ticket_locked: bool = False,
 ) -> Comment:
     """A message from the customer, following Zendesk's status rules.
 
     `conversation_ticket` is the latest ticket of this conversation (the channel decides what that means):
     none -> a new ticket; closed -> a follow-up ticket; solved -> reopened; otherwise the message joins it.
+    `ticket_locked`: the caller read it `FOR UPDATE` in this transaction, so it is current and is not read again.
     """
     now = timezone.now()
     sent_at = min(sent_at or now, now)  # a send time in the future is clamped to receipt time
     body, redactions = _card_numbers_masked(body, via=via)  # also what the subject is made of
     ticket = conversation_ticket
-    if ticket is not None:
+    if ticket is not None and not ticket_locked:
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     created = ticket is None or ticket.status == TicketStatus.CLOSED
     changes: dict[str, tuple[Any, Any]] = {}
@@ -438,7 +440,7 @@ def end_user_message_add(
     if ticket.last_customer_message_at is None or sent_at > ticket.last_customer_message_at:
         ticket.last_customer_message_at = sent_at  # a late, older message never moves it back
     ticket.save()
-    events.comment_added(comment=comment)
+    events.comment_added(comment=comment, attachments=0)  # its files are attached after it is made
     if redactions:
         redaction_recorded(comment=comment, count=redactions)
     _announce_comment(comment)

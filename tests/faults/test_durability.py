@@ -3,7 +3,7 @@ commit, a broker that is down, a database that refuses the insert. Nothing ackno
 """
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.utils import timezone
 
 from channels_whatsapp import intake, tasks
@@ -114,17 +114,18 @@ def test_the_same_message_in_two_deliveries_processed_concurrently_is_one_commen
     assert Comment.objects.filter(channel_message_id="wamid.dup.1").count() == 1
 
 
-def test_database_refusing_the_insert_is_not_a_200(account, monkeypatch):
+def test_database_refusing_the_insert_is_not_a_200(account):
     """PostgreSQL restarting: the insert fails, the answer is not 200, so Meta retries; nothing half-stored."""
     from django.test import Client
 
-    def down(*args, **kwargs):
-        raise OperationalError("server closed the connection unexpectedly")
+    def down(execute, sql, params, many, context):
+        if sql.startswith(f'INSERT INTO "{WebhookDelivery._meta.db_table}"'):
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
 
-    monkeypatch.setattr(WebhookDelivery.objects, "create", down)
-    response = post(Client(raise_request_exception=False), inbound("wamid.pgdown.1"))
+    with connection.execute_wrapper(down):  # the database itself refuses the statement, however it is written
+        response = post(Client(raise_request_exception=False), inbound("wamid.pgdown.1"))
     assert response.status_code >= 500
-    monkeypatch.undo()
     assert not WebhookDelivery.objects.exists()
     assert post(Client(), inbound("wamid.pgdown.1")).status_code == 200  # Meta's retry
     assert Comment.objects.filter(channel_message_id="wamid.pgdown.1").count() == 1
