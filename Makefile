@@ -9,6 +9,11 @@ PYTHON ?= $(shell for candidate in python3.13 python3.12 python3.11 python3; do 
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# `make test` spreads the suite over one pytest-xdist worker per core (each with its own test database and Redis
+# database), a test file per worker at a time, in two passes: the tests that commit for real empty every table when
+# they end, so they run after the others (tests/conftest.py marks them); PYTEST_WORKERS=0 runs each pass in one
+# process. Exit status 5 is a pass that selected no test.
+PYTEST_WORKERS ?= auto
 # migrate, seed and run use the development settings (DEBUG on, the simulator, this install's own secret key);
 # manage.py, daphne and gunicorn default to config.settings.production.
 SETTINGS ?= config.settings.local
@@ -58,7 +63,8 @@ test: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run --settings=config.settings.test
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not transactional" $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m transactional $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 lint: venv
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

@@ -14,6 +14,22 @@ from tickets import realtime
 SQLITE = "django.db.backends.sqlite3"
 
 
+def _transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    return bool(marker and marker.kwargs.get("transaction")) or {"transactional_db", "live_server"} & set(fixtures)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Mark the tests that commit (and end by emptying every table, the migrations' rows included: the shipped
+    rules, the schedules, the product admins group) as `transactional`. One process runs them after all the others;
+    `make test` spreads the suite over pytest-xdist workers, which keep no such order, so it runs the others first
+    (`-m "not transactional"`) and these in a second pass."""
+    for item in items:
+        if _transactional(item):
+            item.add_marker("transactional")
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(request, django_db_modify_db_settings_parallel_suffix) -> None:
     """On SQLite, a run with browser tests gets a file test database (in var/), as `make run` uses a file.

@@ -1,7 +1,26 @@
 """Test settings: the same switches as production (DATABASE_URL, REDIS_URL), plus speed-ups."""
 
-from config.settings.base import *  # noqa: F403
-from config.settings.base import Q_CLUSTER, REST_FRAMEWORK, env
+import os
+import sys
+from urllib.parse import urlsplit, urlunsplit
+
+
+def _worker_redis_url(url: str, worker: str) -> str:
+    """Under pytest-xdist each worker takes its own Redis database, the next numbers after REDIS_URL's ("gw1" of
+    redis://host/5 uses 6), so channel groups named by ids ("agent.1") and cache keys of two workers' tests never meet,
+    as their PostgreSQL test databases don't (pytest-django suffixes those)."""
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{base + int(worker.removeprefix('gw'))}"))
+
+
+if "pytest" in sys.modules and os.environ.get("REDIS_URL") and os.environ.get("PYTEST_XDIST_WORKER", "")[:2] == "gw":
+    # In the worker only (the servers and workers a test starts inherit the worker's environment, already moved, or
+    # are given a URL of their own), and in the environment, so those processes use the same database.
+    os.environ["REDIS_URL"] = _worker_redis_url(os.environ["REDIS_URL"], os.environ["PYTEST_XDIST_WORKER"])
+
+from config.settings.base import *  # noqa: E402, F403
+from config.settings.base import Q_CLUSTER, REST_FRAMEWORK, env  # noqa: E402
 
 # The suite's own key (subprocesses it starts get the same one through SECRET_KEY); never used outside the suite.
 SECRET_KEY = env.str("SECRET_KEY", default="test-settings-only-" + "0123456789abcdef" * 3)
