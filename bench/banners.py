@@ -310,11 +310,11 @@ def _ms(values: list[float], p: float) -> float:
     return loadgen.percentile(values, p) * 1000
 
 
-def run_mode(mode: str, count: int) -> dict:
+def run_mode(mode: str, count: int, args_db: str = "bench_banners") -> dict:
     port = processes.free_port()
     stand_in = GraphStandIn() if mode == "redis" else None
     if mode == "redis":
-        db = "bench_banners_h3"
+        db = args_db
         environment.db_fresh(db)
         environment.redis_flush()
         env = environment.bench_env(db, **environment.simulator_env(port))
@@ -386,6 +386,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--modes", default="redis,embedded,embedded-inline")
+    parser.add_argument("--db", default="bench_banners", help="the PostgreSQL database of the redis mode (made afresh)")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--setup-here", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--layer-here", action="store_true", help=argparse.SUPPRESS)
@@ -405,7 +406,7 @@ def main() -> None:
     rows = []
     try:
         for mode in args.modes.split(","):
-            r = run_mode(mode, args.count)
+            r = run_mode(mode, args.count, args.db)
             print(f"  {r}", flush=True)
             rows.append(r)
     finally:

@@ -27,15 +27,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import environment, loadgen, payloads, processes, reporting
 
-DB = "bench_memory_h3"
 TARGET_MIB = 400
 SETTLE_SECONDS = 10.0
 
 
-def setup_db() -> None:
-    environment.db_fresh(DB)
+def setup_db(db: str) -> None:
+    environment.db_fresh(db)
     environment.sql(
-        DB,
+        db,
         "INSERT INTO channels_whatsapp_whatsappaccount (name, phone_number_id, waba_id, display_phone_number,"
         " access_token, redact_credit_cards, templates_enabled, active, created_at, updated_at)"
         " VALUES ('Bench line', %s, %s, '15550001111', 'bench-token', true, false, true, now(), now())",
@@ -66,22 +65,22 @@ def snapshot(pid: int) -> dict:
     return {"rss": rss / 2**20, "pss": pss / 2**20, "uss": uss / 2**20, "procs": len(each), "each": each}
 
 
-def wait_processed(count: int, timeout: float) -> float:
+def wait_processed(db: str, count: int, timeout: float) -> float:
     deadline = time.monotonic() + timeout
     t0 = time.monotonic()
     while time.monotonic() < deadline:
-        done = environment.sql(DB, "SELECT count(*) FROM channels_whatsapp_webhookdelivery WHERE state <> 'pending'")
+        done = environment.sql(db, "SELECT count(*) FROM channels_whatsapp_webhookdelivery WHERE state <> 'pending'")
         if done[0][0] >= count:
             return time.monotonic() - t0
         time.sleep(0.2)
     raise RuntimeError(f"the worker did not process {count} webhooks within {timeout} s")
 
 
-def run_variant(name: str, lean: bool, count: int) -> dict:
-    setup_db()
+def run_variant(name: str, lean: bool, count: int, db: str) -> dict:
+    setup_db(db)
     environment.redis_flush()
     port = processes.free_port()
-    env = environment.bench_env(DB, Q_WORKERS="2", Q_WORKER_LEAN="true" if lean else "false")
+    env = environment.bench_env(db, Q_WORKERS="2", Q_WORKER_LEAN="true" if lean else "false")
     web = processes.daphne(env, port, name=f"daphne-memory-{name}")
     worker = processes.qcluster(env, name=f"qcluster-memory-{name}")
     try:
@@ -95,7 +94,7 @@ def run_variant(name: str, lean: bool, count: int) -> dict:
             result = loadgen.load(port, requests, concurrency=4)
             if result.ok != count:
                 raise RuntimeError(f"{count - result.ok} webhooks were not acknowledged")
-            seconds = wait_processed(count, timeout=600)
+            seconds = wait_processed(db, count, timeout=600)
         time.sleep(2)
         after = snapshot(worker.pid)
         web_rss = sum(p.memory_info().rss for p in tree(web.pid)) / 2**20
@@ -116,6 +115,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--db", default="bench_memory", help="PostgreSQL database (made afresh for each variant)")
     args = parser.parse_args()
     if args.quick:
         args.count = 200
@@ -126,7 +126,7 @@ def main() -> None:
     rows = []
     try:
         for name, lean in (("full (before)", False), ("lean", True)):
-            r = run_variant(name, lean, args.count)
+            r = run_variant(name, lean, args.count, args.db)
             print(f"  {r}", flush=True)
             rows.append(r)
     finally:
