@@ -9,7 +9,7 @@ first one imported. Two variants of the same code, on one fresh database each, i
 - full: `Q_WORKER_LEAN=false`, the worker loads every installed app as the web process does (the "before");
 - lean: the default, the worker leaves out the daphne app and the admin's autodiscovery (config/settings/base.py).
 For each: the tree idle (10 s after it started), its peak while N signed inbound webhooks (sent to a daphne beside
-it) are processed into comments, and the tree after. RSS is what the target counts (pages shared between the forked
+it) are processed into comments (with the replies the shipped triggers send, to the simulator), and the tree after. RSS is what the target counts (pages shared between the forked
 processes are counted once per process); PSS shares them out and USS is each process's own, for reference. The web
 process's (daphne) RSS in the same run is printed beside it.
 """
@@ -80,7 +80,8 @@ def run_variant(name: str, lean: bool, count: int, db: str) -> dict:
     setup_db(db)
     environment.redis_flush()
     port = processes.free_port()
-    env = environment.bench_env(db, Q_WORKERS="2", Q_WORKER_LEAN="true" if lean else "false")
+    lean_env = {"Q_WORKERS": "2", "Q_WORKER_LEAN": "true" if lean else "false"}
+    env = environment.bench_env(db, **lean_env, **environment.simulator_env(port))  # replies go to the simulator
     web = processes.daphne(env, port, name=f"daphne-memory-{name}")
     worker = processes.qcluster(env, name=f"qcluster-memory-{name}")
     try:
