@@ -122,3 +122,39 @@ def test_local_settings_are_debug_with_the_simulator():
 def test_entry_points_default_to_the_production_settings():
     for entry in ("manage.py", "config/asgi.py", "config/wsgi.py"):
         assert 'setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")' in (ROOT / entry).read_text()
+
+
+def worker_modules(argv: list[str], **env) -> dict:
+    """What django.setup() loads in a process started as `manage.py <argv>` (the settings read sys.argv)."""
+    code = (
+        "import json, sys\n"
+        f"sys.argv = {argv!r}\n"
+        "import django\n"
+        "django.setup()\n"
+        "from django.apps import apps\n"
+        "from django.contrib import admin\n"
+        "print(json.dumps({'twisted': 'twisted.internet' in sys.modules, 'daphne': apps.is_installed('daphne'),"
+        " 'admin_models': len(admin.site._registry), 'admin_app': type(apps.get_app_config('admin')).__name__}))\n"
+    )
+    clean = {k: v for k, v in os.environ.items() if k != "Q_WORKER_LEAN"}
+    clean.update(env)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120, check=True
+    )
+    import json
+
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_worker_leaves_out_what_only_the_web_process_uses():
+    worker = worker_modules(["manage.py", "qcluster"])
+    assert worker == {
+        "twisted": False,
+        "daphne": False,
+        "admin_models": 0,
+        "admin_app": "SupportDeskWorkerAdminConfig",
+    }
+    web = worker_modules(["manage.py", "runserver"])
+    assert web["daphne"] and web["twisted"] and web["admin_models"] > 10
+    assert web["admin_app"] == "SupportDeskAdminConfig"
+    assert worker_modules(["manage.py", "qcluster"], Q_WORKER_LEAN="false") == web

@@ -1,7 +1,7 @@
 """The Django admin's site: entered only by product admins (tickets.permissions.is_admin), not by any staff user."""
 
 from django.contrib import admin
-from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin.apps import AdminConfig, SimpleAdminConfig
 from django.utils.translation import gettext_lazy
 
 
@@ -20,5 +20,13 @@ class SupportDeskAdminSite(admin.AdminSite):
 
 class SupportDeskAdminConfig(AdminConfig):
     """Replaces "django.contrib.admin" in INSTALLED_APPS so that `admin.site` is the product-admin-only site."""
+
+    default_site = "tickets.admin_site.SupportDeskAdminSite"
+
+
+class SupportDeskWorkerAdminConfig(SimpleAdminConfig):
+    """The same site without autodiscovery, for the task worker (config/settings/base.py): it serves no admin page,
+    and importing every app's admin module (with the page and API code they import) cost each of its forked
+    processes about 12 MiB."""
 
     default_site = "tickets.admin_site.SupportDeskAdminSite"

@@ -84,22 +84,31 @@ def send_to_groups(groups: list[str], frame: dict) -> None:
 
 
 def send_to_local_groups(groups: list[str], frame: dict) -> None:
-    """group_send on this process's channel layer (the web process's own, or Redis)."""
+    """group_send on this process's channel layer (the web process's own, or Redis), every group in one call: outside
+    an event loop (a worker, a management command) each `async_to_sync` call ran a new loop, and channels_redis opens
+    a new connection for each loop, so a frame to four groups cost four connections."""
     layer = get_channel_layer()
     if layer is None:
         return
     # Redis: on this process's own long-lived loop (tickets/layer_loop.py); the in-memory layer belongs to the
-    # server's loop, which async_to_sync finds.
-    own_loop = type(layer).__module__.startswith("channels_redis")
-    for group in dict.fromkeys(groups):
-        message = {"type": "agent.frame", "frame": frame}
+    # server's loop, which async_to_sync finds. Either way one call sends to every group.
+    message = {"type": "agent.frame", "frame": frame}
+    unique = list(dict.fromkeys(groups))
+    try:
+        if type(layer).__module__.startswith("channels_redis"):
+            layer_loop.run(_group_send_each(layer, unique, message))
+        else:
+            async_to_sync(_group_send_each)(layer, unique, message)
+    except Exception:
+        logger.warning("Could not broadcast %s", frame.get("type"), exc_info=True)
+
+
+async def _group_send_each(layer, groups: list[str], message: dict) -> None:
+    for group in groups:
         try:
-            if own_loop:
-                layer_loop.run(layer.group_send(group, message))
-            else:
-                async_to_sync(layer.group_send)(group, message)
+            await layer.group_send(group, message)
         except Exception:
-            logger.warning("Could not broadcast %s to %s", frame.get("type"), group, exc_info=True)
+            logger.warning("Could not broadcast %s to %s", message["frame"].get("type"), group, exc_info=True)
 
 
 def broadcast_on_commit(groups: list[str], frame: dict) -> None:
@@ -181,12 +190,25 @@ def relay_signature(body: bytes) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), b"realtime-relay:" + body, hashlib.sha256).hexdigest()
 
 
+_relay_clients: dict[int, httpx.Client] = {}
+
+
+def _relay_post(url: str, **kwargs) -> httpx.Response:
+    """POST on this process's own client, kept alive between frames: `httpx.post()` made a client per frame (a new
+    connection and TLS context, 10-40 ms here before each banner). Keyed by pid: forked workers open their own."""
+    pid = os.getpid()
+    http = _relay_clients.get(pid)
+    if http is None:
+        http = _relay_clients[pid] = httpx.Client()
+    return http.post(url, **kwargs)
+
+
 def relay_to_web(groups: list[str], frame: dict, *, url: str) -> None:
     """Without Redis the worker (another process) cannot reach the browsers' channel layer: its frames are handed
     to the web process (relay_url() says where), which sends them on."""
     body = json.dumps({"groups": list(dict.fromkeys(groups)), "frame": frame}).encode()
     try:
-        httpx.post(
+        _relay_post(
             url,
             content=body,
             headers={"Content-Type": "application/json", "X-Relay-Signature": relay_signature(body)},

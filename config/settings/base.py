@@ -6,6 +6,8 @@ manage.py, config/asgi.py and config/wsgi.py default to) adds the HTTPS hardenin
 `SECRET_KEY`; `test.py` is the suite's.
 """
 
+import sys
+
 from config.env import BASE_DIR, env
 
 # --- Core -----------------------------------------------------------------------------------------------
@@ -51,6 +53,16 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# The task worker (`manage.py qcluster`) forks a sentinel, a monitor, a pusher and Q_WORKERS workers from one
+# process, and each of them holds what that process imported. It leaves out what only the web process uses: the
+# daphne app (imported for `runserver`, it loads daphne's server and Twisted: ~25 MiB a process) and the admin's
+# autodiscovery (every admin module and the page and API code they import: ~12 MiB). bench/memory.py measures it.
+WORKER_PROCESS = sys.argv[1:2] == ["qcluster"] and env.bool("Q_WORKER_LEAN", default=True)
+if WORKER_PROCESS:
+    INSTALLED_APPS.remove("daphne")
+    _admin = INSTALLED_APPS.index("tickets.admin_site.SupportDeskAdminConfig")
+    INSTALLED_APPS[_admin] = "tickets.admin_site.SupportDeskWorkerAdminConfig"
 
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
@@ -132,7 +144,9 @@ if REDIS_URL:
     Q_CLUSTER["broker_class"] = "config.q_broker.PooledRedis"  # one Redis client per process, not one per enqueue
 else:
     Q_CLUSTER["orm"] = "default"
-    Q_CLUSTER["poll"] = 0.2
+    # How long the ORM broker's pusher sleeps after finding the queue empty: the wait before a task is picked up,
+    # so before an embedded banner (bench/banners.py). 0.05 s costs an indexed SELECT 20 times a second when idle.
+    Q_CLUSTER["poll"] = env.float("Q_POLL", default=0.05)
 
 # --- Auth -----------------------------------------------------------------------------------------------
 

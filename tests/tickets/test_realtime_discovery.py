@@ -48,7 +48,7 @@ def test_the_web_process_records_its_port_and_the_worker_relays_there(worker, se
 
 def test_the_worker_posts_its_frames_to_the_recorded_address(worker, monkeypatch):
     sent = {}
-    monkeypatch.setattr(realtime.httpx, "post", lambda url, **kwargs: sent.update(url=url, **kwargs))
+    monkeypatch.setattr(realtime, "_relay_post", lambda url, **kwargs: sent.update(url=url, **kwargs))
     as_web_process(["127.0.0.1", 8125])
     realtime.send_to_groups(["ticket.5"], FRAME)
     assert sent["url"] == f"http://127.0.0.1:8125{RELAY_PATH}"
@@ -85,7 +85,7 @@ def test_a_record_naming_another_host_is_ignored(worker):
 
 def test_the_web_process_itself_never_relays(worker, monkeypatch):
     """The web process owns the in-memory layer: even with REALTIME_RELAY_URL set (a shared .env) it sends there."""
-    monkeypatch.setattr(realtime.httpx, "post", lambda *a, **k: pytest.fail("the web process relayed to itself"))
+    monkeypatch.setattr(realtime, "_relay_post", lambda *a, **k: pytest.fail("the web process relayed to itself"))
     worker.REALTIME_RELAY_URL = "http://127.0.0.1:8000/internal/realtime/"
     realtime.web_process_started(["127.0.0.1", 8127])
     assert realtime.relay_url() == ""
@@ -118,7 +118,7 @@ def test_the_record_belongs_to_its_database(worker):
 @pytest.mark.django_db
 def test_the_relay_view_sends_locally_even_with_a_relay_url(client, worker, monkeypatch):
     """Relayed frames end at the web process: the view never relays them on (no loop through its own HTTP)."""
-    monkeypatch.setattr(realtime.httpx, "post", lambda *a, **k: pytest.fail("relayed on"))
+    monkeypatch.setattr(realtime, "_relay_post", lambda *a, **k: pytest.fail("relayed on"))
     worker.REALTIME_RELAY_URL = "http://127.0.0.1:8000/internal/realtime/"
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()

@@ -58,7 +58,7 @@ def test_worker_side_posts_to_the_relay_url(settings, monkeypatch):
     def fake_post(url, content, headers, timeout):
         sent.update(url=url, body=content, signature=headers["X-Relay-Signature"])
 
-    monkeypatch.setattr(realtime.httpx, "post", fake_post)
+    monkeypatch.setattr(realtime, "_relay_post", fake_post)
     monkeypatch.setattr(realtime, "_serving_layer", False)  # a worker, even if this process served ASGI before
     settings.REDIS_URL = ""
     settings.REALTIME_RELAY_URL = "http://127.0.0.1:8000/internal/realtime/"
