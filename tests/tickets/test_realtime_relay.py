@@ -71,7 +71,9 @@ def test_worker_side_posts_to_the_relay_url(settings, monkeypatch):
 def test_many_frames_from_a_worker_are_relayed_one_by_one_in_order(settings, monkeypatch):
     """A sweep's batch (`broadcast_many_on_commit`): the web process gets each frame as a single broadcast gives it."""
     sent = []
-    monkeypatch.setattr(realtime.httpx, "post", lambda url, content, headers, timeout: sent.append(json.loads(content)))
+    monkeypatch.setattr(
+        realtime, "_relay_post", lambda url, content, headers, timeout: sent.append(json.loads(content))
+    )
     monkeypatch.setattr(realtime, "_serving_layer", False)
     settings.REDIS_URL = ""
     settings.REALTIME_RELAY_URL = "http://127.0.0.1:8000/internal/realtime/"
