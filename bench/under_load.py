@@ -18,7 +18,8 @@ WebSocket, qcluster with 2 workers on the Redis broker. The database (`bench_und
 3. p50 / p95 idle vs loaded and their ratios; the targets are loaded p95 <= 2 x idle p95.
 
 `--configs shared,split`: `split` repeats the run with gunicorn pinned to core 0 and qcluster to core 1 (`taskset`;
-daphne, PostgreSQL, Redis and the clients unpinned), to tell CPU contention from contention in the database.
+daphne, PostgreSQL, Redis and the clients unpinned), to tell CPU contention from contention in the database; `nice`
+runs qcluster under `nice -n 10` (the web keeps the CPU when both want it).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -195,7 +197,13 @@ def run_config(name: str, args, run_id: str) -> dict:
     tickets = environment.sql(db, "SELECT count(*) FROM tickets_ticket")[0][0]
     web = processes.gunicorn(env, http_port, name=f"gunicorn-{name}", cpus="0" if split else None)
     ws = processes.daphne(env, ws_port, name=f"daphne-ws-{name}")
-    worker = processes.qcluster({**env, "Q_WORKERS": "2"}, name=f"qcluster-{name}", cpus="1" if split else None)
+    worker_env = {**env, "Q_WORKERS": "2"}
+    if name == "nice":  # the worker yields the CPU to the web: the kernel runs it when the web waits
+        worker = processes.start(
+            f"qcluster-{name}", ["nice", "-n", "10", environment.PYTHON, "manage.py", "qcluster"], worker_env
+        )
+    else:
+        worker = processes.qcluster(worker_env, name=f"qcluster-{name}", cpus="1" if split else None)
     try:
         time.sleep(3)  # the cluster forks its workers
         opened = payloads.inbound_requests(
@@ -210,7 +218,7 @@ def run_config(name: str, args, run_id: str) -> dict:
         probe = Probe(http_port, ws_port, setup)
         idle: dict[str, list] = {"list": [], "ticket": [], "banner": [], "missing": 0, "errors": 0}
         loaded: dict[str, list] = {"list": [], "ticket": [], "banner": [], "missing": 0, "errors": 0}
-        offered, loads = [], []
+        offered, loads, backlogs = [], [], []
         for round_ in range(args.rounds):
             _settle(db)
             loads.append(os.getloadavg()[0])
@@ -232,12 +240,18 @@ def run_config(name: str, args, run_id: str) -> dict:
             )
             assert offer.stdout.readline().strip() == "go"
             time.sleep(1)  # the worker has work before the first probe
-            result = asyncio.run(probe.window(args.window))
+            with Backlog(db) as backlog:
+                result = asyncio.run(probe.window(args.window))
+            backlogs.append((max(backlog.samples), backlog.samples[-1]))
             loads.append(os.getloadavg()[0])
             _merge(loaded, result)
             offered.append(json.loads(offer.stdout.readline()))
             offer.wait(60)
-            print(f"[{name}] round {round_ + 1}: idle {_brief(idle)} | loaded {_brief(loaded)}", flush=True)
+            print(
+                f"[{name}] round {round_ + 1}: idle {_brief(idle)} | loaded {_brief(loaded)}"
+                f" | backlog max / end {backlogs[-1]}",
+                flush=True,
+            )
         _settle(db)
         lost = _lost(db, f"wamid.bench.{run_id}.{name}.load.")
     finally:
@@ -254,7 +268,35 @@ def run_config(name: str, args, run_id: str) -> dict:
         "loaded": loaded,
         "lost": lost,
         "load_max": max(loads),
+        "backlogs": backlogs,
     }
+
+
+class Backlog:
+    """Webhook deliveries stored but not yet processed, sampled every second in a thread: whether the worker keeps
+    up with the offered rate (a growing backlog is a queue every status webhook waits behind)."""
+
+    def __init__(self, db: str) -> None:
+        self.db, self.samples = db, []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.samples.append(
+                environment.sql(
+                    self.db, "SELECT count(*) FROM channels_whatsapp_webhookdelivery WHERE state = 'pending'"
+                )[0][0]
+            )
+            self._stop.wait(1.0)
+
+    def __enter__(self) -> Backlog:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(5)
 
 
 def _merge(into: dict, part: dict) -> None:
@@ -286,7 +328,10 @@ def report_config(report: reporting.Report, r: dict, args) -> list[str]:
     ok = sum(o["ok"] for o in offered)
     report.add(
         f"\n**{r['config']}**"
-        + (" (gunicorn pinned to core 0, qcluster to core 1)" if r["config"] == "split" else " (nothing pinned)")
+        + {
+            "split": " (gunicorn pinned to core 0, qcluster to core 1)",
+            "nice": " (nothing pinned, qcluster under `nice -n 10`)",
+        }.get(r["config"], " (nothing pinned)")
         + f": {r['tickets']:,} tickets; maximum sustained ingest {peak['e2e_rate']:.0f} follow-ups/s"
         f" ({peak['comments']} of {peak['sent']} closed loop at c=8, ack {peak['ack_rate']:.0f}/s); loaded windows"
         f" offered {r['rate']:.0f}/s open loop ({ok} of {sent} acknowledged; {r['lost']['comments']} comments,"
@@ -321,6 +366,11 @@ def report_config(report: reporting.Report, r: dict, args) -> list[str]:
             rows,
         )
     )
+    report.add(
+        "\nWebhook deliveries waiting for the worker in each loaded window (max / at its end): "
+        + ", ".join(f"{peak} / {end}" for peak, end in r["backlogs"])
+        + " (a growing backlog means the offered rate exceeded what the worker processed in that window)."
+    )
     missing = r["idle"]["missing"] + r["loaded"]["missing"]
     errors = r["idle"]["errors"] + r["loaded"]["errors"]
     if missing or errors:
@@ -336,7 +386,9 @@ def main() -> None:
     parser.add_argument("--max-count", type=int, default=2000, help="follow-ups posted to find the maximum rate")
     parser.add_argument("--rounds", type=int, default=3, help="idle and loaded windows, alternating")
     parser.add_argument("--window", type=float, default=30.0, help="seconds per window")
-    parser.add_argument("--configs", default="shared,split", help="shared (nothing pinned), split (taskset)")
+    parser.add_argument(
+        "--configs", default="shared,split", help="shared (nothing pinned), split (taskset), nice (qcluster niced)"
+    )
     parser.add_argument("--quick", action="store_true", help="short windows; no report appended")
     parser.add_argument("--count", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--setup-here", action="store_true", help=argparse.SUPPRESS)
