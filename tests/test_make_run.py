@@ -203,3 +203,14 @@ def test_the_run_target_runs_this_command():
     )
     assert "REALTIME_RELAY_URL" not in dry.stdout  # the worker finds daphne by itself
     assert "trap" not in run_line
+
+
+def test_the_worker_runs_at_a_lower_cpu_priority_than_the_web():
+    from config import run
+
+    base = os.nice(0)
+    argv = [sys.executable, "-c", "import os, sys; sys.exit(os.nice(0))"]
+    worker = run.start(argv, nice=run.NICENESS["worker"])
+    web = run.start(argv, nice=run.NICENESS.get("web", 0))
+    assert worker.wait(10) == min(19, base + 10)
+    assert web.wait(10) == base
