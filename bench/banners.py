@@ -97,6 +97,19 @@ def setup_here(count: int) -> dict:
     }
 
 
+async def banner_frame(ws, comment_id: int, *, deadline: float) -> bool:
+    """Whether the `delivery.failed` frame of `comment_id` reaches the WebSocket `ws` before `deadline`
+    (time.perf_counter()); other frames are passed over."""
+    while time.perf_counter() < deadline:
+        try:
+            frame = json.loads(await asyncio.wait_for(ws.recv(), deadline - time.perf_counter()))
+        except TimeoutError:
+            return False
+        if frame.get("type") == "delivery.failed" and frame.get("comment_id") == comment_id:
+            return True
+    return False
+
+
 async def _measure(port: int, session: str, wamids: list, layer_env: dict) -> dict:
     import websockets
 
@@ -117,17 +130,7 @@ async def _measure(port: int, session: str, wamids: list, layer_env: dict) -> di
             if close:
                 writer.close()
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            deadline = t0 + 10
-            got = False
-            while time.perf_counter() < deadline:
-                try:
-                    frame = json.loads(await asyncio.wait_for(ws.recv(), deadline - time.perf_counter()))
-                except TimeoutError:
-                    break
-                if frame.get("type") == "delivery.failed" and frame.get("comment_id") == comment_id:
-                    got = True
-                    break
-            if got:
+            if await banner_frame(ws, comment_id, deadline=t0 + 10):
                 latencies.append(time.perf_counter() - t0)
                 acks.append(ack)
             else:

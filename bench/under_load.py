@@ -138,16 +138,7 @@ class Probe:
                 if close:
                     writer.close()
                     reader, writer = await asyncio.open_connection("127.0.0.1", self.http_port)
-                got, deadline = False, t0 + 10
-                while time.perf_counter() < deadline:
-                    try:
-                        frame = json.loads(await asyncio.wait_for(ws.recv(), deadline - time.perf_counter()))
-                    except TimeoutError:
-                        break
-                    if frame.get("type") == "delivery.failed" and frame.get("comment_id") == comment_id:
-                        got = True
-                        break
-                if got:
+                if await banners.banner_frame(ws, comment_id, deadline=t0 + 10):
                     out["banner"].append(time.perf_counter() - t0)
                 else:
                     missing += 1
