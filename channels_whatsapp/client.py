@@ -1,7 +1,6 @@
 """The only code that speaks HTTP to the WhatsApp Cloud API. No ORM here; every call has a timeout."""
 
 import logging
-import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +9,8 @@ from django.conf import settings
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+
+from config.http_client import process_client
 
 logger = logging.getLogger(__name__)
 
@@ -100,24 +101,9 @@ def _error_from_response(response: httpx.Response) -> GraphError:
     return GraphError(code, title, detail, http_status=response.status_code, transient=transient)
 
 
-_clients: dict[int, httpx.Client] = {}
-
-
-def _http() -> httpx.Client:
-    """This process's HTTP client. `httpx.request()` made a new client per call, so every Graph POST paid a new
-    connection and a new TLS context (the CA bundle parsed again): 10-40 ms on this project's machine. Keyed by pid:
-    a forked worker must not use its parent's sockets. Idle connections are dropped after httpx's 5 s, so a
-    connection the server closed is not reused."""
-    pid = os.getpid()
-    http = _clients.get(pid)
-    if http is None:
-        http = _clients[pid] = httpx.Client()
-    return http
-
-
 def _request(method: str, url: str, token: str, **kwargs: Any) -> httpx.Response:
     try:
-        response = _http().request(method, url, headers=_headers(token), timeout=TIMEOUT, **kwargs)
+        response = process_client().request(method, url, headers=_headers(token), timeout=TIMEOUT, **kwargs)
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
         # Nothing reached Meta: safe to retry.
         raise GraphError(
@@ -180,7 +166,7 @@ def media_info(*, media_id: str, token: str, phone_number_id: str = "") -> Media
 def download_media(*, url: str, token: str, max_bytes: int) -> tuple[bytes, str]:
     """GET the media URL with the same Bearer token, refusing anything over `max_bytes`."""
     try:
-        with _http().stream("GET", url, headers=_headers(token), timeout=TIMEOUT) as response:
+        with process_client().stream("GET", url, headers=_headers(token), timeout=TIMEOUT) as response:
             if response.status_code >= 400:
                 response.read()
                 raise _error_from_response(response)

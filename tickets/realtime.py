@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import connections, transaction
 from django.urls import reverse
 
+from config.http_client import process_client
 from tickets import layer_loop
 
 logger = logging.getLogger(__name__)
@@ -76,39 +77,12 @@ def notifications_dismissed_frame(*, comment_ids: list[int] | None = None) -> di
 def send_to_groups(groups: list[str], frame: dict) -> None:
     """group_send to each group. A channel-layer outage must not break the write that caused it: the stored
     notifications fill the gap when the layer is back."""
-    url = relay_url()
-    if url:
-        relay_to_web(groups, frame, url=url)
-        return
-    send_to_local_groups(groups, frame)
+    send_many_to_groups([(groups, frame)])
 
 
 def send_to_local_groups(groups: list[str], frame: dict) -> None:
-    """group_send on this process's channel layer (the web process's own, or Redis), every group in one call: outside
-    an event loop (a worker, a management command) each `async_to_sync` call ran a new loop, and channels_redis opens
-    a new connection for each loop, so a frame to four groups cost four connections."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    # Redis: on this process's own long-lived loop (tickets/layer_loop.py); the in-memory layer belongs to the
-    # server's loop, which async_to_sync finds. Either way one call sends to every group.
-    message = {"type": "agent.frame", "frame": frame}
-    unique = list(dict.fromkeys(groups))
-    try:
-        if type(layer).__module__.startswith("channels_redis"):
-            layer_loop.run(_group_send_each(layer, unique, message))
-        else:
-            async_to_sync(_group_send_each)(layer, unique, message)
-    except Exception:
-        logger.warning("Could not broadcast %s", frame.get("type"), exc_info=True)
-
-
-async def _group_send_each(layer, groups: list[str], message: dict) -> None:
-    for group in groups:
-        try:
-            await layer.group_send(group, message)
-        except Exception:
-            logger.warning("Could not broadcast %s to %s", message["frame"].get("type"), group, exc_info=True)
+    """group_send on this process's own channel layer, never relayed (where relayed frames end)."""
+    _send_local([(groups, frame)])
 
 
 def broadcast_on_commit(groups: list[str], frame: dict) -> None:
@@ -128,9 +102,24 @@ def send_many_to_groups(sends: list[tuple[list[str], dict]]) -> None:
         for groups, frame in sends:
             relay_to_web(groups, frame, url=url)
         return
+    _send_local(sends)
+
+
+def _send_local(sends: list[tuple[list[str], dict]]) -> None:
+    """Every (groups, frame) pair on this process's channel layer, in order, in one call: outside an event loop (a
+    worker, a management command) each `async_to_sync` call ran a new loop, and channels_redis opens a new connection
+    for each loop, so a frame to four groups cost four connections. Redis: on this process's own long-lived loop
+    (tickets/layer_loop.py); the in-memory layer belongs to the server's loop, which async_to_sync finds."""
     layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(_group_send_all)(layer, sends)
+    if layer is None:
+        return
+    try:
+        if type(layer).__module__.startswith("channels_redis"):
+            layer_loop.run(_group_send_all(layer, sends))
+        else:
+            async_to_sync(_group_send_all)(layer, sends)
+    except Exception:
+        logger.warning("Could not broadcast %s", sends[0][1].get("type") if sends else "", exc_info=True)
 
 
 async def _group_send_all(layer, sends: list[tuple[list[str], dict]]) -> None:
@@ -190,17 +179,9 @@ def relay_signature(body: bytes) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), b"realtime-relay:" + body, hashlib.sha256).hexdigest()
 
 
-_relay_clients: dict[int, httpx.Client] = {}
-
-
 def _relay_post(url: str, **kwargs) -> httpx.Response:
-    """POST on this process's own client, kept alive between frames: `httpx.post()` made a client per frame (a new
-    connection and TLS context, 10-40 ms here before each banner). Keyed by pid: forked workers open their own."""
-    pid = os.getpid()
-    http = _relay_clients.get(pid)
-    if http is None:
-        http = _relay_clients[pid] = httpx.Client()
-    return http.post(url, **kwargs)
+    """POST on this process's kept-alive client (config/http_client.py)."""
+    return process_client().post(url, **kwargs)
 
 
 def relay_to_web(groups: list[str], frame: dict, *, url: str) -> None:
