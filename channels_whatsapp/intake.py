@@ -341,9 +341,9 @@ def _process_change(
         handle = inbound.inbound_message_handle if savepoints else inbound.inbound_message_write
         try:
             note = handle(account=account, change=change, message=message, delivery_id=delivery_id)
-        except IntegrityError as exc:
+        except IntegrityError as exc:  # never silently: a lost race is harmless, anything else must be seen
             if not savepoints:
-                raise  # the transaction is unusable without a savepoint: start again with them  # never silently: a lost race is harmless, anything else must be seen
+                raise  # the transaction is unusable without a savepoint: start again with them
             note = f"message {message.wamid} not stored: {exc}"[:500]
         if note:
             notes.append(note)
