@@ -12,6 +12,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from automations import api_urls as automations_api
+from channels_whatsapp.insights import urls as insights_urls
 from macros import api_urls as macros_api
 from tickets.api import urls as tickets_api
 from tickets.api.profile import ProfileView
@@ -56,6 +57,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/whatsapp/", include("channels_whatsapp.api")),
+    path("api/insights/", include(insights_urls.api_urlpatterns)),
     path("api/profile/", ProfileView.as_view(), name="api-profile"),
     path("api/", include(api_router.urls)),
     path("whatsapp/", include("channels_whatsapp.urls")),
@@ -64,6 +66,7 @@ urlpatterns = [
     path("jsi18n/", javascript_catalog, name="javascript-catalog"),
     path("macros/", include("macros.urls")),
     path("rules/", include("automations.urls")),
+    path("insights/", include(insights_urls.page_urlpatterns)),
     path("", include("tickets.urls")),
 ]
 

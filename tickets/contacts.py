@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from tickets import events, hooks, languages
 from tickets.errors import DomainError
-from tickets.models import Comment, Contact, Ticket
+from tickets.models import Comment, Contact, ContactOptInChange, Ticket
 from tickets.permissions import is_admin
 
 logger = logging.getLogger(__name__)
@@ -126,6 +126,13 @@ def contact_opt_in_set(*, contact: Contact, opted_in: bool, source: str, actor=N
             "whatsapp_opt_in_by",
             "updated_at",
         ]
+    )
+    ContactOptInChange.objects.create(
+        contact=contact,
+        opted_in=opted_in,
+        source=contact.whatsapp_opt_in_source,
+        actor=contact.whatsapp_opt_in_by,
+        created_at=contact.whatsapp_opt_in_at,
     )
     return contact
 

@@ -148,6 +148,27 @@ class Contact(models.Model):
         return self.name.split()[0] if self.name.strip() else ""
 
 
+class ContactOptInChange(models.Model):
+    """One change of a contact's WhatsApp consent, kept so that opt-ins and opt-outs can be counted over time; the
+    contact's own fields hold only the latest."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="opt_in_changes")
+    opted_in = models.BooleanField(_("opted in"))
+    source = models.CharField(_("source"), max_length=100, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("opt-in change")
+        verbose_name_plural = _("opt-in changes")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id}: {'in' if self.opted_in else 'out'} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
 class Ticket(models.Model):
     subject = models.CharField(_("subject"), max_length=255)
     status = models.CharField(_("status"), max_length=10, choices=TicketStatus.choices, default=TicketStatus.NEW)

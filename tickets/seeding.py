@@ -43,6 +43,7 @@ from tickets.models import (
     AuthorRole,
     Comment,
     Contact,
+    ContactOptInChange,
     Event,
     Group,
     Ticket,
@@ -180,6 +181,18 @@ def create_contacts(
         for start in range(0, len(contacts), batch_size):
             with transaction.atomic():
                 Contact.objects.bulk_create(contacts[start : start + batch_size], batch_size=batch_size)
+    consents = [
+        ContactOptInChange(
+            contact=c,
+            opted_in=True,
+            source=c.whatsapp_opt_in_source,
+            actor_id=c.whatsapp_opt_in_by_id,
+            created_at=c.whatsapp_opt_in_at,
+        )
+        for c in contacts
+        if c.whatsapp_opt_in_at is not None
+    ]
+    ContactOptInChange.objects.bulk_create(consents, batch_size=batch_size)
     return contacts
 
 

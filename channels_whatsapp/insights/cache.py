@@ -1,0 +1,51 @@
+"""Results are cached per metric, scope and language, and keyed on a fingerprint of the data: the newest comment,
+event, ticket change and opt-in change. Any write the metrics count moves one of them (a delivery status writes an
+event), so a cached answer is never stale; reading the fingerprint is four index lookups in one query.
+
+Metrics that describe "right now" (the backlog, windows closing) are also bound to the minute."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+
+from django.core.cache import cache as django_cache
+from django.db import connection
+
+from channels_whatsapp.insights.scope import Scope
+
+TIMEOUT = 15 * 60
+NOW_METRICS = {"window_closing", "backlog", "window_compliance"}
+
+
+def fingerprint() -> str:
+    from tickets.models import Comment, ContactOptInChange, Event, Ticket
+
+    tables = [model._meta.db_table for model in (Comment, Event, ContactOptInChange)]
+    # Table names from the models, quoted: nothing here comes from a request.
+    parts = [f"(SELECT MAX(id) FROM {connection.ops.quote_name(table)})" for table in tables]  # noqa: S608
+    parts.append(f"(SELECT MAX(updated_at) FROM {connection.ops.quote_name(Ticket._meta.db_table)})")  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts))
+        return "|".join(str(value) for value in cursor.fetchone())
+
+
+def cached(slug: str, scope: Scope, language: str, build: Callable[[], dict]) -> dict:
+    key_parts = {
+        "slug": slug,
+        "params": scope.params(),
+        "day": [scope.first_day.isoformat(), scope.last_day.isoformat()],
+        "tz": scope.time_zone.key,
+        "viewer": None if scope.admin else scope.user.pk,
+        "language": language,
+        "data": fingerprint(),
+    }
+    if slug in NOW_METRICS:
+        key_parts["minute"] = scope.now.replace(second=0, microsecond=0).isoformat()
+    key = "insights:" + hashlib.sha256(json.dumps(key_parts, sort_keys=True).encode()).hexdigest()
+    payload = django_cache.get(key)
+    if payload is None:
+        payload = build()
+        django_cache.set(key, payload, TIMEOUT)
+    return payload

@@ -1,0 +1,50 @@
+"""The rows the metrics count, defined once: a customer's message and its send time, a reply, an outbound message.
+
+- A *customer message* is an end user's comment. Its send time is the sender's own (WhatsApp's `timestamp`), or when
+  it reached us where the channel gives none.
+- A *reply* is a public comment that an agent, a trigger or an automation sent to the customer and that did not fail.
+  An agent's reply is a reply by a person (author role "agent"): first reply time counts only those.
+- An *outbound message* is a comment handed to a channel for delivery (it has a delivery status).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
+
+from channels_whatsapp.insights.scope import Scope
+from tickets.models import AuthorRole, Comment, DeliveryStatus, Ticket
+
+REPLY_Q = Q(public=True, author_role__in=(AuthorRole.AGENT, AuthorRole.SYSTEM)) & ~Q(
+    delivery_status=DeliveryStatus.FAILED
+)
+AGENT_REPLY_Q = Q(public=True, author_role=AuthorRole.AGENT) & ~Q(delivery_status=DeliveryStatus.FAILED)
+# Codes of a free-form reply refused because the 24-hour window had closed: ours, and the Cloud API's.
+WINDOW_CODES = ("window_closed", "131047", "470")
+WINDOW_SECONDS = 24 * 60 * 60
+
+
+def customer_sent_at():
+    return Coalesce("channel_sent_at", "created_at")
+
+
+def tickets(scope: Scope) -> QuerySet:
+    return Ticket.objects.filter(scope.ticket_q())
+
+
+def comments(scope: Scope) -> QuerySet:
+    q = scope.ticket_q("ticket__")
+    return Comment.objects.filter(q) if q else Comment.objects.all()
+
+
+def customer_messages(scope: Scope, *, in_period: bool = True) -> QuerySet:
+    """Customer messages, with `sent` (their send time); by default those sent within the period."""
+    rows = comments(scope).filter(author_role=AuthorRole.END_USER).annotate(sent=customer_sent_at())
+    if in_period:
+        rows = rows.filter(sent__gte=scope.start, sent__lt=scope.end)
+    return rows
+
+
+def outbound_messages(scope: Scope) -> QuerySet:
+    """Messages handed to a channel for delivery, created within the period."""
+    return comments(scope).filter(delivery_status__isnull=False, created_at__gte=scope.start, created_at__lt=scope.end)
