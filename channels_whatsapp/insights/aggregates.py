@@ -22,6 +22,9 @@ class Percentile(Aggregate):
         super().__init__(expression, fraction=repr(float(fraction)), **extra)
 
     def as_sqlite(self, compiler, connection, **extra_context):
+        # Registered here as well as on each new connection: one opened before this module was imported has none.
+        connection.ensure_connection()
+        register_sqlite_functions(None, connection)
         return self.as_sql(
             compiler, connection, function="sd_percentile_cont", template="%(function)s(%(expressions)s, %(fraction)s)"
         )

@@ -53,7 +53,7 @@ def backlog(scope: Scope) -> MetricResult:
         Column("total", _("Total"), "int"),
     ]
     by_status = {status.value: sum(row[status.value] for row in rows) for status in OPEN_STATUSES}
-    return MetricResult(columns=columns, rows=rows, summary={"open": sum(by_status.values()), **by_status})
+    return MetricResult(columns=columns, rows=rows, summary={"tickets": sum(by_status.values()), **by_status})
 
 
 def solved_per_agent(scope: Scope) -> MetricResult:

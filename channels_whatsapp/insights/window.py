@@ -1,4 +1,4 @@
-"""The 24-hour window: were customers answered while a free-form reply could still reach them, which replies came
+"""The 24-hour window (WhatsApp messages only): were customers answered while a free-form reply could still reach them, which replies came
 too late, and whose window is about to close unanswered.
 
 A customer message is *answered in the window* when a reply (facts.REPLY_Q) was added to its ticket after the message
@@ -41,6 +41,7 @@ def _message_answers(scope: Scope):
     )
     return (
         facts.customer_messages(scope)
+        .filter(via=Via.WHATSAPP)
         .annotate(day=TruncDate("sent", tzinfo=scope.time_zone), reply_at=Subquery(first_reply))
         .values("day", "sent", "reply_at")
     )
