@@ -352,3 +352,67 @@ class PendingMessageUpdate(models.Model):
 
     def __str__(self) -> str:
         return gettext("Pending %(kind)s for %(target)s") % {"kind": self.kind, "target": self.target_wamid}
+
+
+# --- Insights: facts materialized from the tickets' messages (channels_whatsapp/insights/materialize.py) -----------
+
+
+class InsightsMessage(models.Model):
+    """One customer message as the insights count it: its send time, when it reached us, and the first reply
+    after that. Rebuilt from the ticket's comments whenever they change; never written anywhere else."""
+
+    comment = models.OneToOneField(Comment, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    whatsapp = models.BooleanField()
+    sent_at = models.DateTimeField(help_text=_("The sender's own send time (WhatsApp's timestamp)."))
+    arrived_at = models.DateTimeField()
+    answered_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("The first reply (agent or rule, not failed) after the message reached us.")
+    )
+
+    class Meta:
+        verbose_name = _("insights message")
+        verbose_name_plural = _("insights messages")
+        indexes = [models.Index(fields=["sent_at"], name="insights_message_sent")]
+
+    def __str__(self) -> str:
+        return f"{self.comment_id}"
+
+
+class InsightsTicket(models.Model):
+    """A ticket's first customer message (by send time) and the first reply by an agent after it reached us."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    first_sent_at = models.DateTimeField()
+    first_reply_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("insights ticket")
+        verbose_name_plural = _("insights tickets")
+        indexes = [models.Index(fields=["first_sent_at"], name="insights_ticket_first_sent")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}"
+
+
+class InsightsRefresh(models.Model):
+    """The one row that says how far the facts are built: comments and events up to these ids are counted."""
+
+    last_comment_id = models.BigIntegerField(default=0)
+    last_event_id = models.BigIntegerField(default=0)
+    # The ids seen at the refresh before: each refresh looks again from there, so that a transaction that took an id
+    # below the last one but committed after that refresh is still counted.
+    previous_comment_id = models.BigIntegerField(default=0)
+    previous_event_id = models.BigIntegerField(default=0)
+    # A pass under way (0: none): the ids it counts up to, and the last ticket it rebuilt.
+    pass_comment_id = models.BigIntegerField(default=0)
+    pass_event_id = models.BigIntegerField(default=0)
+    pass_ticket_id = models.BigIntegerField(default=0)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("insights refresh")
+        verbose_name_plural = _("insights refreshes")
+
+    def __str__(self) -> str:
+        return f"{self.refreshed_at}"

@@ -50,3 +50,11 @@ def expire_pending_updates() -> str:
     from channels_whatsapp import pending_updates
 
     return f"expired {pending_updates.pending_updates_expire()}"
+
+
+def refresh_insights() -> str:
+    """Every minute (schedule "insights-refresh"): the insights' message facts catch up with new comments and
+    delivery outcomes."""
+    from channels_whatsapp.insights import materialize
+
+    return "complete" if materialize.refresh() else "continues"

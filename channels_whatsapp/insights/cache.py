@@ -1,5 +1,5 @@
 """Results are cached per metric, scope and language, and keyed on a fingerprint of the data: the newest comment,
-event, ticket change and opt-in change. Any write the metrics count moves one of them (a delivery status writes an
+event, ticket change and opt-in change, and the last refresh of the materialized facts (materialize.py). Any write the metrics count moves one of them (a delivery status writes an
 event), so a cached answer is never stale; reading the fingerprint is four index lookups in one query.
 
 Metrics that describe "right now" (the backlog, windows closing) are also bound to the minute."""
@@ -20,12 +20,14 @@ NOW_METRICS = {"window_closing", "backlog", "window_compliance"}
 
 
 def fingerprint() -> str:
+    from channels_whatsapp.models import InsightsRefresh
     from tickets.models import Comment, ContactOptInChange, Event, Ticket
 
     tables = [model._meta.db_table for model in (Comment, Event, ContactOptInChange)]
     # Table names from the models, quoted: nothing here comes from a request.
     parts = [f"(SELECT MAX(id) FROM {connection.ops.quote_name(table)})" for table in tables]  # noqa: S608
-    parts.append(f"(SELECT MAX(updated_at) FROM {connection.ops.quote_name(Ticket._meta.db_table)})")  # noqa: S608
+    for table, column in ((Ticket._meta.db_table, "updated_at"), (InsightsRefresh._meta.db_table, "refreshed_at")):
+        parts.append(f"(SELECT MAX({column}) FROM {connection.ops.quote_name(table)})")  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts))
         return "|".join(str(value) for value in cursor.fetchone())

@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from channels_whatsapp.insights.scope import Scope
+from channels_whatsapp.models import InsightsMessage, InsightsTicket
 from tickets.models import AuthorRole, Comment, DeliveryStatus, Ticket
 
 REPLY_Q = Q(public=True, author_role__in=(AuthorRole.AGENT, AuthorRole.SYSTEM)) & ~Q(
@@ -37,12 +38,20 @@ def comments(scope: Scope) -> QuerySet:
     return Comment.objects.filter(q) if q else Comment.objects.all()
 
 
-def customer_messages(scope: Scope, *, in_period: bool = True) -> QuerySet:
-    """Customer messages, with `sent` (their send time); by default those sent within the period."""
-    rows = comments(scope).filter(author_role=AuthorRole.END_USER).annotate(sent=customer_sent_at())
-    if in_period:
-        rows = rows.filter(sent__gte=scope.start, sent__lt=scope.end)
-    return rows
+def message_facts(scope: Scope, *, whatsapp_only: bool = False) -> QuerySet:
+    """The materialized customer messages (materialize.py) sent within the period."""
+    rows = InsightsMessage.objects.filter(sent_at__gte=scope.start, sent_at__lt=scope.end)
+    if whatsapp_only:
+        rows = rows.filter(whatsapp=True)
+    q = scope.ticket_q("ticket__")
+    return rows.filter(q) if q else rows
+
+
+def ticket_facts(scope: Scope) -> QuerySet:
+    """The materialized tickets whose first customer message was sent within the period."""
+    rows = InsightsTicket.objects.filter(first_sent_at__gte=scope.start, first_sent_at__lt=scope.end)
+    q = scope.ticket_q("ticket__")
+    return rows.filter(q) if q else rows
 
 
 def outbound_messages(scope: Scope) -> QuerySet:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models import Count, F
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
@@ -11,40 +11,18 @@ from channels_whatsapp.insights import facts
 from channels_whatsapp.insights.aggregates import Percentile, SecondsBetween
 from channels_whatsapp.insights.result import Column, MetricResult
 from channels_whatsapp.insights.scope import Scope
-from tickets.models import AuthorRole, Comment
 
 
 def _first_replies(scope: Scope):
-    """Tickets whose first customer message was sent in the period, with `first_sent`, `first_reply` and
-    `reply_seconds` (null while unanswered)."""
-    first_message = (
-        Comment.objects.filter(ticket_id=OuterRef("pk"), author_role=AuthorRole.END_USER)
-        .annotate(sent=facts.customer_sent_at())
-        .order_by("sent", "id")
-    )
-    first_reply = (
-        Comment.objects.filter(facts.AGENT_REPLY_Q, ticket_id=OuterRef("pk"), created_at__gte=OuterRef("first_arrived"))
-        .order_by("created_at", "id")
-        .values("created_at")[:1]
-    )
-    return (
-        facts.tickets(scope)
-        # The first message's send time is at most the latest one's: a cheap, indexed bound before the subqueries.
-        .filter(last_customer_message_at__gte=scope.start)
-        .annotate(
-            first_sent=Subquery(first_message.values("sent")[:1]),
-            first_arrived=Subquery(first_message.values("created_at")[:1]),
-        )
-        .filter(first_sent__gte=scope.start, first_sent__lt=scope.end)
-        .annotate(first_reply=Subquery(first_reply))
-        .annotate(reply_seconds=SecondsBetween(F("first_reply"), F("first_sent")))
-    )
+    """Tickets whose first customer message was sent in the period (materialized: materialize.ticket_facts), with
+    `reply_seconds` (null while no agent has replied)."""
+    return facts.ticket_facts(scope).annotate(reply_seconds=SecondsBetween(F("first_reply_at"), F("first_sent_at")))
 
 
 def _aggregates():
     return {
-        "tickets": Count("id"),
-        "replied": Count("first_reply"),
+        "tickets": Count("pk"),
+        "replied": Count("first_reply_at"),
         "median_seconds": Percentile("reply_seconds", 0.5),
         "p90_seconds": Percentile("reply_seconds", 0.9),
     }
@@ -67,7 +45,7 @@ def first_reply_time(scope: Scope) -> MetricResult:
     by_day = {
         row.pop("day"): row
         for row in _first_replies(scope)
-        .annotate(day=TruncDate("first_sent", tzinfo=scope.time_zone))
+        .annotate(day=TruncDate("first_sent_at", tzinfo=scope.time_zone))
         .values("day")
         .annotate(**_aggregates())
         .order_by()
@@ -81,7 +59,10 @@ def first_reply_time(scope: Scope) -> MetricResult:
 def first_reply_time_by_group(scope: Scope) -> MetricResult:
     rows = [
         {"group": row.pop("group_name") or _("No group"), **row}
-        for row in _first_replies(scope).values(group_name=F("group__name")).annotate(**_aggregates()).order_by()
+        for row in _first_replies(scope)
+        .values(group_name=F("ticket__group__name"))
+        .annotate(**_aggregates())
+        .order_by()
     ]
     rows.sort(key=lambda row: (row["group"] == _("No group"), row["group"]))
     columns = [Column("group", _("Group"), "text"), *(Column(c.key, str(c.label), c.type) for c in COLUMNS)]

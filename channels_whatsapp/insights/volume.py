@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.db.models import Count
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
+from django.db.models.functions import TruncDate, TruncHour
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels_whatsapp.insights import facts
@@ -14,10 +15,10 @@ from channels_whatsapp.insights.scope import Scope
 def inbound(scope: Scope) -> MetricResult:
     tz = scope.time_zone
     messages = dict(
-        facts.customer_messages(scope)
-        .annotate(day=TruncDate("sent", tzinfo=tz))
+        facts.message_facts(scope)
+        .annotate(day=TruncDate("sent_at", tzinfo=tz))
         .values_list("day")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("pk"))
         .order_by()
     )
     created = dict(
@@ -41,15 +42,19 @@ def inbound(scope: Scope) -> MetricResult:
 
 
 def inbound_heatmap(scope: Scope) -> MetricResult:
+    """Counted per local hour in SQL (one time-zone conversion a message), then folded into weekday x hour."""
     tz = scope.time_zone
-    cells = {
-        (weekday, hour): n
-        for weekday, hour, n in facts.customer_messages(scope)
-        .annotate(weekday=ExtractIsoWeekDay("sent", tzinfo=tz), hour=ExtractHour("sent", tzinfo=tz))
-        .values_list("weekday", "hour")
-        .annotate(n=Count("id"))
+    cells: dict[tuple[int, int], int] = {}
+    for hour_start, n in (
+        facts.message_facts(scope)
+        .annotate(hour_start=TruncHour("sent_at", tzinfo=tz))
+        .values_list("hour_start")
+        .annotate(n=Count("pk"))
         .order_by()
-    }
+    ):
+        local = timezone.localtime(hour_start, tz)
+        key = (local.isoweekday(), local.hour)
+        cells[key] = cells.get(key, 0) + n
     rows = [
         {"weekday": weekday, "hour": hour, "messages": cells.get((weekday, hour), 0)}
         for weekday in range(1, 8)

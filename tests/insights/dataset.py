@@ -20,6 +20,7 @@ states what each metric must say about this desk). All times UTC, in March 2026;
 import datetime as dt
 from dataclasses import dataclass
 
+from channels_whatsapp.insights import materialize
 from channels_whatsapp.models import WhatsAppAccount, WhatsAppConversation
 from tests.factories import ContactFactory, TicketFactory, UserFactory, group_with
 from tickets.models import Comment, ContactOptInChange, Ticket, TicketStatus, Via
@@ -142,5 +143,6 @@ def build_desk() -> Desk:
         (loner, True, at(4, 9)),
     ):
         ContactOptInChange.objects.create(contact=contact, opted_in=opted_in, source="test", created_at=when)
+    materialize.refresh()
     tickets = {"T1": t1, "T2": t2, "T3": t3, "T4": t4, "T5": t5, "T6": t6}
     return Desk(alice, bob, billing, sales, line1, line2, tickets)

@@ -10,6 +10,7 @@ import io
 import pytest
 from django.utils import timezone
 
+from channels_whatsapp.insights import materialize
 from channels_whatsapp.insights.registry import METRICS
 from tests.security.test_access_matrix import LOGIN, ROLES, api_client, build_world, expect, page_client, row
 from tickets.models import Ticket
@@ -49,6 +50,7 @@ def test_an_agent_counts_only_the_tickets_they_see_in_json_and_csv(world, role, 
     """The world's one ticket (Billing, one customer message) counts for its group's member and the admin only."""
     # What receiving the message through the channel records on the ticket (the world writes the row directly).
     Ticket.objects.filter(pk=world.ticket.pk).update(last_customer_message_at=timezone.now())
+    materialize.refresh()
     caller = api_client(world, role)
     payload = caller.get(f"/api/insights/{slug}/").json()
     counted = {

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from channels_whatsapp import demo
+from channels_whatsapp.insights import materialize
 
 
 class Command(BaseCommand):
@@ -14,6 +15,7 @@ class Command(BaseCommand):
         account, created = demo.demo_account()
         linked = demo.link_whatsapp_tickets(account)
         contacts, messages = demo.phone_history_load(account)
+        materialize.refresh_all()  # the demo's delivery states are written in bulk, without events
         if created:
             summary = _(
                 "Created WhatsApp account '%(name)s' (phone_number_id %(number)s); %(linked)s WhatsApp ticket(s) "
