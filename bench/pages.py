@@ -3,6 +3,7 @@
     .venv/bin/python bench/pages.py                 # 1k, 10k, 100k; appends to docs/BENCHMARKS.md
     .venv/bin/python bench/pages.py --sizes 1000 --quick
     .venv/bin/python bench/pages.py --search-tickets 100000   # full-text search only (bench/search_scale.py)
+    .venv/bin/python bench/pages.py --insights --sizes 1000,100000   # the insights page and API only, cold
 
 `--search-tickets N` runs bench/search_scale.py: the search on its own corpus of N tickets, never by default.
 
@@ -48,11 +49,13 @@ def ensure_seeded(size: int) -> None:
         )
         if row and row[0][0] == marker:
             environment.manage("migrate", "--noinput", env=env)  # a no-op unless migrations were added since
+            environment.manage("refresh_insights", env=env)  # the insights' facts, built once, then kept up
             return
     print(f"  seeding {name}: seed_demo --tickets {size} ...", flush=True)
     t0 = time.monotonic()
     environment.db_fresh(name)
     environment.manage("seed_demo", "--tickets", str(size), env=env)
+    environment.manage("refresh_insights", env=env)
     environment.sql("postgres", f"COMMENT ON DATABASE \"{name}\" IS '{marker}'")
     environment.sql(name, "VACUUM ANALYZE")
     print(f"  seeded {name} in {time.monotonic() - t0:.0f} s", flush=True)
@@ -61,10 +64,19 @@ def ensure_seeded(size: int) -> None:
 # --- In the measuring subprocess (Django set up on one database) --------------------------------------------------
 
 
-def measure_here(repeat: int) -> dict:
+def insights_pages() -> dict[str, str]:
+    """The insights page and every metric's API answer over the last 30 days (which at these sizes is every ticket)."""
+    from channels_whatsapp.insights.registry import METRICS
+
+    return {"insights page": "/insights/", **{f"insights API {slug}": f"/api/insights/{slug}/" for slug in METRICS}}
+
+
+def measure_here(repeat: int, only_insights: bool = False) -> dict:
     import django
 
     django.setup()
+    from django.core.cache import cache
+
     if os.environ.get("BENCH_UNCAPPED"):  # "before": counts over every visible row, as an exact COUNT(*) does
         from tickets import selectors
 
@@ -108,12 +120,19 @@ def measure_here(repeat: int) -> dict:
             "API search, two rare words": "/api/tickets/?q=broken+mug",
             "list search box": "/?view=open&q=carrier",
         }
+        if only_insights:
+            pages = {"API list": "/api/tickets/"}
+        pages.update(insights_pages())
         for label, url in pages.items():
             headers = {"HX-Request": "true", "HX-Target": "ticket-results"} if "htmx" in label else {}
+            # Insights answers are cached until the data changes: measured cold, as after any write.
+            cold = label.startswith("insights")
             for _ in range(3):  # warm-up
                 client.get(url, headers=headers)
             times, sql_times, queries = [], [], 0
             for _ in range(repeat):
+                if cold:
+                    cache.clear()
                 with CaptureQueriesContext(connection) as ctx:
                     t0 = time.perf_counter()
                     response = client.get(url, headers=headers)
@@ -135,11 +154,47 @@ def measure_here(repeat: int) -> dict:
     return results
 
 
-def measure(size: int, repeat: int, before: bool = False) -> dict:
+def measure(size: int, repeat: int, before: bool = False, only_insights: bool = False) -> dict:
     env = environment.bench_env(db_name(size), redis=True)
     if before:
         env["BENCH_UNCAPPED"] = "1"
-    return environment.run_json(__file__, ["--measure-here", "--repeat", str(repeat)], env=env)
+    args = ["--measure-here", "--repeat", str(repeat)] + (["--only-insights"] if only_insights else [])
+    return environment.run_json(__file__, args, env=env)
+
+
+INSIGHTS_TARGET_MS = 500
+
+
+def insights_section(results: dict[int, dict], sizes: list[int], repeat: int) -> str:
+    """p95 of each insights answer, cold (cache emptied before every request): against the 500 ms target, and as a
+    multiple of the plain API list of the same user in the same run."""
+    rows = []
+    for size in sizes:
+        pages = results[size]["pages"]
+        for label, page in pages.items():
+            if not label.startswith("insights"):
+                continue
+            user = label[label.rindex("[") :]
+            base = pages[f"{SEARCH_BASELINE} {user}"]["p95_ms"]
+            verdict = reporting.verdict(page["p95_ms"] < INSIGHTS_TARGET_MS)
+            rows.append(
+                [
+                    f"{size // 1000}k",
+                    label,
+                    page["queries"],
+                    page["p95_ms"],
+                    page["sql_ms"],
+                    page["p95_ms"] / base,
+                    verdict,
+                ]
+            )
+            print(f"    {size}: {label:<50} p95 {page['p95_ms']:7.1f} ms = {page['p95_ms'] / base:.2f} x API list")
+    headers = ["tickets", "insights [user]", "queries", "p95 ms", "SQL ms p50", f"x {SEARCH_BASELINE}", "< 500 ms"]
+    return (
+        f"\nInsights, cold (the cache emptied before each request), p95 of {repeat} requests; the target is"
+        f" < {INSIGHTS_TARGET_MS} ms, and the ratio is against the plain `{SEARCH_BASELINE}` of the same user in the"
+        " same run:\n\n" + reporting.table(headers, rows)
+    )
 
 
 SEARCH_BASELINE = "API list"
@@ -162,6 +217,21 @@ def search_section(results: dict[int, dict], sizes: list[int], repeat: int) -> s
         f"\nFull-text search (`?q=`), p95 of {repeat} requests, as a multiple of the plain `{SEARCH_BASELINE}`"
         " of the same user in the same run:\n\n" + reporting.table(headers, rows)
     )
+
+
+def insights_only(sizes: list[int], repeat: int, *, write: bool) -> None:
+    report = reporting.Report("Insights at scale", "python bench/pages.py --insights " + " ".join(sys.argv[2:]))
+    results = {}
+    for size in sizes:
+        ensure_seeded(size)
+        results[size] = measure(size, repeat, only_insights=True)
+        print(f"  {size}: {results[size]['tickets']} tickets, {results[size]['comments']} comments", flush=True)
+    report.add(
+        "\n" + ", ".join(f"{results[s]['tickets']} tickets / {results[s]['comments']} comments" for s in sizes) + "."
+    )
+    report.add(insights_section(results, sizes, repeat))
+    if write:
+        report.write()
 
 
 # --- Search at scale (--search-tickets N) ----------------------------------------------------------------------
@@ -203,10 +273,15 @@ def main() -> None:
     parser.add_argument("--no-helpdesk", action="store_true", help="skip django-helpdesk (bench/helpdesk.py)")
     parser.add_argument("--no-before", action="store_true", help="skip the before (uncapped counts) pass")
     parser.add_argument("--search-tickets", type=int, default=0, help="only the search bench, at N tickets")
+    parser.add_argument("--insights", action="store_true", help="only the insights page and API (and the baseline)")
     parser.add_argument("--measure-here", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--only-insights", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure_here:
-        print(json.dumps(measure_here(args.repeat)))
+        print(json.dumps(measure_here(args.repeat, args.only_insights)))
+        return
+    if args.insights:
+        insights_only(args.sizes, 5 if args.quick else args.repeat, write=not args.quick)
         return
     if args.search_tickets:
         search_scale.search_at_scale(args.search_tickets, 5 if args.quick else args.repeat, write=not args.quick)
@@ -275,6 +350,7 @@ def main() -> None:
             bheaders += [f"before {size // 1000}k", f"after {size // 1000}k"]
         report.add(reporting.table(bheaders, brows))
     report.add(search_section(results, args.sizes, args.repeat))
+    report.add(insights_section(results, args.sizes, args.repeat))
     helpdesk_series = None
     if not args.no_helpdesk and not args.quick:
         from bench import helpdesk

@@ -363,6 +363,13 @@ class InsightsMessage(models.Model):
 
     comment = models.OneToOneField(Comment, on_delete=models.CASCADE, primary_key=True, related_name="+")
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    # The ticket's routing when the facts were built (rebuilt on every change of it, which writes an event): the
+    # scope filters read these instead of joining the tickets.
+    group = models.ForeignKey("tickets.Group", null=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    account = models.ForeignKey(WhatsAppAccount, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
     whatsapp = models.BooleanField()
     sent_at = models.DateTimeField(help_text=_("The sender's own send time (WhatsApp's timestamp)."))
     arrived_at = models.DateTimeField()
@@ -383,6 +390,13 @@ class InsightsTicket(models.Model):
     """A ticket's first customer message (by send time) and the first reply by an agent after it reached us."""
 
     ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    # The ticket's routing when the facts were built (rebuilt on every change of it, which writes an event): the
+    # scope filters read these instead of joining the tickets.
+    group = models.ForeignKey("tickets.Group", null=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    account = models.ForeignKey(WhatsAppAccount, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
     first_sent_at = models.DateTimeField()
     first_reply_at = models.DateTimeField(null=True, blank=True)
 

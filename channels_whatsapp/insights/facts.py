@@ -43,14 +43,14 @@ def message_facts(scope: Scope, *, whatsapp_only: bool = False) -> QuerySet:
     rows = InsightsMessage.objects.filter(sent_at__gte=scope.start, sent_at__lt=scope.end)
     if whatsapp_only:
         rows = rows.filter(whatsapp=True)
-    q = scope.ticket_q("ticket__")
+    q = scope.fact_q()
     return rows.filter(q) if q else rows
 
 
 def ticket_facts(scope: Scope) -> QuerySet:
     """The materialized tickets whose first customer message was sent within the period."""
     rows = InsightsTicket.objects.filter(first_sent_at__gte=scope.start, first_sent_at__lt=scope.end)
-    q = scope.ticket_q("ticket__")
+    q = scope.fact_q()
     return rows.filter(q) if q else rows
 
 

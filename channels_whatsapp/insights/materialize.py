@@ -3,7 +3,7 @@
 Counting, per customer message, the first reply after it (and per ticket the first agent reply) takes a look at each
 ticket's conversation: too slow to do per request over 100,000 tickets (seconds; docs/BENCHMARKS.md). So each
 message's facts are written once to `InsightsMessage` / `InsightsTicket`, and rebuilt for a ticket whenever a comment
-is added to it or a delivery outcome of one changes (an event). `refresh()` runs every minute (the django-q2 schedule
+is added to it or an event is written on it (a delivery outcome, a new group or assignee). `refresh()` runs every minute (the django-q2 schedule
 "insights-refresh") and after the demo seeders; the page says how old its figures are.
 
 `ticket_facts` is the definition (docs/insights.md), pure and tested on its own; the rest moves rows.
@@ -22,7 +22,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from channels_whatsapp.models import InsightsMessage, InsightsRefresh, InsightsTicket
-from tickets.models import AuthorRole, Comment, DeliveryStatus, Event, Via
+from tickets.models import AuthorRole, Comment, DeliveryStatus, Event, Ticket, Via
 
 BATCH = 500
 # A refresh looks again at the rows since the refresh before the last; the first build has none before it, so the
@@ -70,10 +70,25 @@ def _first_at_or_after(moment: dt.datetime, times: list[dt.datetime]) -> dt.date
     return min((t for t in times if t >= moment), default=None)
 
 
-def ticket_facts(messages: Iterable[Message]) -> tuple[list[InsightsMessage], InsightsTicket | None]:
+@dataclass(frozen=True)
+class Routing:
+    """Where the ticket is routed now, copied onto its facts."""
+
+    group_id: int | None = None
+    assignee_id: int | None = None
+    account_id: int | None = None
+
+
+NOT_ROUTED = Routing()
+
+
+def ticket_facts(
+    messages: Iterable[Message], routing: Routing = NOT_ROUTED
+) -> tuple[list[InsightsMessage], InsightsTicket | None]:
     """The facts of one ticket's comments: each customer message with the first reply added at or after it reached
     us; the ticket's first customer message (by send time) and the first agent reply at or after it reached us."""
     messages = list(messages)
+    where = {"group_id": routing.group_id, "assignee_id": routing.assignee_id, "account_id": routing.account_id}
     replies = [m.created_at for m in messages if m.is_reply]
     agent_replies = [m.created_at for m in messages if m.is_agent_reply]
     customer = [m for m in messages if m.from_customer]
@@ -85,6 +100,7 @@ def ticket_facts(messages: Iterable[Message]) -> tuple[list[InsightsMessage], In
             sent_at=m.sent,
             arrived_at=m.created_at,
             answered_at=_first_at_or_after(m.created_at, replies),
+            **where,
         )
         for m in customer
     ]
@@ -95,6 +111,7 @@ def ticket_facts(messages: Iterable[Message]) -> tuple[list[InsightsMessage], In
         ticket_id=first.ticket_id,
         first_sent_at=first.sent,
         first_reply_at=_first_at_or_after(first.created_at, agent_replies),
+        **where,
     )
     return facts, ticket
 
@@ -107,11 +124,17 @@ def rebuild(ticket_ids: list[int]) -> None:
     rows = (
         Comment.objects.filter(ticket_id__in=ticket_ids).order_by("ticket_id", "created_at", "id").values_list(*FIELDS)
     )
+    routings = {
+        ticket_id: Routing(group_id, assignee_id, account_id)
+        for ticket_id, group_id, assignee_id, account_id in Ticket.objects.filter(id__in=ticket_ids).values_list(
+            "id", "group_id", "assignee_id", "whatsapp__account_id"
+        )
+    }
     message_facts, ticket_facts_ = [], []
-    for _ticket_id, group in groupby(
+    for ticket_id, group in groupby(
         (Message(*row) for row in rows.iterator(chunk_size=2000)), key=lambda m: m.ticket_id
     ):
-        facts, ticket = ticket_facts(group)
+        facts, ticket = ticket_facts(group, routings.get(ticket_id, NOT_ROUTED))
         message_facts.extend(facts)
         if ticket is not None:
             ticket_facts_.append(ticket)

@@ -59,10 +59,7 @@ def first_reply_time(scope: Scope) -> MetricResult:
 def first_reply_time_by_group(scope: Scope) -> MetricResult:
     rows = [
         {"group": row.pop("group_name") or _("No group"), **row}
-        for row in _first_replies(scope)
-        .values(group_name=F("ticket__group__name"))
-        .annotate(**_aggregates())
-        .order_by()
+        for row in _first_replies(scope).values(group_name=F("group__name")).annotate(**_aggregates()).order_by()
     ]
     rows.sort(key=lambda row: (row["group"] == _("No group"), row["group"]))
     columns = [Column("group", _("Group"), "text"), *(Column(c.key, str(c.label), c.type) for c in COLUMNS)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from channels_whatsapp.insights import cache
+from channels_whatsapp.insights import cache, materialize
 from channels_whatsapp.insights.registry import METRICS
 from channels_whatsapp.insights.result import rows_json
 from channels_whatsapp.insights.scope import Scope
@@ -28,6 +28,8 @@ def metric_payload(slug: str, scope: Scope) -> dict:
             "rows": rows_json(result),
             "summary": result.summary,
             "generated_at": timezone.now().isoformat(),
+            # How fresh the materialized message facts are (window, volume, first reply time); null before the first.
+            "facts_refreshed_at": refreshed.isoformat() if (refreshed := materialize.refreshed_at()) else None,
         }
 
     return cache.cached(slug, scope, get_language() or "", build)

@@ -126,3 +126,19 @@ def test_the_refresh_runs_every_minute():
     from channels_whatsapp import tasks
 
     assert tasks.refresh_insights() == "complete"
+
+
+@pytest.mark.django_db
+def test_a_ticket_moved_to_another_group_is_counted_there_after_the_next_refresh():
+    from tests.factories import GroupFactory
+    from tickets import services
+
+    billing, sales = GroupFactory(name="Billing"), GroupFactory(name="Sales")
+    ticket = TicketFactory(group=billing)
+    Comment.objects.create(ticket=ticket, author_role="end_user", author_contact=ticket.requester, body="?")
+    materialize.refresh()
+    assert InsightsMessage.objects.get(ticket=ticket).group_id == billing.pk
+    services.ticket_update(ticket=ticket, actor=UserFactory(), changes={"group": sales})  # writes an event
+    materialize.refresh()
+    assert InsightsMessage.objects.get(ticket=ticket).group_id == sales.pk
+    assert InsightsTicket.objects.get(ticket=ticket).group_id == sales.pk
