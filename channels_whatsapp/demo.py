@@ -23,6 +23,15 @@ FAILED_DELIVERY = {
     "title": "Re-engagement message",
     "detail": "More than 24 hours have passed since the recipient last replied to the sender number.",
 }
+# Other reasons a demo reply failed, as the Cloud API words them, so that insights show failures by code.
+OTHER_FAILURES = (
+    {"code": "131026", "title": "Message Undeliverable", "detail": "Unable to deliver message."},
+    {
+        "code": "131049",
+        "title": "This message was not delivered to maintain healthy ecosystem engagement.",
+        "detail": "In order to maintain a healthy ecosystem engagement, the message failed to be delivered.",
+    },
+)
 # The phone's chat list holds the most recently active demo customers; older ones can still write from it.
 PHONE_HISTORY_CONTACTS = 500
 
@@ -61,7 +70,7 @@ def demo_templates_load(account: WhatsAppAccount) -> dict | None:
 
 def mark_messages(core, batch_size: int = 2000) -> int:
     """The core's new demo WhatsApp tickets as the channel leaves them: each customer message and public reply has its
-    wamid; each reply its delivery state (mostly read, a few failed), derived from the ticket id and the message's
+    wamid; each reply its delivery state (mostly read, one in ten failed, most for a closed window), derived from the ticket id and the message's
     place in the conversation, so the same seed gives the same data."""
     now = core.now or timezone.now()
     marked = 0
@@ -96,14 +105,15 @@ def _mark(comment: Comment, index: int, now) -> None:
         else DeliveryStatus.DELIVERED
         if digest < 85
         else DeliveryStatus.SENT
-        if digest < 96
+        if digest < 90
         else DeliveryStatus.FAILED
     )
     comment.delivery_updated_at = min(now, comment.created_at + timedelta(seconds=5 + digest * 3))
     if comment.delivery_status == DeliveryStatus.FAILED:
-        comment.delivery_error_code = FAILED_DELIVERY["code"]
-        comment.delivery_error_title = FAILED_DELIVERY["title"]
-        comment.delivery_error_detail = FAILED_DELIVERY["detail"]
+        failure = FAILED_DELIVERY if digest < 95 else OTHER_FAILURES[digest % 2]
+        comment.delivery_error_code = failure["code"]
+        comment.delivery_error_title = failure["title"]
+        comment.delivery_error_detail = failure["detail"]
 
 
 def link_whatsapp_tickets(account: WhatsAppAccount, batch_size: int = 2000) -> int:

@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-COMMANDS = ["seed_demo", "seed_whatsapp_demo", "run_automations", "sync_whatsapp_templates", "import_zendesk"]
+COMMANDS = ["seed_demo", "seed_whatsapp_demo", "run_automations", "sync_whatsapp_templates", "import_zendesk", "refresh_insights"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
