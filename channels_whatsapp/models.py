@@ -409,6 +409,32 @@ class InsightsTicket(models.Model):
         return f"{self.ticket_id}"
 
 
+class InsightsOutbound(models.Model):
+    """One message handed to a channel for delivery, as the delivery metrics count it: its outcome now."""
+
+    comment = models.OneToOneField(Comment, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey("tickets.Group", null=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    account = models.ForeignKey(WhatsAppAccount, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
+    created_at = models.DateTimeField()
+    status = models.CharField(max_length=10)
+    error_code = models.CharField(max_length=40, blank=True)
+    error_title = models.CharField(max_length=255, blank=True)
+    template_name = models.CharField(max_length=512, blank=True)
+    template_language = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        verbose_name = _("insights outbound message")
+        verbose_name_plural = _("insights outbound messages")
+        indexes = [models.Index(fields=["created_at"], name="insights_outbound_created")]
+
+    def __str__(self) -> str:
+        return f"{self.comment_id}"
+
+
 class InsightsRefresh(models.Model):
     """The one row that says how far the facts are built: comments and events up to these ids are counted."""
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Q
-from django.db.models.fields.json import KT
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
@@ -17,7 +16,7 @@ STATUSES = list(DeliveryStatus)
 
 
 def _by_status() -> dict:
-    return {status.value: Count("id", filter=Q(delivery_status=status.value)) for status in STATUSES}
+    return {status.value: Count("pk", filter=Q(status=status.value)) for status in STATUSES}
 
 
 def _status_columns() -> list[Column]:
@@ -42,17 +41,16 @@ def delivery_outcomes(scope: Scope) -> MetricResult:
 
 
 def delivery_failures(scope: Scope) -> MetricResult:
-    failed = facts.outbound_messages(scope).filter(delivery_status=DeliveryStatus.FAILED)
+    failed = facts.outbound_messages(scope).filter(status=DeliveryStatus.FAILED)
     grouped = (
-        failed.values("delivery_error_code")
-        .annotate(messages=Count("id"), tickets=Count("ticket_id", distinct=True))
-        .order_by("-messages", "delivery_error_code")
+        failed.values("error_code")
+        .annotate(messages=Count("pk"), tickets=Count("ticket_id", distinct=True), title=Max("error_title"))
+        .order_by("-messages", "error_code")
     )
-    titles = dict(failed.order_by().values_list("delivery_error_code", "delivery_error_title").distinct()[:200])
     rows = []
     for row in grouped:
-        code = row["delivery_error_code"] or "unknown"
-        reason = failure_reasons.REASONS.get(code) or titles.get(row["delivery_error_code"]) or _("Unknown error")
+        code = row["error_code"] or "unknown"
+        reason = failure_reasons.REASONS.get(code) or row["title"] or _("Unknown error")
         rows.append({"code": code, "reason": str(reason), "messages": row["messages"], "tickets": row["tickets"]})
     columns = [
         Column("code", _("Error code"), "text"),
@@ -66,9 +64,9 @@ def delivery_failures(scope: Scope) -> MetricResult:
 def template_sends(scope: Scope) -> MetricResult:
     grouped = (
         facts.outbound_messages(scope)
-        .filter(template__isnull=False)
-        .values(template_name=KT("template__name"), language=KT("template__language"))
-        .annotate(**_by_status(), total=Count("id"))
+        .exclude(template_name="")
+        .values("template_name", language=F("template_language"))
+        .annotate(**_by_status(), total=Count("pk"))
         .order_by("-total", "template_name", "language")
     )
     rows = [{"template": row.pop("template_name") or _("Unknown template"), **row} for row in grouped]

@@ -5,6 +5,8 @@
 - A *reply* is a public comment that an agent, a trigger or an automation sent to the customer and that did not fail.
   An agent's reply is a reply by a person (author role "agent"): first reply time counts only those.
 - An *outbound message* is a comment handed to a channel for delivery (it has a delivery status).
+
+Customer messages, first replies and outbound messages are read from their materialized facts (materialize.py).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from channels_whatsapp.insights.scope import Scope
-from channels_whatsapp.models import InsightsMessage, InsightsTicket
+from channels_whatsapp.models import InsightsMessage, InsightsOutbound, InsightsTicket
 from tickets.models import AuthorRole, Comment, DeliveryStatus, Ticket
 
 REPLY_Q = Q(public=True, author_role__in=(AuthorRole.AGENT, AuthorRole.SYSTEM)) & ~Q(
@@ -55,5 +57,7 @@ def ticket_facts(scope: Scope) -> QuerySet:
 
 
 def outbound_messages(scope: Scope) -> QuerySet:
-    """Messages handed to a channel for delivery, created within the period."""
-    return comments(scope).filter(delivery_status__isnull=False, created_at__gte=scope.start, created_at__lt=scope.end)
+    """The materialized outbound messages (handed to a channel for delivery) created within the period."""
+    rows = InsightsOutbound.objects.filter(created_at__gte=scope.start, created_at__lt=scope.end)
+    q = scope.fact_q()
+    return rows.filter(q) if q else rows

@@ -21,14 +21,26 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from channels_whatsapp.models import InsightsMessage, InsightsRefresh, InsightsTicket
+from channels_whatsapp.models import InsightsMessage, InsightsOutbound, InsightsRefresh, InsightsTicket
 from tickets.models import AuthorRole, Comment, DeliveryStatus, Event, Ticket, Via
 
 BATCH = 500
 # A refresh looks again at the rows since the refresh before the last; the first build has none before it, so the
 # next refresh looks again at this many of its newest comments and events (a few thousand tickets), not all.
 FIRST_PASS_RECHECK = 10_000
-FIELDS = ("id", "ticket_id", "author_role", "public", "via", "delivery_status", "created_at", "channel_sent_at")
+FIELDS = (
+    "id",
+    "ticket_id",
+    "author_role",
+    "public",
+    "via",
+    "delivery_status",
+    "created_at",
+    "channel_sent_at",
+    "delivery_error_code",
+    "delivery_error_title",
+    "template",
+)
 
 
 @dataclass(frozen=True)
@@ -43,6 +55,9 @@ class Message:
     delivery_status: str | None
     created_at: dt.datetime
     channel_sent_at: dt.datetime | None
+    delivery_error_code: str = ""
+    delivery_error_title: str = ""
+    template: dict | None = None
 
     @property
     def from_customer(self) -> bool:
@@ -80,6 +95,26 @@ class Routing:
 
 
 NOT_ROUTED = Routing()
+
+
+def outbound_facts(messages: Iterable[Message], routing: Routing = NOT_ROUTED) -> list[InsightsOutbound]:
+    """Each message handed to a channel (it has a delivery status), with its outcome now."""
+    where = {"group_id": routing.group_id, "assignee_id": routing.assignee_id, "account_id": routing.account_id}
+    return [
+        InsightsOutbound(
+            comment_id=m.id,
+            ticket_id=m.ticket_id,
+            created_at=m.created_at,
+            status=m.delivery_status,
+            error_code=m.delivery_error_code or "",
+            error_title=(m.delivery_error_title or "")[:255],
+            template_name=str((m.template or {}).get("name") or "")[:512],
+            template_language=str((m.template or {}).get("language") or "")[:16],
+            **where,
+        )
+        for m in messages
+        if m.delivery_status
+    ]
 
 
 def ticket_facts(
@@ -121,6 +156,7 @@ def rebuild(ticket_ids: list[int]) -> None:
     """Replace the facts of these tickets with facts built from their comments as they are now."""
     InsightsMessage.objects.filter(ticket_id__in=ticket_ids).delete()
     InsightsTicket.objects.filter(ticket_id__in=ticket_ids).delete()
+    InsightsOutbound.objects.filter(ticket_id__in=ticket_ids).delete()
     rows = (
         Comment.objects.filter(ticket_id__in=ticket_ids).order_by("ticket_id", "created_at", "id").values_list(*FIELDS)
     )
@@ -130,16 +166,20 @@ def rebuild(ticket_ids: list[int]) -> None:
             "id", "group_id", "assignee_id", "whatsapp__account_id"
         )
     }
-    message_facts, ticket_facts_ = [], []
+    message_facts, ticket_facts_, outbound = [], [], []
     for ticket_id, group in groupby(
         (Message(*row) for row in rows.iterator(chunk_size=2000)), key=lambda m: m.ticket_id
     ):
-        facts, ticket = ticket_facts(group, routings.get(ticket_id, NOT_ROUTED))
+        messages = list(group)
+        routing = routings.get(ticket_id, NOT_ROUTED)
+        facts, ticket = ticket_facts(messages, routing)
+        outbound.extend(outbound_facts(messages, routing))
         message_facts.extend(facts)
         if ticket is not None:
             ticket_facts_.append(ticket)
     InsightsMessage.objects.bulk_create(message_facts, batch_size=1000)
     InsightsTicket.objects.bulk_create(ticket_facts_, batch_size=1000)
+    InsightsOutbound.objects.bulk_create(outbound, batch_size=1000)
 
 
 def _changed_tickets(state: InsightsRefresh, after_ticket: int) -> list[int]:

@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from channels_whatsapp.insights import facts
 from channels_whatsapp.insights.result import Column, MetricResult
 from channels_whatsapp.insights.scope import Scope
-from tickets.models import Comment, DeliveryStatus, TicketStatus, Via
+from channels_whatsapp.models import InsightsOutbound
+from tickets.models import Comment, DeliveryStatus, Ticket, TicketStatus, Via
 
 CLOSING_SOON = dt.timedelta(hours=4)
 LIST_LIMIT = 100
@@ -70,29 +71,29 @@ def _share(counts: dict) -> float | None:
 def window_missed(scope: Scope) -> MetricResult:
     """Replies refused or failed because the window had closed, per ticket, and whether a template reached the
     customer afterwards."""
-    missed = facts.outbound_messages(scope).filter(
-        delivery_status=DeliveryStatus.FAILED, delivery_error_code__in=facts.WINDOW_CODES
-    )
+    missed = facts.outbound_messages(scope).filter(status=DeliveryStatus.FAILED, error_code__in=facts.WINDOW_CODES)
     per_ticket = (
-        missed.values("ticket_id", subject=F("ticket__subject"))
-        .annotate(replies=Count("id"), last_missed=Max("created_at"))
+        missed.values("ticket_id")
+        .annotate(replies=Count("pk"), last_missed=Max("created_at"))
         .order_by("-last_missed", "-ticket_id")
     )
-    totals = missed.aggregate(replies=Count("id"), tickets=Count("ticket_id", distinct=True))
+    totals = missed.aggregate(replies=Count("pk"), tickets=Count("ticket_id", distinct=True))
     rows = list(per_ticket[:LIST_LIMIT])
+    listed = [row["ticket_id"] for row in rows]
+    subjects = dict(Ticket.objects.filter(pk__in=listed).values_list("pk", "subject"))
     # The newest template that reached each listed ticket's customer: reached later if it came after the last miss.
     reached = dict(
-        Comment.objects.filter(
-            ticket_id__in=[row["ticket_id"] for row in rows],
-            template__isnull=False,
-            delivery_status__in=(DeliveryStatus.DELIVERED, DeliveryStatus.READ),
+        InsightsOutbound.objects.filter(
+            ticket_id__in=listed, status__in=(DeliveryStatus.DELIVERED, DeliveryStatus.READ)
         )
+        .exclude(template_name="")
         .values_list("ticket_id")
         .annotate(Max("created_at"))
         .order_by()
     )
     for row in rows:
         later = reached.get(row["ticket_id"])
+        row["subject"] = subjects.get(row["ticket_id"], "")
         row["template_later"] = _("yes") if later and later > row["last_missed"] else _("no")
     columns = [
         Column("ticket_id", _("Ticket"), "id"),
