@@ -11,7 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from channels_whatsapp.insights.registry import METRICS
-from tests.factories import AdminFactory, TicketFactory, WhatsAppContactFactory, group_with
+from tests.factories import AdminFactory, TicketFactory, UserFactory, WhatsAppContactFactory, group_with
 from tickets.models import Comment, ContactOptInChange, DeliveryStatus, Ticket, TicketStatus, Via
 
 PASSWORD = "correct-horse-battery"
@@ -176,8 +176,8 @@ def test_the_insights_page_draws_switches_period_shows_tables_and_downloads_csv(
 
 
 def test_an_empty_desk_says_so_and_a_failed_answer_is_shown_in_its_card(page, live_server, login):
-    admin = AdminFactory(username="ada", password=PASSWORD)
-    login(page, live_server, admin, PASSWORD)
+    agent = UserFactory(username="alice", password=PASSWORD)
+    login(page, live_server, agent, PASSWORD)
     page.route("**/api/insights/inbound/*", lambda route: route.fulfill(status=500, body="oops"))
     page.goto(f"{live_server.url}/insights/?period=7d")
     page.wait_for_function(SETTLED)
