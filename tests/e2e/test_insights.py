@@ -174,6 +174,13 @@ def test_the_insights_page_draws_switches_period_shows_tables_and_downloads_csv(
     assert len(lines) - 1 == (last - first).days + 1
     assert sum(int(line[1]) for line in lines[1:]) == payload["summary"]["messages"] > 0
 
+    # On a phone the cards stack and the page (an admin's longer top navigation included) does not scroll sideways.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    _wait_until_drawn(page)
+    sizes = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert sizes[0] <= sizes[1], f"the page scrolls sideways at 390 px: {sizes}"
+
 
 def test_an_empty_desk_says_so_and_a_failed_answer_is_shown_in_its_card(page, live_server, login):
     agent = UserFactory(username="alice", password=PASSWORD)
