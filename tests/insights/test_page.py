@@ -106,6 +106,7 @@ def test_the_top_navigation_links_to_insights(agent_client):
 def test_the_page_loads_the_vendored_chart_library_and_its_script(agent_client):
     html = agent_client.get("/insights/").content.decode()
     assert "/static/vendor/echarts/echarts.min.js" in html
+    assert "/static/js/insights-charts.js" in html
     assert "/static/js/insights.js" in html
     assert "langDE.js" not in html
 
