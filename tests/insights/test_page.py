@@ -7,7 +7,7 @@ from html import unescape
 import pytest
 
 from channels_whatsapp.insights.registry import METRICS, SECTIONS
-from tests.factories import group_with
+from tests.factories import UserFactory, group_with
 from tests.i18n.pages import phrases_in, readable_text
 from tickets.models import AgentProfile
 
@@ -88,6 +88,18 @@ def test_an_agent_chooses_among_their_own_groups_only(agent_client, agent, other
     html = agent_client.get("/insights/").content.decode()
     assert ">Billing</option>" in html
     assert ">Secret</option>" not in html
+
+
+def test_the_page_asks_the_same_few_queries_however_many_groups_and_agents(
+    agent_client, agent, django_assert_num_queries
+):
+    """Session, user, then one query each for the groups, agents and accounts to choose from: the numbers themselves
+    come from the API, one request per card."""
+    for n in range(5):
+        group_with(agent, UserFactory(), name=f"Group {n}")
+    with django_assert_num_queries(5):
+        response = agent_client.get("/insights/")
+    assert response.content.decode().count("<option value=") == 5 + 6 + 3  # groups, agents (with alice), "All"s
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client):
