@@ -5,6 +5,8 @@ import re
 from html import unescape
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext
 
 from channels_whatsapp.insights.registry import METRICS, SECTIONS
 from tests.factories import UserFactory, group_with
@@ -139,3 +141,7 @@ def test_a_german_agent_reads_the_page_in_german(client, agent):
         "Von",
     ]
     assert phrases_in(text, ["Group", "Assignee", "Apply", "Reset"]) == []
+    # The page's own words go through the catalogue too (German once it has them).
+    with translation.override("de"):
+        own = [gettext("Insights"), gettext("Period"), gettext("Download CSV"), str(METRICS["inbound"].title)]
+    assert phrases_in(text, own) == own
