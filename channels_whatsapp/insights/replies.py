@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db.models import Count, F
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from channels_whatsapp.insights import facts
 from channels_whatsapp.insights.aggregates import Percentile, SecondsBetween
@@ -28,11 +29,12 @@ def _aggregates():
     }
 
 
+# Lazy: built at import, translated where each metric turns them into columns (a plain gettext here kept English).
 COLUMNS = [
-    Column("tickets", _("Tickets"), "int"),
-    Column("replied", _("Replied"), "int"),
-    Column("median_seconds", _("Median"), "seconds"),
-    Column("p90_seconds", _("90th percentile"), "seconds"),
+    Column("tickets", gettext_lazy("Tickets"), "int"),
+    Column("replied", gettext_lazy("Replied"), "int"),
+    Column("median_seconds", gettext_lazy("Median"), "seconds"),
+    Column("p90_seconds", gettext_lazy("90th percentile"), "seconds"),
 ]
 
 
