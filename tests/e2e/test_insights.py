@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from channels_whatsapp.insights import materialize
 from channels_whatsapp.insights.registry import METRICS
 from tests.factories import AdminFactory, TicketFactory, UserFactory, WhatsAppContactFactory, group_with
 from tickets.models import Comment, ContactOptInChange, DeliveryStatus, Ticket, TicketStatus, Via
@@ -92,6 +93,7 @@ def desk():
         ContactOptInChange.objects.create(
             contact=WhatsAppContactFactory(), opted_in=opted_in, source="test", created_at=now - dt.timedelta(days=days)
         )
+    materialize.refresh()  # what the minute schedule does in production
     return admin
 
 
