@@ -4,6 +4,7 @@
     .venv/bin/python bench/pages.py --sizes 1000 --quick
     .venv/bin/python bench/pages.py --search-tickets 100000   # full-text search only (bench/search_scale.py)
     .venv/bin/python bench/pages.py --insights --sizes 1000,100000   # the insights page and API only, cold
+    .venv/bin/python bench/pages.py --insights --dense --sizes 100000  # the same at 100k tickets / 540k messages
 
 `--search-tickets N` runs bench/search_scale.py: the search on its own corpus of N tickets, never by default.
 
@@ -219,12 +220,53 @@ def search_section(results: dict[int, dict], sizes: list[int], repeat: int) -> s
     )
 
 
-def insights_only(sizes: list[int], repeat: int, *, write: bool) -> None:
+def ensure_dense(size: int) -> str:
+    """bench_<N>k with every conversation doubled (each message again 7 minutes later): seed_demo writes 2.7 messages
+    a ticket, and the insights target is set at 5 (100k tickets, 500k messages). Made once from the seeded database."""
+    name = f"{db_name(size)}_dense"
+    marker = f"dense {size} {environment._migrations_fingerprint()}"
+    if environment.db_exists(name):
+        row = environment.sql(
+            "postgres",
+            "SELECT description FROM pg_shdescription JOIN pg_database d ON d.oid = objoid WHERE d.datname = %s",
+            [name],
+        )
+        if row and row[0][0] == marker:
+            return name
+        environment.db_drop(name)
+    print(f"  making {name}: every message of {db_name(size)} twice ...", flush=True)
+    environment.sql("postgres", f'CREATE DATABASE "{name}" TEMPLATE "{db_name(size)}"')
+    columns = [
+        c
+        for (c,) in environment.sql(
+            name,
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'tickets_comment'"
+            " AND column_name NOT IN ('id', 'channel_message_id') ORDER BY ordinal_position",
+        )
+    ]
+    shifted = [f"{c} + interval '7 minutes'" if c in ("created_at", "channel_sent_at") else c for c in columns]
+    environment.sql(name, "ALTER TABLE tickets_comment DISABLE TRIGGER USER")  # search documents: not measured here
+    environment.sql(
+        name, f"INSERT INTO tickets_comment ({', '.join(columns)}) SELECT {', '.join(shifted)} FROM tickets_comment"
+    )
+    environment.sql(name, "ALTER TABLE tickets_comment ENABLE TRIGGER USER")
+    environment.manage("refresh_insights", "--all", env=environment.bench_env(name, redis=False))
+    environment.sql(name, "VACUUM ANALYZE")
+    environment.sql("postgres", f"COMMENT ON DATABASE \"{name}\" IS '{marker}'")
+    return name
+
+
+def insights_only(sizes: list[int], repeat: int, *, write: bool, dense: bool = False) -> None:
     report = reporting.Report("Insights at scale", "python bench/pages.py --insights " + " ".join(sys.argv[2:]))
     results = {}
     for size in sizes:
         ensure_seeded(size)
-        results[size] = measure(size, repeat, only_insights=True)
+        if dense:
+            env = environment.bench_env(ensure_dense(size), redis=True)
+            args = ["--measure-here", "--repeat", str(repeat), "--only-insights"]
+            results[size] = environment.run_json(__file__, args, env=env)
+        else:
+            results[size] = measure(size, repeat, only_insights=True)
         print(f"  {size}: {results[size]['tickets']} tickets, {results[size]['comments']} comments", flush=True)
     report.add(
         "\n" + ", ".join(f"{results[s]['tickets']} tickets / {results[s]['comments']} comments" for s in sizes) + "."
@@ -274,6 +316,7 @@ def main() -> None:
     parser.add_argument("--no-before", action="store_true", help="skip the before (uncapped counts) pass")
     parser.add_argument("--search-tickets", type=int, default=0, help="only the search bench, at N tickets")
     parser.add_argument("--insights", action="store_true", help="only the insights page and API (and the baseline)")
+    parser.add_argument("--dense", action="store_true", help="with --insights: every conversation twice (5 messages)")
     parser.add_argument("--measure-here", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--only-insights", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -281,7 +324,7 @@ def main() -> None:
         print(json.dumps(measure_here(args.repeat, args.only_insights)))
         return
     if args.insights:
-        insights_only(args.sizes, 5 if args.quick else args.repeat, write=not args.quick)
+        insights_only(args.sizes, 5 if args.quick else args.repeat, write=not args.quick, dense=args.dense)
         return
     if args.search_tickets:
         search_scale.search_at_scale(args.search_tickets, 5 if args.quick else args.repeat, write=not args.quick)

@@ -182,7 +182,18 @@
       .catch(function () { fail(card); });
   }
 
+  /* Messages, replies and deliveries are counted from facts rebuilt every minute: say how fresh they are. */
+  function showFreshness(data) {
+    var note = document.querySelector("[data-facts-as-of]");
+    if (!note || !data.facts_refreshed_at) return;
+    note.textContent = interpolate(
+      gettext("Messages and deliveries as of %(time)s."), { time: format(data.facts_refreshed_at, "datetime") }, true
+    );
+    note.hidden = false;
+  }
+
   function show(card, data) {
+    showFreshness(data);
     card.dataset.period = data.period.from + "/" + data.period.to;
     card.dataset.rows = String(data.rows.length);
     drawSummary(card.querySelector("[data-summary]"), data);

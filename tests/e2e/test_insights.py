@@ -116,6 +116,7 @@ def test_the_insights_page_draws_switches_period_shows_tables_and_downloads_csv(
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Insights").click()
     page.wait_for_url(f"{live_server.url}/insights/")
     states = _wait_until_drawn(page)
+    expect(page.locator("[data-facts-as-of]")).to_contain_text("as of")  # how fresh the materialized facts are
     for slug in (
         "window_compliance",
         "inbound",
