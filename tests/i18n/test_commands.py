@@ -3,7 +3,14 @@
 import pytest
 from django.core.management import call_command
 
-COMMANDS = ["seed_demo", "seed_whatsapp_demo", "run_automations", "sync_whatsapp_templates", "import_zendesk", "refresh_insights"]
+COMMANDS = [
+    "seed_demo",
+    "seed_whatsapp_demo",
+    "run_automations",
+    "sync_whatsapp_templates",
+    "import_zendesk",
+    "refresh_insights",
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
