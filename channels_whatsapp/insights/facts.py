@@ -12,32 +12,22 @@ Customer messages, first replies and outbound messages are read from their mater
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
-from django.db.models.functions import Coalesce
 
 from channels_whatsapp.insights.scope import Scope
 from channels_whatsapp.models import InsightsMessage, InsightsOutbound, InsightsTicket
-from tickets.models import AuthorRole, Comment, DeliveryStatus, Ticket
+from tickets.models import AuthorRole, DeliveryStatus, Ticket
 
+# A reply as a query on the comments (for what is read live): the same rule as materialize.Message.is_reply.
 REPLY_Q = Q(public=True, author_role__in=(AuthorRole.AGENT, AuthorRole.SYSTEM)) & ~Q(
     delivery_status=DeliveryStatus.FAILED
 )
-AGENT_REPLY_Q = Q(public=True, author_role=AuthorRole.AGENT) & ~Q(delivery_status=DeliveryStatus.FAILED)
 # Codes of a free-form reply refused because the 24-hour window had closed: ours, and the Cloud API's.
 WINDOW_CODES = ("window_closed", "131047", "470")
 WINDOW_SECONDS = 24 * 60 * 60
 
 
-def customer_sent_at():
-    return Coalesce("channel_sent_at", "created_at")
-
-
 def tickets(scope: Scope) -> QuerySet:
     return Ticket.objects.filter(scope.ticket_q())
-
-
-def comments(scope: Scope) -> QuerySet:
-    q = scope.ticket_q("ticket__")
-    return Comment.objects.filter(q) if q else Comment.objects.all()
 
 
 def message_facts(scope: Scope, *, whatsapp_only: bool = False) -> QuerySet:

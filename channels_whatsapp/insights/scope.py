@@ -64,24 +64,9 @@ class Scope:
         count = (self.last_day - self.first_day).days + 1
         return [self.first_day + dt.timedelta(days=n) for n in range(count)]
 
-    def ticket_q(self, prefix: str = "") -> Q:
-        """The tickets counted, as a filter on a model that reaches the ticket through `prefix` ("ticket__")."""
-        q = Q()
-        if not self.admin:
-            my_groups = Group.objects.filter(members=self.user).values("id")
-            q &= Q(**{f"{prefix}group__isnull": True}) | Q(**{f"{prefix}group_id__in": my_groups})
-            q |= Q(**{f"{prefix}assignee_id": self.user.pk})
-            q = Q(q)
-        if self.group_id is not None:
-            q &= Q(**{f"{prefix}group_id": self.group_id})
-        if self.agent_id is not None:
-            q &= Q(**{f"{prefix}assignee_id": self.agent_id})
-        if self.account_id is not None:
-            q &= Q(**{f"{prefix}whatsapp__account_id": self.account_id})
-        return q
-
-    def fact_q(self) -> Q:
-        """The same tickets, as a filter on the materialized facts, which carry the ticket's routing themselves."""
+    def ticket_q(self, *, account_field: str = "whatsapp__account_id") -> Q:
+        """The tickets counted, as a filter on the tickets: the viewer's (tickets.permissions), then the filters.
+        The materialized facts carry the same columns, but the account as `account_id` (`fact_q`)."""
         q = Q()
         if not self.admin:
             my_groups = Group.objects.filter(members=self.user).values("id")
@@ -91,8 +76,11 @@ class Scope:
         if self.agent_id is not None:
             q &= Q(assignee_id=self.agent_id)
         if self.account_id is not None:
-            q &= Q(account_id=self.account_id)
+            q &= Q(**{account_field: self.account_id})
         return q
+
+    def fact_q(self) -> Q:
+        return self.ticket_q(account_field="account_id")
 
     def params(self) -> dict[str, str]:
         """The query parameters that reproduce this scope (for links to the API and the CSV)."""
