@@ -22,6 +22,8 @@ class Metric:
     description: Promise
     chart: dict
     compute: Callable[[Scope], MetricResult]
+    # False for what is counted right now (the backlog, windows closing), whatever the period.
+    period_bound: bool = True
 
 
 SECTIONS = {
@@ -59,6 +61,7 @@ METRICS = {
             _("Tickets whose customer is waiting for a reply and whose window closes within 4 hours, right now."),
             {"kind": "table"},
             window.window_closing,
+            period_bound=False,
         ),
         Metric(
             "inbound",
@@ -131,6 +134,7 @@ METRICS = {
             _("Tickets not yet solved, right now, by how long ago they were created."),
             {"kind": "stacked_bar", "x": "age", "series": ["new", "open", "pending", "hold"]},
             backlog.backlog,
+            period_bound=False,
         ),
         Metric(
             "solved_per_agent",

@@ -29,6 +29,7 @@ def metric_payload(slug: str, scope: Scope) -> dict:
             "description": str(metric.description),
             "chart": metric.chart,
             "period": scope.describe(),
+            "period_bound": metric.period_bound,
             "filters": scope.filters(),
             "columns": [{"key": c.key, "label": str(c.label), "type": c.type} for c in result.columns],
             "rows": rows_json(result),

@@ -78,11 +78,13 @@
     var table = document.createElement("table");
     table.className = "ticket-table metric-data";
     var caption = document.createElement("caption");
-    caption.textContent = interpolate(
-      gettext("%(title)s, %(from)s to %(to)s"),
-      { title: data.title, from: format(data.period.from, "date"), to: format(data.period.to, "date") },
-      true
-    );
+    caption.textContent = data.period_bound === false
+      ? interpolate(gettext("%(title)s, right now"), { title: data.title }, true)
+      : interpolate(
+        gettext("%(title)s, %(from)s to %(to)s"),
+        { title: data.title, from: format(data.period.from, "date"), to: format(data.period.to, "date") },
+        true
+      );
     table.appendChild(caption);
     var head = document.createElement("thead");
     var headRow = document.createElement("tr");

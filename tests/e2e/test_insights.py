@@ -152,6 +152,10 @@ def test_the_insights_page_draws_switches_period_shows_tables_and_downloads_csv(
     expect(table.locator("caption")).to_contain_text("Customer messages and new tickets per day")
     expect(table.locator("tbody tr")).to_have_count(7)
     expect(table.locator("thead th[scope=col]").first).to_have_text("Day")
+    # The backlog is counted right now, whatever the period: its table says so.
+    backlog = page.locator("#metric-backlog")
+    backlog.get_by_role("button", name="Table").click()
+    expect(backlog.locator("table caption")).to_contain_text("right now")
 
     # A custom period: the day inputs appear, and the cards follow them.
     first, last = today - dt.timedelta(days=21), today - dt.timedelta(days=2)

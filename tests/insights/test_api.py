@@ -51,3 +51,8 @@ def test_bad_parameters_are_400_with_a_reason_each(admin_api, params, field):
     as_csv = admin_api.get("/api/insights/inbound/", {**params, "format": "csv"})
     assert as_csv.status_code == 400
     assert as_csv.content.decode().startswith("field,reason")
+
+
+@pytest.mark.parametrize(("slug", "bound"), [("backlog", False), ("window_closing", False), ("inbound", True)])
+def test_what_is_counted_right_now_says_so(admin_api, slug, bound):
+    assert admin_api.get(f"/api/insights/{slug}/").json()["period_bound"] is bound
