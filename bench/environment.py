@@ -125,16 +125,21 @@ def _migrations_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+def db_comment(name: str) -> str | None:
+    """The database's comment: what a benchmark recorded of how it made it (None without one)."""
+    row = sql(
+        "postgres",
+        "SELECT description FROM pg_shdescription JOIN pg_database d ON d.oid = objoid WHERE d.datname = %s",
+        [name],
+    )
+    return row[0][0] if row else None
+
+
 def ensure_template_db() -> None:
     """A migrated empty database to clone from (CREATE DATABASE ... TEMPLATE takes a second, migrating 20)."""
     fingerprint = _migrations_fingerprint()
     if db_exists(TEMPLATE_DB):
-        with _admin_connection() as conn:
-            row = conn.execute(
-                "SELECT description FROM pg_shdescription JOIN pg_database d ON d.oid = objoid WHERE d.datname = %s",
-                [TEMPLATE_DB],
-            ).fetchone()
-        if row and row[0] == fingerprint:
+        if db_comment(TEMPLATE_DB) == fingerprint:
             return
         db_drop(TEMPLATE_DB)
     with _admin_connection() as conn:

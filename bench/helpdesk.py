@@ -160,12 +160,7 @@ def ensure_seeded(python: Path, size: int) -> None:
     name = db_name(size)
     marker = f"helpdesk {VERSION} seeded {size}"
     if environment.db_exists(name):
-        row = environment.sql(
-            "postgres",
-            "SELECT description FROM pg_shdescription JOIN pg_database d ON d.oid = objoid WHERE d.datname = %s",
-            [name],
-        )
-        if row and row[0][0] == marker:
+        if environment.db_comment(name) == marker:
             return
         environment.db_drop(name)
     print(f"  seeding {name} ({size} tickets, bulk INSERT ... SELECT) ...", flush=True)

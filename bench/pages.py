@@ -42,16 +42,10 @@ def ensure_seeded(size: int) -> None:
     name = db_name(size)
     marker = f"seeded {size}"
     env = environment.bench_env(name, redis=False)
-    if environment.db_exists(name):
-        row = environment.sql(
-            "postgres",
-            "SELECT description FROM pg_shdescription JOIN pg_database d ON d.oid = objoid WHERE d.datname = %s",
-            [name],
-        )
-        if row and row[0][0] == marker:
-            environment.manage("migrate", "--noinput", env=env)  # a no-op unless migrations were added since
-            environment.manage("refresh_insights", env=env)  # the insights' facts, built once, then kept up
-            return
+    if environment.db_comment(name) == marker:  # None when the database does not exist
+        environment.manage("migrate", "--noinput", env=env)  # a no-op unless migrations were added since
+        environment.manage("refresh_insights", env=env)  # the insights' facts, built once, then kept up
+        return
     print(f"  seeding {name}: seed_demo --tickets {size} ...", flush=True)
     t0 = time.monotonic()
     environment.db_fresh(name)
@@ -226,12 +220,7 @@ def ensure_dense(size: int) -> str:
     name = f"{db_name(size)}_dense"
     marker = f"dense {size} {environment._migrations_fingerprint()}"
     if environment.db_exists(name):
-        row = environment.sql(
-            "postgres",
-            "SELECT description FROM pg_shdescription JOIN pg_database d ON d.oid = objoid WHERE d.datname = %s",
-            [name],
-        )
-        if row and row[0][0] == marker:
+        if environment.db_comment(name) == marker:
             return name
         environment.db_drop(name)
     print(f"  making {name}: every message of {db_name(size)} twice ...", flush=True)

@@ -32,14 +32,9 @@ def ensure_search_seeded(tickets: int) -> dict:
     """Seed the search corpus once (COPY); reuse it while its migrations are unchanged. Returns the seeding figures."""
     name = search_db(tickets)
     marker = f"search corpus {tickets} {environment._migrations_fingerprint()}"
-    if environment.db_exists(name):
-        row = environment.sql(
-            "postgres",
-            "SELECT description FROM pg_shdescription JOIN pg_database d ON d.oid = objoid WHERE d.datname = %s",
-            [name],
-        )
-        if row and row[0][0].startswith(marker):
-            return json.loads(row[0][0][len(marker) :])
+    comment = environment.db_comment(name)  # None when the database does not exist
+    if comment and comment.startswith(marker):
+        return json.loads(comment[len(marker) :])
     print(f"  seeding {name} ({tickets} tickets) ...", flush=True)
     t0 = time.monotonic()
     environment.db_drop(name)

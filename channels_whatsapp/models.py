@@ -357,19 +357,26 @@ class PendingMessageUpdate(models.Model):
 # --- Insights: facts materialized from the tickets' messages (channels_whatsapp/insights/materialize.py) -----------
 
 
-class InsightsMessage(models.Model):
-    """One customer message as the insights count it: its send time, when it reached us, and the first reply
-    after that. Rebuilt from the ticket's comments whenever they change; never written anywhere else."""
+class InsightsRouted(models.Model):
+    """The ticket's routing when its facts were built (they are rebuilt with every change of it, which writes an
+    event): the scope filters read these, under the ticket's own names, instead of joining the tickets."""
 
-    comment = models.OneToOneField(Comment, on_delete=models.CASCADE, primary_key=True, related_name="+")
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
-    # The ticket's routing when the facts were built (rebuilt on every change of it, which writes an event): the
-    # scope filters read these instead of joining the tickets.
     group = models.ForeignKey("tickets.Group", null=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     account = models.ForeignKey(WhatsAppAccount, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
+
+    class Meta:
+        abstract = True
+
+
+class InsightsMessage(InsightsRouted):
+    """One customer message as the insights count it: its send time, when it reached us, and the first reply
+    after that. Rebuilt from the ticket's comments whenever they change; never written anywhere else."""
+
+    comment = models.OneToOneField(Comment, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
     whatsapp = models.BooleanField()
     sent_at = models.DateTimeField(help_text=_("The sender's own send time (WhatsApp's timestamp)."))
     arrived_at = models.DateTimeField()
@@ -386,17 +393,10 @@ class InsightsMessage(models.Model):
         return f"{self.comment_id}"
 
 
-class InsightsTicket(models.Model):
+class InsightsTicket(InsightsRouted):
     """A ticket's first customer message (by send time) and the first reply by an agent after it reached us."""
 
     ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, primary_key=True, related_name="+")
-    # The ticket's routing when the facts were built (rebuilt on every change of it, which writes an event): the
-    # scope filters read these instead of joining the tickets.
-    group = models.ForeignKey("tickets.Group", null=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
-    )
-    account = models.ForeignKey(WhatsAppAccount, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
     first_sent_at = models.DateTimeField()
     first_reply_at = models.DateTimeField(null=True, blank=True)
 
@@ -409,16 +409,11 @@ class InsightsTicket(models.Model):
         return f"{self.ticket_id}"
 
 
-class InsightsOutbound(models.Model):
+class InsightsOutbound(InsightsRouted):
     """One message handed to a channel for delivery, as the delivery metrics count it: its outcome now."""
 
     comment = models.OneToOneField(Comment, on_delete=models.CASCADE, primary_key=True, related_name="+")
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
-    group = models.ForeignKey("tickets.Group", null=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
-    )
-    account = models.ForeignKey(WhatsAppAccount, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
     created_at = models.DateTimeField()
     status = models.CharField(max_length=10)
     error_code = models.CharField(max_length=40, blank=True)

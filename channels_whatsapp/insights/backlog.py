@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models import Case, Count, F, IntegerField, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -12,8 +12,9 @@ from channels_whatsapp.insights import facts
 from channels_whatsapp.insights.result import Column, MetricResult
 from channels_whatsapp.insights.scope import Scope
 from tickets.models import TicketStatus
+from tickets.selectors import UNSOLVED
 
-OPEN_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.HOLD)
+OPEN_STATUSES = UNSOLVED
 # (upper bound of the age, label): a ticket is in the first bucket whose bound its age is under.
 AGE_BUCKETS = (
     (dt.timedelta(days=1), lambda: _("Under 1 day")),
@@ -60,7 +61,7 @@ def solved_per_agent(scope: Scope) -> MetricResult:
     solved = (
         facts.tickets(scope)
         .filter(solved_at__gte=scope.start, solved_at__lt=scope.end)
-        .filter(Q(status=TicketStatus.SOLVED) | Q(status=TicketStatus.CLOSED))
+        .filter(status__in=(TicketStatus.SOLVED, TicketStatus.CLOSED))
         .values(agent_id=F("assignee_id"), username=F("assignee__username"))
         .annotate(first=F("assignee__first_name"), last=F("assignee__last_name"), solved=Count("id"))
         .order_by("-solved", "username")

@@ -1,8 +1,9 @@
-"""Results are cached per metric, scope and language, and keyed on a fingerprint of the data: the newest comment,
-event, ticket change and opt-in change, and the last refresh of the materialized facts (materialize.py). Any write the metrics count moves one of them (a delivery status writes an
-event), so a cached answer is never stale; reading the fingerprint is four index lookups in one query.
+"""Results are cached per metric, scope, language and time zone, keyed on a fingerprint of the data: the newest
+comment, event, opt-in change and ticket change, and the last refresh of the materialized facts (materialize.py). Any
+write the metrics count moves one of them (a delivery status writes an event), so a cached answer is never older than
+the data; the fingerprint is five index lookups in one query.
 
-Metrics that describe "right now" (the backlog, windows closing) are also bound to the minute."""
+Metrics that read the clock (the backlog, windows closing, windows still open) are also bound to the minute."""
 
 from __future__ import annotations
 

@@ -84,9 +84,8 @@ def template_sends(scope: Scope) -> MetricResult:
 def opt_ins(scope: Scope) -> MetricResult:
     """Consent changes per day. With filters, or for an agent, a contact counts when one of its tickets does."""
     changes = ContactOptInChange.objects.filter(created_at__gte=scope.start, created_at__lt=scope.end)
-    ticket_q = scope.ticket_q()
-    if ticket_q:
-        changes = changes.filter(Exists(Ticket.objects.filter(ticket_q, requester_id=OuterRef("contact_id"))))
+    if scope.narrowed:
+        changes = changes.filter(Exists(scope.restrict(Ticket.objects.filter(requester_id=OuterRef("contact_id")))))
     found = {
         row.pop("day"): row
         for row in changes.annotate(day=TruncDate("created_at", tzinfo=scope.time_zone))

@@ -27,7 +27,7 @@ WINDOW_SECONDS = 24 * 60 * 60
 
 
 def tickets(scope: Scope) -> QuerySet:
-    return Ticket.objects.filter(scope.ticket_q())
+    return scope.restrict(Ticket.objects.all())
 
 
 def message_facts(scope: Scope, *, whatsapp_only: bool = False) -> QuerySet:
@@ -35,19 +35,16 @@ def message_facts(scope: Scope, *, whatsapp_only: bool = False) -> QuerySet:
     rows = InsightsMessage.objects.filter(sent_at__gte=scope.start, sent_at__lt=scope.end)
     if whatsapp_only:
         rows = rows.filter(whatsapp=True)
-    q = scope.fact_q()
-    return rows.filter(q) if q else rows
+    return scope.restrict(rows, account_field="account_id")
 
 
 def ticket_facts(scope: Scope) -> QuerySet:
     """The materialized tickets whose first customer message was sent within the period."""
     rows = InsightsTicket.objects.filter(first_sent_at__gte=scope.start, first_sent_at__lt=scope.end)
-    q = scope.fact_q()
-    return rows.filter(q) if q else rows
+    return scope.restrict(rows, account_field="account_id")
 
 
 def outbound_messages(scope: Scope) -> QuerySet:
     """The materialized outbound messages (handed to a channel for delivery) created within the period."""
     rows = InsightsOutbound.objects.filter(created_at__gte=scope.start, created_at__lt=scope.end)
-    q = scope.fact_q()
-    return rows.filter(q) if q else rows
+    return scope.restrict(rows, account_field="account_id")

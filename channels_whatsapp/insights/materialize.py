@@ -1,12 +1,14 @@
 """The facts behind the message metrics, built from the tickets' comments.
 
 Counting, per customer message, the first reply after it (and per ticket the first agent reply) takes a look at each
-ticket's conversation: too slow to do per request over 100,000 tickets (seconds; docs/BENCHMARKS.md). So each
-message's facts are written once to `InsightsMessage` / `InsightsTicket`, and rebuilt for a ticket whenever a comment
-is added to it or an event is written on it (a delivery outcome, a new group or assignee). `refresh()` runs every minute (the django-q2 schedule
-"insights-refresh") and after the demo seeders; the page says how old its figures are.
+ticket's conversation: too slow to do per request over 100,000 tickets (seconds; docs/BENCHMARKS.md). So a
+ticket's facts are written once to `InsightsMessage`, `InsightsTicket` and `InsightsOutbound`, and rebuilt whenever a
+comment is added to it or an event is written on it (a delivery outcome, a new group or assignee). `refresh()` runs
+every minute (the django-q2 schedule "insights-refresh") and after the demo seeders; the page says how old its
+figures are.
 
-`ticket_facts` is the definition (docs/insights.md), pure and tested on its own; the rest moves rows.
+`ticket_facts` and `outbound_facts` are the definitions (docs/insights.md), pure and tested on their own; the rest
+moves rows.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from itertools import groupby
 
 from django.db import transaction
@@ -99,7 +101,7 @@ NOT_ROUTED = Routing()
 
 def outbound_facts(messages: Iterable[Message], routing: Routing = NOT_ROUTED) -> list[InsightsOutbound]:
     """Each message handed to a channel (it has a delivery status), with its outcome now."""
-    where = {"group_id": routing.group_id, "assignee_id": routing.assignee_id, "account_id": routing.account_id}
+    where = asdict(routing)
     return [
         InsightsOutbound(
             comment_id=m.id,
@@ -123,7 +125,7 @@ def ticket_facts(
     """The facts of one ticket's comments: each customer message with the first reply added at or after it reached
     us; the ticket's first customer message (by send time) and the first agent reply at or after it reached us."""
     messages = list(messages)
-    where = {"group_id": routing.group_id, "assignee_id": routing.assignee_id, "account_id": routing.account_id}
+    where = asdict(routing)
     replies = [m.created_at for m in messages if m.is_reply]
     agent_replies = [m.created_at for m in messages if m.is_agent_reply]
     customer = [m for m in messages if m.from_customer]

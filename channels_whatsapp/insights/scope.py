@@ -11,14 +11,14 @@ import zoneinfo
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from channels_whatsapp.models import WhatsAppAccount
 from tickets.models import Group
-from tickets.permissions import is_admin
+from tickets.permissions import is_admin, restrict_tickets
 
 PERIODS = {
     "today": (1, gettext_lazy("Today")),
@@ -64,23 +64,22 @@ class Scope:
         count = (self.last_day - self.first_day).days + 1
         return [self.first_day + dt.timedelta(days=n) for n in range(count)]
 
-    def ticket_q(self, *, account_field: str = "whatsapp__account_id") -> Q:
-        """The tickets counted, as a filter on the tickets: the viewer's (tickets.permissions), then the filters.
-        The materialized facts carry the same columns, but the account as `account_id` (`fact_q`)."""
-        q = Q()
-        if not self.admin:
-            my_groups = Group.objects.filter(members=self.user).values("id")
-            q = Q(group__isnull=True) | Q(group_id__in=my_groups) | Q(assignee_id=self.user.pk)
-        if self.group_id is not None:
-            q &= Q(group_id=self.group_id)
-        if self.agent_id is not None:
-            q &= Q(assignee_id=self.agent_id)
-        if self.account_id is not None:
-            q &= Q(**{account_field: self.account_id})
-        return q
+    @property
+    def narrowed(self) -> bool:
+        """Whether anything is left out: an agent's view, or a filter."""
+        return not self.admin or any(v is not None for v in (self.group_id, self.agent_id, self.account_id))
 
-    def fact_q(self) -> Q:
-        return self.ticket_q(account_field="account_id")
+    def restrict(self, rows: QuerySet, *, account_field: str = "whatsapp__account_id") -> QuerySet:
+        """Tickets, or the materialized facts (which carry the ticket's group and assignee under the same names, and
+        its WhatsApp account as `account_id`), as this viewer may count them: tickets.permissions, then the filters."""
+        rows = restrict_tickets(rows, self.user)
+        if self.group_id is not None:
+            rows = rows.filter(group_id=self.group_id)
+        if self.agent_id is not None:
+            rows = rows.filter(assignee_id=self.agent_id)
+        if self.account_id is not None:
+            rows = rows.filter(**{account_field: self.account_id})
+        return rows
 
     def params(self) -> dict[str, str]:
         """The query parameters that reproduce this scope (for links to the API and the CSV)."""

@@ -1,8 +1,8 @@
-"""The 24-hour window (WhatsApp messages only): were customers answered while a free-form reply could still reach them, which replies came
-too late, and whose window is about to close unanswered.
+"""The 24-hour window (WhatsApp messages only): were customers answered while a free-form reply could still reach
+them, which replies came too late, and whose window is about to close unanswered.
 
-A customer message is *answered in the window* when a reply (facts.REPLY_Q) was added to its ticket after the message
-reached us and at most 24 hours after its WhatsApp send time; *answered late* when the first such reply came after
+A customer message is *answered in the window* when a reply (materialize.Message.is_reply) was added to its ticket
+after the message reached us and at most 24 hours after its WhatsApp send time; *answered late* when the first such reply came after
 that (a template, or another channel); *unanswered* when no reply came and the window has closed; *waiting* while no
 reply came and the window is still open. A message that reached us after its window had closed can only be late or
 unanswered."""
@@ -19,7 +19,8 @@ from channels_whatsapp.insights import facts
 from channels_whatsapp.insights.result import Column, MetricResult
 from channels_whatsapp.insights.scope import Scope
 from channels_whatsapp.models import InsightsOutbound
-from tickets.models import Comment, DeliveryStatus, Ticket, TicketStatus, Via
+from tickets.models import Comment, DeliveryStatus, Ticket, Via
+from tickets.selectors import UNSOLVED
 
 CLOSING_SOON = dt.timedelta(hours=4)
 LIST_LIMIT = 100
@@ -115,7 +116,7 @@ def window_closing(scope: Scope) -> MetricResult:
     tickets = (
         facts.tickets(scope)
         .filter(
-            Q(status__in=(TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.HOLD)),
+            status__in=UNSOLVED,
             via=Via.WHATSAPP,
             last_customer_message_at__gt=opens_after,
             last_customer_message_at__lte=opens_after + CLOSING_SOON,
